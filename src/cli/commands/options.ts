@@ -1,0 +1,20 @@
+import type { Argv } from 'yargs';
+import { BACKEND_NAMES } from '../../backend/names.js';
+
+export const withFile = <T>(y: Argv<T>) =>
+  y.positional('file', { type: 'string', demandOption: true, describe: 'experiment config (YAML)' });
+
+export const withJson = <T>(y: Argv<T>) =>
+  y.option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' });
+
+export const withBackend = <T>(y: Argv<T>) =>
+  y.option('backend', {
+    choices: ['auto', ...BACKEND_NAMES] as const,
+    default: 'auto' as const,
+    describe: 'tfjs backend; auto takes the fastest that loads here (see `mnist-run doctor`)',
+  });
+
+/** Prints `value` as JSON when asked, else the text form. Results go to stdout, logs to stderr. */
+export function emit(out: NodeJS.WritableStream, json: boolean, value: unknown, text: () => string): void {
+  out.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+}

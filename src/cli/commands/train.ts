@@ -1,0 +1,24 @@
+import type { Argv } from 'yargs';
+import type { CliEnv } from '../env.js';
+import { emit, withBackend, withFile, withJson } from './options.js';
+
+export function trainCommand(env: CliEnv) {
+  return {
+    command: '$0 <file>',
+    describe: 'train and evaluate the experiment FILE describes; prints the run folder',
+    builder: (y: Argv) =>
+      withJson(withBackend(withFile(y))).option('out', {
+        type: 'string',
+        default: 'runs',
+        describe: 'root folder for run folders',
+      }),
+    handler: async (a: { file: string; set: string[]; backend: string; out: string; json: boolean }) => {
+      const { runExperiment } = await import('../../run/experiment.js');
+      const result = await runExperiment(
+        { file: a.file, overrides: a.set, backend: a.backend as never, outDir: a.out },
+        { cwd: env.cwd, argv: env.argv, stderr: env.stderr, now: env.now, interrupted: env.interrupted },
+      );
+      emit(env.stdout, a.json, result, () => result.runDir);
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import type { CliEnv } from '../env.js';
+import { emit, withFile, withJson } from './options.js';
+
+/** Schema and cross-field checks only: never loads tfjs, so it answers in a blink. */
+export function validateCommand(env: CliEnv) {
+  return {
+    command: 'validate <file>',
+    describe: 'check a config (schema and cross-field checks) without training; exit 1 on errors',
+    builder: (y: Argv) => withJson(withFile(y)),
+    handler: async (a: { file: string; set: string[]; json: boolean }) => {
+      const { loadConfig } = await import('../../config/load.js');
+      const loaded = await loadConfig(resolve(env.cwd, a.file), a.set);
+      const warnings = loaded.warnings.map((w) => `warning: ${a.file} ${w.path}: ${w.message}`);
+      emit(env.stdout, a.json, { ok: true, file: a.file, warnings: loaded.warnings, config: loaded.config }, () =>
+        [...warnings, `${a.file}: ok`].join('\n'),
+      );
+    },
+  };
+}

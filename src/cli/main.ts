@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { isUserError } from '../errors.js';
+import { commands } from './commands/index.js';
+import { cliEnv, type CliEnv } from './env.js';
+
+/** The one place errors are caught: typed errors print their message, anything else says it is a bug. */
+export async function main(argv: string[], env: CliEnv): Promise<number> {
+  let parser: Argv = yargs(argv)
+    .scriptName('mnist-run')
+    .usage('$0 FILE [--set key=value ...]\n\nTrain the experiment a YAML config describes and write a run folder.')
+    .option('set', {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      describe: 'override a config key, e.g. --set train.epochs=2 --set model.layers.1.units=256',
+    })
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new CliUsage(msg);
+    });
+  for (const command of commands(env)) parser = parser.command(command);
+  try {
+    await parser.parseAsync();
+    return env.exitCode();
+  } catch (err) {
+    if (err instanceof CliUsage) {
+      env.stderr.write(`mnist-run: ${err.message}\nRun \`mnist-run --help\` for usage.\n`);
+      return 1;
+    }
+    if (isUserError(err)) {
+      env.stderr.write(`mnist-run: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const detail = process.env.MNIST_RUN_DEBUG ? String((err as Error).stack) : String((err as Error).message ?? err);
+    env.stderr.write(`mnist-run: internal error: ${detail}\nThis is a bug in mnist-run; rerun with MNIST_RUN_DEBUG=1 for details.\n`);
+    return 2;
+  }
+}
+
+class CliUsage extends Error {}
+
+const env = cliEnv();
+main(hideBin(process.argv), env).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`mnist-run: internal error: ${String(err)}\n`);
+    process.exitCode = 2;
+  },
+);

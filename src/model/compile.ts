@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Config, LayerSpec, OptimizerSpec } from '../config/schema.js';
+import { deriveSeed } from '../util/random.js';
+import { LAYER_BUILDERS } from './layers.js';
+
+type Optimizer = tf.Optimizer;
+type OptimizerBuilders = {
+  [K in OptimizerSpec['type']]: (spec: Omit<Extract<OptimizerSpec, { type: K }>, 'type'>) => Optimizer;
+};
+
+/** Hyperparameter names follow tf.train's factories; unset ones take tfjs's defaults. */
+const OPTIMIZERS: OptimizerBuilders = {
+  sgd: (o) => tf.train.sgd(o.learningRate),
+  momentum: (o) => tf.train.momentum(o.learningRate, o.momentum, o.useNesterov),
+  adam: (o) => tf.train.adam(o.learningRate, o.beta1, o.beta2, o.epsilon),
+  rmsprop: (o) => tf.train.rmsprop(o.learningRate, o.decay, o.momentum, o.epsilon, o.centered),
+  adagrad: (o) => tf.train.adagrad(o.learningRate, o.initialAccumulatorValue),
+  adadelta: (o) => tf.train.adadelta(o.learningRate, o.rho, o.epsilon),
+  adamax: (o) => tf.train.adamax(o.learningRate, o.beta1, o.beta2, o.epsilon, o.decay),
+};
+
+export function makeOptimizer(spec: OptimizerSpec): Optimizer {
+  const { type, ...args } = spec;
+  return (OPTIMIZERS[type] as (a: typeof args) => Optimizer)(args);
+}
+
+function buildLayer(spec: LayerSpec, index: number, seed: number) {
+  const { type, ...args } = spec;
+  const layerSeed = (role: string) => deriveSeed(seed, `init/${index}/${role}`);
+  return (LAYER_BUILDERS[type] as (a: typeof args, s: typeof layerSeed) => tf.layers.Layer)(
+    args,
+    layerSeed,
+  );
+}
+
+/**
+ * Compiles a config into a tfjs layers model: pure, no I/O. `inputShape` is one sample's shape
+ * (the data's [rows, cols]); `seed` fixes every initial weight.
+ */
+export function compileModel(cfg: Pick<Config, 'model' | 'loss' | 'optimizer' | 'metrics'>, inputShape: number[], seed: number) {
+  const model = tf.sequential();
+  model.add(tf.layers.inputLayer({ inputShape }));
+  cfg.model.layers.forEach((spec: LayerSpec, i: number) => model.add(buildLayer(spec, i, deriveSeed(seed, 'init'))));
+  model.compile({ loss: cfg.loss, optimizer: makeOptimizer(cfg.optimizer), metrics: [...cfg.metrics] });
+  return model;
+}

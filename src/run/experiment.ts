@@ -1,0 +1,131 @@
+import { copyFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend, type BackendChoice, type SelectedBackend } from '../backend/select.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { loadDataset, type Dataset } from '../data/dataset.js';
+import { isUserError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import { compileModel } from '../model/compile.js';
+import { saveModelDir } from '../model/io.js';
+import { summarize } from '../model/summary.js';
+import { trainModel } from '../train/loop.js';
+import { splitValidation } from '../train/validation.js';
+import { trainingCallbacks } from '../train/callbacks/index.js';
+import { deriveSeed, withSeededMathRandom } from '../util/random.js';
+import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
+import { RUN_FILES } from './files.js';
+import { createRunDir } from './folder.js';
+import { gitCommit, versions, type RunMeta } from './meta.js';
+import { writeResults, type RunSummary } from './write-results.js';
+
+/** The outside world, built once at the CLI edge; tests pass their own. */
+export interface RunEnv {
+  cwd: string;
+  argv: string[];
+  stderr: NodeJS.WriteStream;
+  now: () => Date;
+  interrupted: () => boolean;
+}
+
+export interface RunOptions {
+  file: string;
+  overrides: string[];
+  backend: BackendChoice;
+  outDir?: string;
+}
+
+export interface RunResult {
+  runDir: string;
+  summary: RunSummary;
+}
+
+/** Everything that can fail before a run folder exists: a run that cannot start writes nothing. */
+async function prepare(o: RunOptions, env: RunEnv) {
+  const loaded = await loadConfig(resolve(env.cwd, o.file), o.overrides);
+  const { data } = loaded.config;
+  const dataset = await loadDataset({ path: loaded.dataPath, trainSize: data.trainSize, testSize: data.testSize });
+  const backend = await selectBackend(o.backend);
+  return { loaded, dataset, backend };
+}
+
+function initialMeta(loaded: LoadedConfig, dataset: Dataset, backend: SelectedBackend, env: RunEnv, commit: string | null): RunMeta {
+  const { name, seed } = loaded.config;
+  return {
+    status: 'running',
+    argv: env.argv,
+    name: name ?? basename(loaded.file),
+    configFile: loaded.file,
+    versions: versions(),
+    backend: { name: backend.name, tfName: backend.tfName, device: backend.device, threads: backend.threads },
+    seed,
+    data: { source: dataset.source, files: dataset.files, trainSamples: dataset.train.count, testSamples: dataset.test.count },
+    gitCommit: commit,
+    start: env.now().toISOString(),
+    end: null,
+  };
+}
+
+/** Train one experiment end to end and leave a complete run folder behind. */
+export async function runExperiment(o: RunOptions, env: RunEnv): Promise<RunResult> {
+  const { loaded, dataset, backend } = await prepare(o, env);
+  const cfg = loaded.config;
+  const runDir = await createRunDir(resolve(env.cwd, o.outDir ?? 'runs'), cfg.name ?? 'run', env.now());
+  const meta = initialMeta(loaded, dataset, backend, env, await gitCommit());
+  await copyFile(loaded.file, join(runDir, RUN_FILES.config));
+  await writeFileAtomic(join(runDir, RUN_FILES.resolvedConfig), loaded.resolvedYaml);
+  await writeJsonAtomic(join(runDir, RUN_FILES.meta), meta);
+  const log = createLogger({ terminal: env.stderr, file: join(runDir, RUN_FILES.log), now: () => env.now().getTime() });
+  log.info({ runDir, backend: backend.name, device: backend.device, threads: backend.threads, skipped: backend.skipped }, 'run started');
+  for (const w of loaded.warnings) log.warn({ path: w.path }, w.message);
+  try {
+    const summary = await withSeededMathRandom(deriveSeed(cfg.seed, 'dropout'), () => train(loaded, dataset, backend, runDir, log, env));
+    await finish(runDir, meta, 'completed', env);
+    log.info({ testAccuracy: summary.testAccuracy, testLoss: summary.testLoss }, 'run completed');
+    return { runDir, summary };
+  } catch (err) {
+    const interrupted = env.interrupted();
+    const message = isUserError(err) ? err.message : String((err as Error).stack ?? err);
+    await finish(runDir, { ...meta, error: message }, interrupted ? 'interrupted' : 'failed', env);
+    log.error({ error: message }, interrupted ? 'run interrupted' : 'run failed');
+    throw err;
+  } finally {
+    log.flush();
+  }
+}
+
+async function finish(runDir: string, meta: RunMeta, status: RunMeta['status'], env: RunEnv) {
+  await writeJsonAtomic(join(runDir, RUN_FILES.meta), { ...meta, status, end: env.now().toISOString() });
+}
+
+async function train(loaded: LoadedConfig, dataset: Dataset, backend: SelectedBackend, runDir: string, log: Logger, env: RunEnv) {
+  const cfg = loaded.config;
+  const sampleShape = [dataset.rows, dataset.cols];
+  const model = compileModel(cfg, sampleShape, cfg.seed);
+  const { train, validation } = splitValidation(dataset, cfg.train.validation);
+  const shared = {
+    sampleShape,
+    numClasses: dataset.numClasses,
+    labelFormat: cfg.loss === 'sparseCategoricalCrossentropy' ? ('sparse' as const) : ('oneHot' as const),
+    metricNames: [...cfg.metrics],
+    batchSize: cfg.train.batchSize,
+  };
+  try {
+    const history = await trainModel({
+      ...shared,
+      model,
+      train,
+      validation,
+      epochs: cfg.train.epochs,
+      seed: cfg.seed,
+      callbacks: trainingCallbacks(cfg, model, runDir, log, env.stderr),
+      interrupted: env.interrupted,
+    });
+    await saveModelDir(model, join(runDir, RUN_FILES.modelDir));
+    return await writeResults({ runDir, model, test: dataset.test, history, shared, params: summarize(model), backend: backend.name });
+  } finally {
+    model.dispose();
+    tf.disposeVariables();
+  }
+}
+

@@ -1,0 +1,27 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** `2026-11-28T14-03-22Z`: UTC, sortable, and legal in file names everywhere. */
+export function timestampForPath(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
+}
+
+const slug = (name: string) => name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'run';
+
+/**
+ * Creates `<root>/<UTC timestamp>_<name>_<6 hex>/`. The random suffix plus a non-recursive mkdir
+ * (which fails if the folder exists) means two runs started in the same second never share a folder.
+ */
+export async function createRunDir(root: string, name: string, now: Date): Promise<string> {
+  await mkdir(root, { recursive: true });
+  for (;;) {
+    const dir = join(root, `${timestampForPath(now)}_${slug(name)}_${randomBytes(3).toString('hex')}`);
+    try {
+      await mkdir(dir);
+      return dir;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+    }
+  }
+}

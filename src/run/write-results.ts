@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import type { ModelSummary } from '../model/summary.js';
+import type { Samples, LabelFormat } from '../train/batches.js';
+import type { EpochLogs } from '../train/callbacks/types.js';
+import { evaluate } from '../train/loop.js';
+import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
+import { RUN_FILES } from './files.js';
+import { accuracyOf, confusionCsv, confusionMatrix, predictClasses, predictionsCsv } from './results.js';
+
+export interface RunSummary {
+  testLoss: number;
+  testAccuracy: number;
+  testMetrics: Record<string, number>;
+  epochsRun: number;
+  bestEpoch: number;
+  final: Record<string, number>;
+  epochSeconds: number[];
+  trainSeconds: number;
+  trainSamplesPerSecond: number;
+  params: { total: number; trainable: number; nonTrainable: number };
+  backend: string;
+}
+
+interface Shared {
+  sampleShape: number[];
+  numClasses: number;
+  labelFormat: LabelFormat;
+  metricNames: string[];
+  batchSize: number;
+}
+
+/** The epoch with the best validation loss, or training loss without validation. */
+function bestEpoch(history: EpochLogs[]): number {
+  const key = history[0]?.metrics.val_loss !== undefined ? 'val_loss' : 'loss';
+  let best = history[0];
+  for (const h of history) if ((h.metrics[key] ?? Infinity) < (best?.metrics[key] ?? Infinity)) best = h;
+  return best?.epoch ?? 0;
+}
+
+/** Test-set evaluation and the files derived from it: predictions, confusion matrix, summary. */
+export async function writeResults(r: {
+  runDir: string;
+  model: tf.LayersModel;
+  test: Samples;
+  history: EpochLogs[];
+  shared: Shared;
+  params: ModelSummary;
+  backend: string;
+}): Promise<RunSummary> {
+  const testMetrics = await evaluate(r.model, r.test, r.shared);
+  const predicted = await predictClasses(r.model, r.test, r.shared.sampleShape);
+  await writeFileAtomic(join(r.runDir, RUN_FILES.predictions), predictionsCsv(r.test.labels, predicted));
+  const matrix = confusionMatrix(r.test.labels, predicted, r.shared.numClasses);
+  await writeFileAtomic(join(r.runDir, RUN_FILES.confusion), confusionCsv(matrix));
+  const epochSeconds = r.history.map((h) => h.seconds);
+  const trainSeconds = epochSeconds.reduce((a, b) => a + b, 0);
+  const samples = r.history.reduce((n, h) => n + h.samplesPerSecond * h.seconds, 0);
+  const summary: RunSummary = {
+    testLoss: testMetrics.loss!,
+    testAccuracy: accuracyOf(r.test.labels, predicted),
+    testMetrics,
+    epochsRun: r.history.length,
+    bestEpoch: bestEpoch(r.history),
+    final: r.history.at(-1)?.metrics ?? {},
+    epochSeconds,
+    trainSeconds,
+    trainSamplesPerSecond: trainSeconds > 0 ? samples / trainSeconds : 0,
+    params: { total: r.params.totalParams, trainable: r.params.trainableParams, nonTrainable: r.params.nonTrainableParams },
+    backend: r.backend,
+  };
+  await writeJsonAtomic(join(r.runDir, RUN_FILES.summary), summary);
+  return summary;
+}

@@ -1,0 +1,41 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** A split as the trainer sees it: flat pixels and class labels, `count` samples of `sampleShape`. */
+export interface Samples {
+  images: Float32Array;
+  labels: Uint8Array;
+  count: number;
+}
+
+export type LabelFormat = 'oneHot' | 'sparse';
+
+/** Copies the samples at `order[start..end)` into one contiguous batch. */
+export function gatherImages(s: Samples, order: ArrayLike<number>, start: number, end: number, size: number): Float32Array {
+  const out = new Float32Array((end - start) * size);
+  for (let i = start; i < end; i++) {
+    const from = order[i]! * size;
+    out.set(s.images.subarray(from, from + size), (i - start) * size);
+  }
+  return out;
+}
+
+/** Labels as the loss wants them: one-hot [n, classes], or class indices [n, 1] for the sparse losses. */
+export function labelTensor(labels: ArrayLike<number>, numClasses: number, format: LabelFormat): tf.Tensor {
+  const n = labels.length;
+  if (format === 'sparse') return tf.tensor2d(Float32Array.from(labels), [n, 1]);
+  const out = new Float32Array(n * numClasses);
+  for (let i = 0; i < n; i++) out[i * numClasses + labels[i]!] = 1;
+  return tf.tensor2d(out, [n, numClasses]);
+}
+
+export function gatherLabels(s: Samples, order: ArrayLike<number>, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  for (let i = start; i < end; i++) out[i - start] = s.labels[order[i]!]!;
+  return out;
+}
+
+export const identityOrder = (n: number) => {
+  const a = new Uint32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+};

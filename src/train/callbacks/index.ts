@@ -1,0 +1,15 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Config } from '../../config/schema.js';
+import type { Logger } from '../../log.js';
+import { earlyStoppingCallback } from './early-stopping.js';
+import { logEpochsCallback } from './log-epochs.js';
+import { metricsFilesCallback } from './metrics-files.js';
+import { progressCallback } from './progress.js';
+import type { Callback } from './types.js';
+
+/** The callbacks a run trains with, in the order they hear each event. */
+export function trainingCallbacks(cfg: Config, model: tf.LayersModel, runDir: string, log: Logger, terminal: NodeJS.WriteStream): Callback[] {
+  const callbacks = [progressCallback(terminal), metricsFilesCallback(runDir), logEpochsCallback(log)];
+  if (cfg.train.earlyStopping) callbacks.push(earlyStoppingCallback(cfg.train.earlyStopping, model, log));
+  return callbacks;
+}

@@ -1,0 +1,31 @@
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RUN_FILES } from '../../run/files.js';
+import { writeFileAtomic } from '../../util/fs.js';
+import type { Callback, EpochLogs } from './types.js';
+
+export function epochRecord(l: EpochLogs): Record<string, number> {
+  return { epoch: l.epoch, ...l.metrics, seconds: l.seconds, samples_per_second: l.samplesPerSecond };
+}
+
+/** CSV of the epoch records; columns from the first record, so every row has the same ones. */
+export function historyCsv(history: EpochLogs[]): string {
+  const rows = history.map(epochRecord);
+  const cols = Object.keys(rows[0] ?? { epoch: 0 });
+  return [cols.join(','), ...rows.map((r) => cols.map((c) => String(r[c] ?? '')).join(','))].join('\n') + '\n';
+}
+
+/**
+ * Appends one JSON line per epoch to metrics.jsonl (so a crash keeps every finished epoch) and
+ * rewrites history.csv atomically after each epoch.
+ */
+export function metricsFilesCallback(runDir: string): Callback {
+  const history: EpochLogs[] = [];
+  return {
+    onEpochEnd: async (logs) => {
+      history.push(logs);
+      await appendFile(join(runDir, RUN_FILES.metrics), `${JSON.stringify(epochRecord(logs))}\n`);
+      await writeFileAtomic(join(runDir, RUN_FILES.history), historyCsv(history));
+    },
+  };
+}

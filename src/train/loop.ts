@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs';
+import { InterruptedError } from '../errors.js';
+import { deriveSeed, makeRng, shuffledIndices } from '../util/random.js';
+import { gatherImages, gatherLabels, labelTensor, type LabelFormat, type Samples } from './batches.js';
+import type { Callback, EpochLogs } from './callbacks/types.js';
+
+export interface TrainOptions {
+  model: tf.LayersModel;
+  train: Samples;
+  /** Validation data, evaluated after each epoch; none when undefined. */
+  validation?: Samples;
+  sampleShape: number[];
+  numClasses: number;
+  labelFormat: LabelFormat;
+  metricNames: string[]; // the config's metrics, in compile order
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  callbacks: Callback[];
+  /** Polled between batches; true stops the run with an InterruptedError (Ctrl-C). */
+  interrupted?: () => boolean;
+  /** Hook for on-the-fly augmentation of a training batch (never applied to validation data). */
+  transformBatch?: (images: Float32Array, count: number, epoch: number, batch: number) => Float32Array;
+}
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Evaluates in batches; returns mean loss and metrics keyed like the training ones. */
+export async function evaluate(model: tf.LayersModel, data: Samples, o: Pick<TrainOptions, 'sampleShape' | 'numClasses' | 'labelFormat' | 'metricNames' | 'batchSize'>) {
+  const x = tf.tensor(data.images, [data.count, ...o.sampleShape]);
+  const y = labelTensor(data.labels, o.numClasses, o.labelFormat);
+  const out = model.evaluate(x, y, { batchSize: Math.max(o.batchSize, 256) });
+  const scalars = Array.isArray(out) ? out : [out];
+  const values = await Promise.all(scalars.map(async (s) => (await s.data())[0]!));
+  tf.dispose([x, y, ...scalars]);
+  return Object.fromEntries(['loss', ...o.metricNames].map((k, i) => [k, values[i]!]));
+}
+
+async function runEpoch(o: TrainOptions, epoch: number): Promise<Record<string, number>> {
+  const n = o.train.count;
+  const rng = makeRng(deriveSeed(o.seed, `shuffle/${epoch}`));
+  const order = shuffledIndices(n, rng); // model.fit's own shuffle is unseeded
+  const batches = Math.ceil(n / o.batchSize);
+  const names = ['loss', ...o.metricNames];
+  const sums = new Array<number>(names.length).fill(0);
+  const per = size(o.sampleShape);
+  for (let b = 0; b < batches; b++) {
+    if (o.interrupted?.()) throw new InterruptedError('training interrupted');
+    const start = b * o.batchSize;
+    const end = Math.min(n, start + o.batchSize);
+    let images = gatherImages(o.train, order, start, end, per);
+    if (o.transformBatch) images = o.transformBatch(images, end - start, epoch, b);
+    const x = tf.tensor(images, [end - start, ...o.sampleShape]);
+    const y = labelTensor(gatherLabels(o.train, order, start, end), o.numClasses, o.labelFormat);
+    const out = await o.model.trainOnBatch(x, y); // tidy cannot wrap an await: dispose by hand
+    tf.dispose([x, y]);
+    const values = Array.isArray(out) ? out : [out];
+    values.forEach((v, i) => (sums[i]! += v * (end - start)));
+    const running = Object.fromEntries(names.map((k, i) => [k, sums[i]! / end]));
+    for (const cb of o.callbacks) {
+      await cb.onBatchEnd?.({ batch: b + 1, batches, seen: end, loss: running.loss!, metrics: running });
+    }
+  }
+  return Object.fromEntries(names.map((k, i) => [k, sums[i]! / n]));
+}
+
+/**
+ * The training loop: seeded shuffle per epoch, one trainOnBatch per batch, validation after each
+ * epoch, hooks for everything else. Returns the per-epoch logs.
+ */
+export async function trainModel(o: TrainOptions): Promise<EpochLogs[]> {
+  const batches = Math.ceil(o.train.count / o.batchSize);
+  const history: EpochLogs[] = [];
+  for (const cb of o.callbacks) await cb.onTrainBegin?.({ epochs: o.epochs, batches, samples: o.train.count, batchSize: o.batchSize });
+  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    for (const cb of o.callbacks) await cb.onEpochBegin?.(epoch);
+    const t0 = performance.now();
+    const metrics = await runEpoch(o, epoch);
+    const seconds = (performance.now() - t0) / 1000;
+    if (o.validation) {
+      const val = await evaluate(o.model, o.validation, o);
+      for (const [k, v] of Object.entries(val)) metrics[`val_${k}`] = v;
+    }
+    const logs: EpochLogs = { epoch, metrics, seconds, samplesPerSecond: o.train.count / seconds };
+    history.push(logs);
+    let stop = false;
+    for (const cb of o.callbacks) stop = (await cb.onEpochEnd?.(logs)) === true || stop;
+    if (stop) break;
+  }
+  for (const cb of o.callbacks) await cb.onTrainEnd?.(history);
+  return history;
+}

@@ -1,0 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import { rename, writeFile, unlink } from 'node:fs/promises';
+
+/**
+ * Writes a whole file or nothing: the data goes to a temp file beside the target, then a rename
+ * (atomic on one file system) puts it in place, so a crash never leaves a half-written file.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
