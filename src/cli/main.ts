@@ -39,6 +39,10 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
       env.stderr.write(`mnist-run: ${err.message}\n`);
       return err.exitCode;
     }
+    if (isSystemError(err)) {
+      env.stderr.write(`mnist-run: ${err.message}\n(check the path, free disk space and permissions)\n`);
+      return 1;
+    }
     const detail = process.env.MNIST_RUN_DEBUG ? String((err as Error).stack) : String((err as Error).message ?? err);
     env.stderr.write(`mnist-run: internal error: ${detail}\nThis is a bug in mnist-run; rerun with MNIST_RUN_DEBUG=1 for details.\n`);
     return 2;
@@ -46,6 +50,11 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
 }
 
 class CliUsage extends Error {}
+
+/** Node's file-system errors (ENOSPC, EACCES, EISDIR…) carry a syscall and name their path: a user can act on them. */
+function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+}
 
 const env = cliEnv();
 main(hideBin(process.argv), env).then(
