@@ -15,7 +15,7 @@ import { trainingCallbacks } from '../train/callbacks/index.js';
 import { deriveSeed, withSeededMathRandom } from '../util/random.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
 import { RUN_FILES } from './files.js';
-import { createRunDir } from './folder.js';
+import { claimRunDir, createRunDir } from './folder.js';
 import { gitCommit, versions, type RunMeta } from './meta.js';
 import { writeResults, type RunSummary } from './write-results.js';
 
@@ -33,6 +33,8 @@ export interface RunOptions {
   overrides: string[];
   backend: BackendChoice;
   outDir?: string;
+  /** Use exactly this (new or empty) folder instead of a timestamped one under outDir: for sweeps. */
+  runDir?: string;
 }
 
 export interface RunResult {
@@ -70,7 +72,9 @@ function initialMeta(loaded: LoadedConfig, dataset: Dataset, backend: SelectedBa
 export async function runExperiment(o: RunOptions, env: RunEnv): Promise<RunResult> {
   const { loaded, dataset, backend } = await prepare(o, env);
   const cfg = loaded.config;
-  const runDir = await createRunDir(resolve(env.cwd, o.outDir ?? 'runs'), cfg.name ?? 'run', env.now());
+  const runDir = o.runDir
+    ? await claimRunDir(resolve(env.cwd, o.runDir))
+    : await createRunDir(resolve(env.cwd, o.outDir ?? 'runs'), cfg.name ?? 'run', env.now());
   const meta = initialMeta(loaded, dataset, backend, env, await gitCommit());
   await copyFile(loaded.file, join(runDir, RUN_FILES.config));
   await writeFileAtomic(join(runDir, RUN_FILES.resolvedConfig), loaded.resolvedYaml);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
 import { join } from 'node:path';
 
 /** `2026-11-28T14-03-22Z`: UTC, sortable, and legal in file names everywhere. */
@@ -24,4 +25,11 @@ export async function createRunDir(root: string, name: string, now: Date): Promi
       if ((err as { code?: string }).code !== 'EEXIST') throw err;
     }
   }
+}
+
+/** Takes a folder chosen by the caller (a sweep): it may exist only if empty, so no run is overwritten. */
+export async function claimRunDir(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  if ((await readdir(dir)).length > 0) throw new UsageError(`--run-dir ${dir} is not empty; choose a new folder`);
+  return dir;
 }

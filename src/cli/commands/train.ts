@@ -11,11 +11,14 @@ export function trainCommand(env: CliEnv) {
         type: 'string',
         default: 'runs',
         describe: 'root folder for run folders',
+      }).option('run-dir', {
+        type: 'string',
+        describe: 'write the run into exactly this new or empty folder instead of a timestamped one under --out',
       }),
-    handler: async (a: { file: string; set: string[]; backend: string; out: string; json: boolean }) => {
+    handler: async (a: { file: string; set: string[]; backend: string; out: string; runDir?: string; json: boolean }) => {
       const { runExperiment } = await import('../../run/experiment.js');
       const result = await runExperiment(
-        { file: a.file, overrides: a.set, backend: a.backend as never, outDir: a.out },
+        { file: a.file, overrides: a.set, backend: a.backend as never, outDir: a.out, runDir: a.runDir },
         { cwd: env.cwd, argv: env.argv, stderr: env.stderr, now: env.now, interrupted: env.interrupted },
       );
       emit(env.stdout, a.json, result, () => result.runDir);
