@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { CliEnv } from '../env.js';
+import { benchCommand } from './bench.js';
 import { doctorCommand } from './doctor.js';
 import { schemaCommand } from './schema.js';
 import { summaryCommand } from './summary.js';
@@ -8,5 +9,5 @@ import { validateCommand } from './validate.js';
 
 /** Every command; each imports its heavy pipeline (tfjs) inside its handler, so validate/schema stay light. */
 export function commands(env: CliEnv): CommandModule<object, never>[] {
-  return [trainCommand(env), validateCommand(env), summaryCommand(env), schemaCommand(env), doctorCommand(env)] as never;
+  return [trainCommand(env), validateCommand(env), summaryCommand(env), schemaCommand(env), doctorCommand(env), benchCommand(env)] as never;
 }

@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Config } from '../config/schema.js';
+import type { Dataset } from '../data/dataset.js';
+import { compileModel } from '../model/compile.js';
+import { gatherImages, identityOrder, labelTensor } from '../train/batches.js';
+
+export interface BenchCell {
+  backend: string;
+  config: string;
+  batchSize: number;
+  threads: number;
+  trainSamples: number;
+  trainSamplesPerSecond: number;
+  inferSamples: number;
+  inferSamplesPerSecond: number;
+}
+
+export interface BenchLimits {
+  samples: number; // train (and infer) at most this many samples per cell
+  seconds: number; // …or stop after this long, whichever comes first (the cpu backend is very slow on CNNs)
+}
+
+async function timed(limit: BenchLimits, batchSize: number, step: (start: number, size: number) => Promise<void>) {
+  await step(0, batchSize); // warm-up: kernels compile, optimizer slots appear
+  let done = 0;
+  const t0 = performance.now();
+  while (done < limit.samples && (done === 0 || performance.now() - t0 < limit.seconds * 1000)) {
+    const size = Math.min(batchSize, limit.samples - done);
+    await step(done, size);
+    done += size;
+  }
+  return { samples: done, perSecond: done / ((performance.now() - t0) / 1000) };
+}
+
+/** Training and inference throughput of one config on the active backend, on the first samples of the data. */
+export async function benchConfig(name: string, cfg: Config, data: Dataset, backend: { name: string; threads: number }, limit: BenchLimits): Promise<BenchCell> {
+  const shape = [data.rows, data.cols];
+  const per = data.rows * data.cols;
+  const n = data.train.count;
+  const order = identityOrder(n);
+  const model = compileModel(cfg, shape, cfg.seed);
+  const batchSize = cfg.train.batchSize;
+  const labelFormat = cfg.loss === 'sparseCategoricalCrossentropy' ? 'sparse' : 'oneHot';
+  try {
+    const train = await timed(limit, batchSize, async (start, size) => {
+      const from = start % Math.max(1, n - size);
+      const x = tf.tensor(gatherImages(data.train, order, from, from + size, per), [size, ...shape]);
+      const y = labelTensor(data.train.labels.subarray(from, from + size), data.numClasses, labelFormat);
+      await model.trainOnBatch(x, y);
+      tf.dispose([x, y]);
+    });
+    const inferBatch = Math.max(batchSize, 256);
+    const infer = await timed(limit, inferBatch, async (start, size) => {
+      const from = start % Math.max(1, n - size);
+      const out = tf.tidy(() => model.predict(tf.tensor(data.train.images.subarray(from * per, (from + size) * per), [size, ...shape])) as tf.Tensor);
+      await out.data(); // reads back, so the time includes the work
+      out.dispose();
+    });
+    return {
+      backend: backend.name,
+      config: name,
+      batchSize,
+      threads: backend.threads,
+      trainSamples: train.samples,
+      trainSamplesPerSecond: train.perSecond,
+      inferSamples: infer.samples,
+      inferSamplesPerSecond: infer.perSecond,
+    };
+  } finally {
+    model.dispose();
+    tf.disposeVariables();
+  }
+}
+
+export function formatBench(cells: BenchCell[]): string {
+  const head = ['backend', 'config', 'batch', 'threads', 'train samples', 'train samples/s', 'infer samples', 'infer samples/s'];
+  const rows = cells.map((c) => [
+    c.backend, c.config, String(c.batchSize), String(c.threads), String(c.trainSamples),
+    c.trainSamplesPerSecond.toFixed(1), String(c.inferSamples), c.inferSamplesPerSecond.toFixed(1),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
