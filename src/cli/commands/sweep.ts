@@ -1,0 +1,55 @@
+import { resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import type { CliEnv } from '../env.js';
+import { emit, withBackend, withJson } from './options.js';
+
+interface SweepArgs {
+  file: string;
+  set: string[];
+  backend: string;
+  out: string;
+  parallel: number;
+  dryRun: boolean;
+  codeVersion?: string;
+  json: boolean;
+}
+
+export function sweepCommand(env: CliEnv) {
+  return {
+    command: 'sweep <file>',
+    describe: 'run every variant a sweep file describes, N at a time; finished runs are skipped on a re-run',
+    builder: (y: Argv) =>
+      withJson(withBackend(y))
+        .positional('file', { type: 'string', demandOption: true, describe: 'sweep file (YAML)' })
+        .option('out', { type: 'string', default: 'sweeps', describe: 'root of sweep folders; the sweep lives in OUT/<sweep name>/' })
+        .option('parallel', { type: 'number', default: 1, describe: 'runs at once, each a child process with cores/N threads' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, parameter counts and an estimated time; train nothing' })
+        .option('code-version', { type: 'string', describe: 'identify runs by this instead of package version + git commit (to resume across commits that do not change training)' }),
+    handler: async (a: SweepArgs) => {
+      const { UsageError } = await import('../../errors.js');
+      if (!Number.isInteger(a.parallel) || a.parallel < 1) throw new UsageError(`--parallel: expected a positive integer, received ${a.parallel}`);
+      const { prepareSweep } = await import('../../sweep/prepare.js');
+      const { threadsPerRun } = await import('../../sweep/child.js');
+      const file = resolve(env.cwd, a.file);
+      const { plan, configs } = await prepareSweep(file, a.set, env.cwd, a.codeVersion);
+      const threads = threadsPerRun(a.parallel);
+      if (a.dryRun) {
+        const { dryRun, formatDryRun } = await import('../../sweep/dry-run.js');
+        const d = await dryRun(plan, configs, { backend: a.backend as never, parallel: a.parallel, threads });
+        emit(env.stdout, a.json, { plan, estimate: d }, () => formatDryRun(plan, d));
+        return;
+      }
+      const { runSweep } = await import('../../sweep/run-sweep.js');
+      const { startChild } = await import('../../sweep/child.js');
+      const dir = resolve(env.cwd, a.out, plan.name);
+      const res = await runSweep({ plan, dir, parallel: a.parallel, threads, backend: a.backend, start: startChild, stderr: env.stderr, now: env.now, interrupted: env.interrupted });
+      const failed = res.rows.filter((r) => r.status !== 'completed').length;
+      if (res.stopped) {
+        const { InterruptedError } = await import('../../errors.js');
+        throw new InterruptedError(`sweep interrupted: ${res.rows.length - failed} of ${res.rows.length} runs finished; run the same command again to resume (${dir})`);
+      }
+      if (failed) env.setExitCode(1);
+      emit(env.stdout, a.json, res, () => `${dir}\n${res.rows.length - failed} of ${res.rows.length} runs completed (${res.skipped} skipped as already finished)${failed ? `, ${failed} failed: see ${dir}/index.csv` : ''}`);
+    },
+  };
+}

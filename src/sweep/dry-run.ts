@@ -1,0 +1,73 @@
+import { cpus } from 'node:os';
+import type { BackendChoice } from '../backend/names.js';
+import type { LoadedConfig } from '../config/load.js';
+import { formatDuration, makespan, runSeconds, architectureKey, type Speed } from './estimate.js';
+import type { SweepPlan } from './plan.js';
+
+export interface DryRunRow {
+  id: string;
+  label: string;
+  overrides: string[];
+  params: number;
+  seconds: number;
+}
+
+export interface DryRun {
+  runs: DryRunRow[];
+  backend: string;
+  threads: number;
+  parallel: number;
+  totalSeconds: number;
+  calibration: string;
+}
+
+/**
+ * Parameter counts from the model compiled on the cpu backend, then a few timed training batches per
+ * distinct architecture on the backend the runs would use, with the threads each run would get.
+ * Loads tfjs: only --dry-run pays for it.
+ */
+export async function dryRun(plan: SweepPlan, configs: Map<string, LoadedConfig>, o: { backend: BackendChoice; parallel: number; threads: number }): Promise<DryRun> {
+  process.env.MNIST_RUN_THREADS = String(o.threads); // the native backend reads it when it loads
+  const { modelSummary } = await import('../model/describe.js');
+  const { selectBackend } = await import('../backend/select.js');
+  const { loadDataset } = await import('../data/dataset.js');
+  const { benchConfig } = await import('../bench/bench.js');
+  const params = new Map<string, number>();
+  for (const loaded of configs.values()) {
+    const key = JSON.stringify([loaded.config.model, loaded.dataPath]); // variants differing elsewhere share one count
+    if (!params.has(key)) params.set(key, (await modelSummary(loaded)).totalParams);
+  }
+  const backend = await selectBackend(o.backend);
+  const speeds = new Map<string, Speed>();
+  const runs: DryRunRow[] = [];
+  for (const run of plan.runs) {
+    const loaded = configs.get(run.id)!;
+    const cfg = loaded.config;
+    const key = architectureKey(cfg);
+    if (!speeds.has(key)) {
+      const data = await loadDataset({ path: loaded.dataPath, trainSize: 4 * cfg.train.batchSize + 1, testSize: 1 });
+      const cell = await benchConfig(run.label, cfg, data, backend, { samples: 3 * cfg.train.batchSize, seconds: 5 });
+      speeds.set(key, cell);
+    }
+    // Unset sizes mean the whole data set; MNIST's 60,000 / 10,000 are assumed for the estimate.
+    const sizes = { train: cfg.data.trainSize ?? 60_000, test: cfg.data.testSize ?? 10_000 };
+    runs.push({ id: run.id, label: run.label, overrides: run.overrides, params: params.get(JSON.stringify([cfg.model, loaded.dataPath])) ?? 0, seconds: runSeconds(cfg, sizes, speeds.get(key)!) });
+  }
+  const totalSeconds = makespan(runs.map((r) => r.seconds), o.parallel);
+  const calibration = `${speeds.size} architecture(s) timed for 3 batches each on ${backend.name} (${backend.device}), ${o.threads} thread(s) per run, ${cpus().length} cores`;
+  return { runs, backend: backend.name, threads: o.threads, parallel: o.parallel, totalSeconds, calibration };
+}
+
+export function formatDryRun(plan: SweepPlan, d: DryRun): string {
+  const lines = d.runs.map((r, i) => `${String(i + 1).padStart(3)}  ${r.id}  ${r.params.toLocaleString('en-US').padStart(11)}  ${formatDuration(r.seconds).padStart(7)}  ${r.overrides.join(' ')}`);
+  return [
+    `${plan.name}: ${d.runs.length} runs from ${plan.baseConfig}`,
+    ...plan.duplicates.map((x) => `  (${x.label} resolves to the same config as ${x.sameAs}: run once)`),
+    '',
+    `  #  id                     params     est.  overrides`,
+    ...lines,
+    '',
+    `estimated total: ${formatDuration(d.totalSeconds)} with --parallel ${d.parallel} (upper bound where early stopping is on)`,
+    `calibration: ${d.calibration}`,
+  ].join('\n');
+}

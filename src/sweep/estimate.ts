@@ -1,0 +1,45 @@
+import type { Config } from '../config/schema.js';
+
+/** What one short calibration measured for an architecture on the backend the runs would use. */
+export interface Speed {
+  trainSamplesPerSecond: number;
+  inferSamplesPerSecond: number;
+}
+
+/**
+ * Seconds one run should take: every epoch trains on the training samples and evaluates the
+ * validation ones, then the test set is evaluated and predicted once. Early stopping can only
+ * shorten it, so this is an upper bound for such runs.
+ */
+export function runSeconds(cfg: Pick<Config, 'train'>, sizes: { train: number; test: number }, speed: Speed): number {
+  const v = cfg.train.validation as unknown;
+  const split = typeof v === 'object' && v !== null && 'split' in v ? Number((v as { split: number }).split) : 0;
+  const validation = v === 'test' ? sizes.test : Math.round(sizes.train * split);
+  const trained = sizes.train - (v === 'test' ? 0 : validation);
+  const perEpoch = trained / speed.trainSamplesPerSecond + validation / speed.inferSamplesPerSecond;
+  return cfg.train.epochs * perEpoch + (2 * sizes.test) / speed.inferSamplesPerSecond;
+}
+
+/** Wall time of running jobs `parallel` at a time, longest first onto the least-loaded slot (as a queue roughly does). */
+export function makespan(seconds: number[], parallel: number): number {
+  const slots = new Array<number>(Math.max(1, parallel)).fill(0);
+  for (const s of [...seconds].sort((a, b) => b - a)) {
+    const i = slots.indexOf(Math.min(...slots));
+    slots[i]! += s;
+  }
+  return Math.max(...slots);
+}
+
+/** `1h 02m`, `4m 05s`, `12s`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** What decides a run's speed: layers, batch size, loss and optimizer. Runs sharing it share one calibration. */
+export function architectureKey(cfg: Pick<Config, 'model' | 'train' | 'loss' | 'optimizer'>): string {
+  return JSON.stringify([cfg.model, cfg.train.batchSize, cfg.loss, (cfg.optimizer as { type: string }).type]);
+}

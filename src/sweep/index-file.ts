@@ -1,0 +1,53 @@
+import { csvLines } from '../compare/csv.js';
+import type { RunRecord } from '../compare/read-run.js';
+import type { PlannedRun } from './plan.js';
+
+export type SweepRunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'interrupted';
+
+/** One line of index.csv. */
+export interface IndexRow {
+  id: string;
+  label: string;
+  overrides: string[];
+  status: SweepRunStatus;
+  testAccuracy?: number;
+  testLoss?: number;
+  epochs?: number;
+  seconds?: number;
+  dir: string;
+  error?: string;
+}
+
+export const INDEX_HEADER = ['id', 'label', 'overrides', 'status', 'test_accuracy', 'test_loss', 'epochs', 'seconds', 'run_dir', 'error'];
+
+/** The row a finished (or unfinished) run folder gives; `fallbackError` covers runs that never wrote meta.json. */
+export function rowFromRun(run: PlannedRun, rec: RunRecord | undefined, fallbackError?: string): IndexRow {
+  const s = rec?.summary;
+  const status: SweepRunStatus =
+    rec?.status === 'completed' && s ? 'completed' : rec?.status === 'interrupted' ? 'interrupted' : rec?.status === 'running' ? 'interrupted' : 'failed';
+  const error = status === 'completed' ? undefined : (rec?.meta?.error ?? fallbackError);
+  return {
+    id: run.id,
+    label: run.label,
+    overrides: run.overrides,
+    status,
+    testAccuracy: s?.testAccuracy,
+    testLoss: s?.testLoss,
+    epochs: s?.epochsRun,
+    seconds: s?.trainSeconds,
+    dir: run.dir,
+    error: error?.split('\n')[0],
+  };
+}
+
+const num = (v: number | undefined, digits: number) => (v === undefined || !Number.isFinite(v) ? '' : v.toFixed(digits));
+
+export function indexCsv(rows: IndexRow[]): string {
+  return csvLines([
+    INDEX_HEADER,
+    ...rows.map((r) => [
+      r.id, r.label, r.overrides.join(' '), r.status, num(r.testAccuracy, 4), num(r.testLoss, 4),
+      r.epochs ?? '', num(r.seconds, 1), r.dir, r.error ?? '',
+    ]),
+  ]);
+}

@@ -1,0 +1,68 @@
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { gridSize } from './expand.js';
+import { SweepSchema, type SweepSpec } from './schema.js';
+
+interface Problem {
+  path: (string | number)[];
+  message: string;
+}
+
+/** `grid.optimizer[1]` from ['grid', 'optimizer', 1]: the way a reader points at a YAML node. */
+export function pathText(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');
+}
+
+/** `line:col` of the deepest node of `path` that exists, so a missing key points at its parent. */
+function locate(doc: Document, lines: LineCounter, path: (string | number)[]): string {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node?.range) {
+      const { line, col } = lines.linePos(node.range[0]);
+      return `${line}:${col}`;
+    }
+  }
+  return '1:1';
+}
+
+function zodProblems(error: z.ZodError): Problem[] {
+  return error.issues.map((i) => ({ path: i.path.filter((k): k is string | number => typeof k !== 'symbol'), message: i.message }));
+}
+
+/** Checks zod cannot express: sampling needs a grid big enough to sample from. */
+function crossProblems(spec: SweepSpec): Problem[] {
+  if (!spec.random) return [];
+  const size = spec.grid ? gridSize(spec.grid) : 0;
+  if (size === 0) return [{ path: ['random'], message: 'random sampling needs a grid to sample from; add `grid:` or remove `random:`' }];
+  if (spec.random.count > size) {
+    return [{ path: ['random', 'count'], message: `expected at most ${size} (the grid's size), received ${spec.random.count}; lower it or drop \`random:\` to run the whole grid` }];
+  }
+  return [];
+}
+
+/** Reads and validates a sweep file; every problem at once, each with file:line:col and its path. */
+export async function loadSweep(file: string, cwd: string): Promise<SweepSpec> {
+  const shown = relative(cwd, file) || file;
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new ConfigError(`cannot read sweep file ${shown}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+  });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const { line, col } = lines.linePos(e.pos[0]);
+    const at = `${line}:${col}`;
+    throw new ConfigError(`${shown}:${at}: not valid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const parsed = SweepSchema.safeParse(doc.toJS() ?? {});
+  const problems = parsed.success ? crossProblems(parsed.data) : zodProblems(parsed.error);
+  if (problems.length === 0 && parsed.success) return parsed.data;
+  const located = problems.map((p) => ({ at: locate(doc, lines, p.path), p }));
+  located.sort((a, b) => a.at.localeCompare(b.at, 'en', { numeric: true })); // file order, as an editor lists them
+  const text2 = located.map(({ at, p }) => `${shown}:${at} ${pathText(p.path) || '(top level)'}: ${p.message}`);
+  const head = problems.length === 1 ? `${shown} has an error:` : `${shown} has ${problems.length} errors:`;
+  throw new ConfigError([head, ...text2].join('\n'));
+}

@@ -1,0 +1,33 @@
+import { readFile } from 'node:fs/promises';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { loadSweep } from './load.js';
+import { planSweep, type PlanDeps } from './plan.js';
+import { gitCommit, PACKAGE_ROOT } from '../run/meta.js';
+import { join } from 'node:path';
+
+/** The real world for planning: the config loader, data checksums (one read per data folder) and the code version. */
+function realDeps(): PlanDeps {
+  const sums = new Map<string, Promise<string[]>>();
+  return {
+    loadConfig,
+    dataSha256: (loaded: LoadedConfig) => {
+      const key = String(loaded.dataPath);
+      if (!sums.has(key)) {
+        sums.set(key, import('../data/dataset.js').then(async ({ loadDataset }) => {
+          const d = await loadDataset({ path: loaded.dataPath, trainSize: 1, testSize: 1 });
+          return d.files.map((f) => f.sha256);
+        }));
+      }
+      return sums.get(key)!;
+    },
+    codeVersion: async () => {
+      const pkg = JSON.parse(await readFile(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+      return { version: pkg.version, commit: await gitCommit() };
+    },
+  };
+}
+
+export async function prepareSweep(file: string, extra: string[], cwd: string, pinnedVersion?: string) {
+  const spec = await loadSweep(file, cwd);
+  return planSweep(file, spec, extra, realDeps(), pinnedVersion);
+}

@@ -1,0 +1,97 @@
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readRun } from '../compare/read-run.js';
+import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
+import type { ChildSpec } from './child.js';
+import { SWEEP_FILES, lockSweep, setAside } from './folder.js';
+import { indexCsv, rowFromRun, type IndexRow } from './index-file.js';
+import type { PlannedRun, SweepPlan } from './plan.js';
+import { runQueue, type Started } from './queue.js';
+
+export interface SweepRunOptions {
+  plan: SweepPlan;
+  dir: string;
+  parallel: number;
+  threads: number;
+  backend: string;
+  start: (c: ChildSpec) => Promise<Started>;
+  stderr: NodeJS.WritableStream;
+  now: () => Date;
+  interrupted: () => boolean;
+}
+
+export interface SweepOutcome {
+  dir: string;
+  rows: IndexRow[];
+  skipped: number;
+  stopped: boolean;
+}
+
+/** Finished runs are skipped; any other folder under the run's id is an unfinished attempt, set aside. */
+async function initialRows(o: SweepRunOptions): Promise<IndexRow[]> {
+  return Promise.all(
+    o.plan.runs.map(async (run) => {
+      const rec = await readRun(join(o.dir, run.dir));
+      if (rec.status === 'completed' && rec.summary) return rowFromRun(run, rec);
+      await setAside(o.dir, join(o.dir, run.dir), run.id, o.now());
+      return { id: run.id, label: run.label, overrides: run.overrides, status: 'pending' as const, dir: run.dir };
+    }),
+  );
+}
+
+/** The last `mnist-run: …` line of a child's stderr: why a run that wrote no meta.json failed. */
+async function lastError(logFile: string): Promise<string | undefined> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  const lines = text.trimEnd().split('\n').filter(Boolean);
+  const marked = lines.filter((l) => l.startsWith('mnist-run: '));
+  return (marked.at(-1) ?? lines.at(-1))?.replace(/^mnist-run: /, '');
+}
+
+const fmt = (r: IndexRow) =>
+  r.status === 'completed' ? `acc=${r.testAccuracy?.toFixed(4)} loss=${r.testLoss?.toFixed(4)} ${r.seconds?.toFixed(1)}s` : (r.error ?? '');
+
+/** Runs every unfinished run of the plan in the sweep folder, keeping index.csv current. */
+export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
+  await mkdir(join(o.dir, SWEEP_FILES.runs), { recursive: true });
+  await mkdir(join(o.dir, SWEEP_FILES.logs), { recursive: true });
+  const release = await lockSweep(o.dir);
+  try {
+    await copyFile(o.plan.sweepFile, join(o.dir, SWEEP_FILES.sweep));
+    await writeJsonAtomic(join(o.dir, SWEEP_FILES.plan), o.plan);
+    const rows = await initialRows(o);
+    const todo = o.plan.runs.filter((_, i) => rows[i]!.status === 'pending');
+    const skipped = rows.length - todo.length;
+    // One writer at a time: each write carries the whole table, so a late rename must never win over a newer one.
+    let writing = Promise.resolve();
+    const save = () => (writing = writing.then(() => writeFileAtomic(join(o.dir, SWEEP_FILES.index), indexCsv(rows))));
+    await save();
+    if (skipped) o.stderr.write(`sweep: ${skipped} of ${rows.length} runs already finished, skipped\n`);
+    let finishedCount = 0;
+    const rowOf = (run: PlannedRun) => rows[o.plan.runs.indexOf(run)]!;
+    const logOf = (run: PlannedRun) => join(o.dir, SWEEP_FILES.logs, `${run.id}.log`);
+    const { stopped } = await runQueue(todo, {
+      parallel: o.parallel,
+      interrupted: o.interrupted,
+      start: async (run) => {
+        Object.assign(rowOf(run), { status: 'running' });
+        await save();
+        o.stderr.write(`sweep: start ${run.id} ${run.label}\n`);
+        const spec = { baseConfig: o.plan.baseConfig, overrides: run.overrides, runDir: join(o.dir, run.dir), backend: o.backend, threads: o.threads, logFile: logOf(run) };
+        return o.start(spec);
+      },
+      finished: async (run, code) => {
+        const rec = await readRun(join(o.dir, run.dir));
+        const row = rowFromRun(run, rec.meta || rec.summary ? rec : undefined, code === 130 ? 'interrupted' : await lastError(logOf(run)));
+        if (code === 130 && row.status === 'failed') row.status = 'interrupted';
+        rows[o.plan.runs.indexOf(run)] = row;
+        await save();
+        finishedCount++;
+        o.stderr.write(`sweep: [${finishedCount}/${todo.length}] ${row.status} ${run.id} ${run.label} ${fmt(row)}\n`);
+      },
+    });
+    await writing;
+    return { dir: o.dir, rows, skipped, stopped };
+  } finally {
+    await release();
+  }
+}
