@@ -1,13 +1,16 @@
 import type { CommandModule } from 'yargs';
 import type { CliEnv } from '../env.js';
 import { benchCommand } from './bench.js';
+import { compareCommand } from './compare.js';
 import { doctorCommand } from './doctor.js';
+import { reportCommand } from './report.js';
 import { schemaCommand } from './schema.js';
 import { summaryCommand } from './summary.js';
+import { sweepCommand } from './sweep.js';
 import { trainCommand } from './train.js';
 import { validateCommand } from './validate.js';
 
 /** Every command; each imports its heavy pipeline (tfjs) inside its handler, so validate/schema stay light. */
 export function commands(env: CliEnv): CommandModule<object, never>[] {
-  return [trainCommand(env), validateCommand(env), summaryCommand(env), schemaCommand(env), doctorCommand(env), benchCommand(env)] as never;
+  return [trainCommand(env), validateCommand(env), summaryCommand(env), schemaCommand(env), doctorCommand(env), benchCommand(env), sweepCommand(env), compareCommand(env), reportCommand(env)] as never;
 }

@@ -1,0 +1,52 @@
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { RUN_FILES } from '../run/files.js';
+
+/** A run folder to compare, with the label a sweep gave it. */
+export interface RunRef {
+  dir: string;
+  label?: string;
+}
+
+const exists = (p: string) => stat(p).then(() => true, () => false);
+const RUN_MARKERS = [RUN_FILES.meta, RUN_FILES.summary, RUN_FILES.resolvedConfig];
+
+export async function isRunDir(dir: string): Promise<boolean> {
+  for (const f of RUN_MARKERS) if (await exists(join(dir, f))) return true;
+  return false;
+}
+
+/** A sweep folder's runs in plan order, labelled as the sweep labels them; runs not started yet are left out. */
+async function sweepRuns(dir: string): Promise<RunRef[]> {
+  const plan = JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')) as { runs?: { dir: string; label: string }[] };
+  const refs = (plan.runs ?? []).map((r) => ({ dir: join(dir, r.dir), label: r.label }));
+  const present = await Promise.all(refs.map((r) => isRunDir(r.dir)));
+  return refs.filter((_, i) => present[i]);
+}
+
+/** Every run folder directly inside `dir` (a runs/ root), by name, which sorts by start time. */
+async function childRuns(dir: string): Promise<RunRef[]> {
+  const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const refs = names.map((n) => ({ dir: join(dir, n) }));
+  const present = await Promise.all(refs.map((r) => isRunDir(r.dir)));
+  return refs.filter((_, i) => present[i]);
+}
+
+/** Turns command-line paths (run folders, sweep folders, roots of run folders) into run folders. */
+export async function findRuns(paths: string[], cwd: string): Promise<RunRef[]> {
+  const out: RunRef[] = [];
+  for (const p of paths) {
+    const dir = resolve(cwd, p);
+    const shown = relative(cwd, dir) || dir;
+    if (!(await exists(dir))) throw new UsageError(`${shown}: no such run or sweep folder; pass run folders (runs/…), a sweep folder (sweeps/NAME) or a folder of runs`);
+    if (await exists(join(dir, 'plan.json'))) out.push(...(await sweepRuns(dir)));
+    else if (await isRunDir(dir)) out.push({ dir });
+    else {
+      const found = await childRuns(dir);
+      if (!found.length) throw new UsageError(`${shown}: no run folders in it (a run folder holds ${RUN_MARKERS.join(', ')})`);
+      out.push(...found);
+    }
+  }
+  return out;
+}
