@@ -1,0 +1,142 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compareRuns, loadRuns } from '../src/compare/compare.js';
+import { parseCsv, csvLines } from '../src/compare/csv.js';
+import { formatTable } from '../src/compare/format.js';
+import { flatten } from '../src/compare/read-run.js';
+import { meanStd } from '../src/compare/stats.js';
+import { compareTable, differingKeys } from '../src/compare/table.js';
+import { CLI } from './helpers/cli.js';
+
+/** A run folder as the trainer leaves it, minus the model: compare reads files only. */
+async function fakeRun(dir: string, config: object, acc?: number, extra: { status?: string; skip?: string[] } = {}) {
+  await mkdir(dir, { recursive: true });
+  const files: Record<string, string> = {
+    'config.resolved.yaml': stringify(config),
+    'meta.json': JSON.stringify({ status: extra.status ?? 'completed' }),
+    'summary.json': JSON.stringify({ testAccuracy: acc, testLoss: 1 - (acc ?? 0), bestEpoch: 2, epochsRun: 2, trainSeconds: 10, trainSamplesPerSecond: 6000 }),
+    'metrics.jsonl': '{"epoch":1,"loss":0.5}\n{"epoch":2,"loss":0.3}\n{"epo',
+  };
+  for (const [name, text] of Object.entries(files)) if (!extra.skip?.includes(name)) await writeFile(join(dir, name), text);
+}
+
+const cfg = (act: string, seed: number, lr = 0.01) => ({ seed, loss: 'categoricalCrossentropy', optimizer: { type: 'adam', learningRate: lr }, model: { layers: [{ type: 'dense', units: 8, activation: act }] } });
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'compare-'));
+  await fakeRun(join(root, 'runs', 'a1'), cfg('relu', 1), 0.9);
+  await fakeRun(join(root, 'runs', 'a2'), cfg('relu', 2), 0.92);
+  await fakeRun(join(root, 'runs', 'b1'), cfg('tanh', 1), 0.8);
+  await fakeRun(join(root, 'runs', 'c1'), cfg('tanh', 1, 0.1), undefined, { status: 'failed', skip: ['summary.json'] });
+  await fakeRun(join(root, 'old'), { seed: 1 }, 0.5, { skip: ['meta.json', 'metrics.jsonl'] });
+});
+
+describe('pure parts', () => {
+  it.each([
+    [{ a: { b: [1, { c: 2 }] } }, { 'a.b.0': 1, 'a.b.1.c': 2 }],
+    [{ e: [], f: {} , g: null }, { e: [], f: {}, g: null }],
+  ])('flattens %j to dotted keys', (value, flat) => expect(flatten(value)).toEqual(flat));
+
+  it.each([
+    [[{ a: 1, b: 2 }, { a: 1, b: 3 }], ['b']],
+    [[{ a: 1 }, { a: 1, b: 3 }], ['b']],
+    [[{ a: [1] }, { a: [1] }], []],
+    [[{ a: 1 }], []],
+  ])('finds the keys that differ in %j', (configs, keys) => expect(differingKeys(configs)).toEqual(keys));
+
+  it.each([
+    [[1, 2, 3], { mean: 2, std: 1, n: 3 }],
+    [[0.5], { mean: 0.5, std: 0, n: 1 }],
+    [[4, undefined, NaN, 6], { mean: 5, std: Math.SQRT2, n: 2 }],
+    [[undefined], undefined],
+  ])('gives mean ± std of %j', (xs, stat) => expect(meanStd(xs)).toEqual(stat));
+
+  it('reads back the CSV it writes, quotes and commas included', () => {
+    const rows = [['a', 'b,c', 'say "hi"'], ['', 'x\ny', '1']];
+    expect(parseCsv(csvLines(rows))).toEqual(rows);
+  });
+});
+
+describe('compare', () => {
+  it('folds replicates that differ only by seed and shows only the keys that differ', async () => {
+    const t = await compareRuns({ paths: ['runs'], cwd: root });
+    expect(formatTable(t, 'table')).toMatchInlineSnapshot(`
+      "run           optimizer.learningRate  model.layers.0.activation  status             test_accuracy              test_loss   best_epoch       epochs           seconds   samples_per_s
+      ------------  ----------------------  -------------------------  ---------  ---------------------  ---------------------  -----------  -----------  ----------------  --------------
+      a1 (2 seeds)                    0.01  relu                       completed  0.9100 ± 0.0141 (n=2)  0.0900 ± 0.0141 (n=2)  2 ± 0 (n=2)  2 ± 0 (n=2)  10.0 ± 0.0 (n=2)  6000 ± 0 (n=2)
+      b1                              0.01  tanh                       completed                 0.8000                 0.2000            2            2              10.0            6000
+      c1                               0.1  tanh                       failed"
+    `);
+  });
+
+  it('lists each replicate with --no-collapse, sorted and filtered', async () => {
+    const t = await compareRuns({ paths: ['runs'], cwd: root, collapse: false, sort: 'test_accuracy:desc', filters: ['optimizer.learningRate=0.01'] });
+    expect(formatTable(t, 'csv')).toMatchInlineSnapshot(`
+      "run,seed,model.layers.0.activation,status,test_accuracy,test_loss,best_epoch,epochs,seconds,samples_per_s
+      a2,2,relu,completed,0.92,0.07999999999999996,2,2,10,6000
+      a1,1,relu,completed,0.9,0.09999999999999998,2,2,10,6000
+      b1,1,tanh,completed,0.8,0.19999999999999996,2,2,10,6000"
+    `);
+  });
+
+  it.each(['table', 'markdown', 'csv', 'json'] as const)('writes %s with a row per run and a mean ± std where folded', async (format) => {
+    const text = formatTable(await compareRuns({ paths: ['runs'], cwd: root, sort: 'run' }), format);
+    const expected = { table: /a1 \(2 seeds\).*0\.9100 ± 0\.0141 \(n=2\)/, markdown: /^\| run \|.*\n\|---\|/, csv: /test_accuracy,test_accuracy_std.*,n\n/, json: /"mean": 0\.91/ };
+    expect(text).toMatch(expected[format]);
+  });
+
+  it('shows what an old or partial run has instead of failing', async () => {
+    const [old] = await loadRuns(['old'], root);
+    expect(old!.record).toMatchObject({ status: 'completed', problems: ['meta.json missing'] });
+    const t = compareTable(await loadRuns(['old', 'runs/c1'], root), {});
+    const col = (name: string) => t.rows.map((r) => r[t.columns.indexOf(name)]);
+    expect(t.columns).not.toContain('seed'); // the same in both
+    expect([col('run'), col('status'), col('loss'), col('test_accuracy')]).toEqual([
+      ['old', 'c1'], ['completed', 'failed'], [undefined, 'categoricalCrossentropy'], [0.5, undefined],
+    ]);
+  });
+
+  it.each([
+    [{ paths: ['nope'] }, 'nope: no such run or sweep folder; pass run folders (runs/…), a sweep folder (sweeps/NAME) or a folder of runs'],
+    [{ paths: ['runs'], filters: ['optimzer.type=adam'] }, /^--filter optimzer.type=adam: no run has the key "optimzer.type"; keys: run, status, seed, loss/],
+    [{ paths: ['runs'], filters: ['adam'] }, '--filter adam: expected KEY=VALUE, e.g. --filter optimizer.type=adam'],
+    [{ paths: ['runs'], sort: 'acc' }, /^--sort acc: no column "acc"; columns: run, optimizer.learningRate, model.layers.0.activation, status, test_accuracy/],
+  ])('rejects %j with a message that says how to fix it', async (o, message) => {
+    await expect(compareRuns({ cwd: root, ...o })).rejects.toThrow(message);
+  });
+});
+
+describe('the compare command', () => {
+  // A preload that fails the process if any @tensorflow module is resolved, through require or import.
+  const preload = async () => {
+    const hook = `data:text/javascript,${encodeURIComponent("export async function resolve(s, c, next) { if (s.includes('@tensorflow')) throw new Error('tfjs loaded: ' + s); return next(s, c); }")}`;
+    const file = join(root, 'no-tfjs.cjs');
+    await writeFile(file, `const M = require('node:module');\nconst load = M._load;\nM._load = function (r, ...a) { if (String(r).includes('@tensorflow')) throw new Error('tfjs loaded: ' + r); return load.call(this, r, ...a); };\nM.register(${JSON.stringify(hook)});\n`);
+    return file;
+  };
+
+  it('never loads tfjs, and the guard does catch a module that does', async () => {
+    const guard = await preload();
+    const res = spawnSync(process.execPath, ['--require', guard, CLI, 'compare', 'runs', '--format', 'json'], { cwd: root, encoding: 'utf8' });
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    expect(JSON.parse(res.stdout)).toHaveLength(3);
+    const control = spawnSync(process.execPath, ['--require', guard, '--input-type=module', '-e', "await import('@tensorflow/tfjs')"], { cwd: join(CLI, '..'), encoding: 'utf8' });
+    expect(control.status).not.toBe(0);
+    expect(control.stderr).toMatch(/tfjs loaded: @tensorflow\/tfjs/);
+  });
+
+  it('answers in well under a second per hundred runs', async () => {
+    const many = join(root, 'many');
+    await Promise.all(Array.from({ length: 300 }, (_, i) => fakeRun(join(many, `r${String(i).padStart(3, '0')}`), cfg(i % 2 ? 'relu' : 'tanh', i), i / 300)));
+    const t0 = performance.now();
+    const out = execFileSync(process.execPath, [CLI, 'compare', many, '--format', 'csv', '--no-collapse'], { encoding: 'utf8' });
+    expect(out.trimEnd().split('\n')).toHaveLength(301);
+    expect(performance.now() - t0).toBeLessThan(3000); // node start-up included
+  });
+});
