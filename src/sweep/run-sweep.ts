@@ -18,6 +18,8 @@ export interface SweepRunOptions {
   stderr: NodeJS.WritableStream;
   now: () => Date;
   interrupted: () => boolean;
+  /** The CLI the children run; the built dist/cli/main.js unless a test stands in for it. */
+  cliEntry?: string;
 }
 
 export interface SweepOutcome {
@@ -76,8 +78,9 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
         Object.assign(rowOf(run), { status: 'running' });
         await save();
         o.stderr.write(`sweep: start ${run.id} ${run.label}\n`);
-        const spec = { baseConfig: o.plan.baseConfig, overrides: run.overrides, runDir: join(o.dir, run.dir), backend: o.backend, threads: o.threads, logFile: logOf(run) };
-        return o.start(spec);
+        const { baseConfig } = o.plan;
+        const { backend, threads, cliEntry } = o;
+        return o.start({ baseConfig, overrides: run.overrides, runDir: join(o.dir, run.dir), backend, threads, logFile: logOf(run), cliEntry });
       },
       finished: async (run, code) => {
         const rec = await readRun(join(o.dir, run.dir));
