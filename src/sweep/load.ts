@@ -50,7 +50,7 @@ export async function loadSweep(file: string, cwd: string): Promise<SweepSpec> {
     throw new ConfigError(`cannot read sweep file ${shown}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
   });
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true }) // merge: `<<: *anchor` shares overrides between variants;
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true }); // `<<: *anchor` lets variants share overrides
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const { line, col } = lines.linePos(e.pos[0]);
