@@ -2,7 +2,7 @@ import { loadRuns } from '../compare/compare.js';
 import { readConfusion, readMetrics } from '../compare/read-run.js';
 import { compareTable, differingKeys, type LabelledRun } from '../compare/table.js';
 import type { ReportData, ReportRun } from './html.js';
-import { confidentMistakes } from './mistakes.js';
+import { confidentMistakes, type TestLoader } from './mistakes.js';
 
 export interface ReportOptions {
   paths: string[];
@@ -13,12 +13,14 @@ export interface ReportOptions {
   mistakes: number;
   /** Score mistakes for at most this many runs: each reloads a model and the test images. */
   maxModelRuns: number;
+  /** Where each run's test images come from; the data loader the trainer used unless a test says otherwise. */
+  testImages?: TestLoader;
 }
 
 async function mistakesOf(run: LabelledRun, o: ReportOptions, i: number): Promise<Pick<ReportRun, 'mistakes' | 'note'>> {
   if (i >= o.maxModelRuns) return { note: `not scored: only the first ${o.maxModelRuns} runs are (--max-model-runs)` };
   try {
-    return { mistakes: await confidentMistakes(run.record, o.mistakes) };
+    return { mistakes: await confidentMistakes(run.record, o.mistakes, o.testImages) };
   } catch (err) {
     // An old run without a saved model, or whose data moved, still gets its curves and matrix.
     return { note: `no mistakes shown: ${(err as Error).message.split('\n')[0]}` };

@@ -28,22 +28,37 @@ function dataPathOf(rec: RunRecord): string | undefined {
   return resolve(rec.meta?.configFile ? dirname(rec.meta.configFile) : rec.dir, p);
 }
 
+/** The test split a run was evaluated on. */
+export interface TestImages {
+  images: Float32Array;
+  labels: Uint8Array;
+  rows: number;
+  cols: number;
+}
+export type TestLoader = (rec: RunRecord) => Promise<TestImages>;
+
+/** The run's own test images, through the data loader the trainer used (data.path and data.testSize of its config). */
+export const loadRunTestImages: TestLoader = async (rec) => {
+  const { loadDataset } = await import('../data/dataset.js');
+  const testSize = typeof rec.config['data.testSize'] === 'number' ? (rec.config['data.testSize'] as number) : undefined;
+  const d = await loadDataset({ path: dataPathOf(rec), trainSize: 1, testSize });
+  return { images: d.test.images, labels: d.test.labels, rows: d.rows, cols: d.cols };
+};
+
 /**
  * The `limit` most confidently wrong test digits of one run: reloads its saved model and its test
  * images and scores the misclassified ones. Loads tfjs (the report does; compare never does).
  */
-export async function confidentMistakes(rec: RunRecord, limit: number): Promise<Mistake[]> {
+export async function confidentMistakes(rec: RunRecord, limit: number, loadTest: TestLoader = loadRunTestImages): Promise<Mistake[]> {
   const tf = await import('@tensorflow/tfjs');
   const { loadModelDir } = await import('../model/io.js');
-  const { loadDataset } = await import('../data/dataset.js');
   const wrong = wrongIndices(await readFile(join(rec.dir, RUN_FILES.predictions), 'utf8'));
   if (!wrong.length) return [];
-  const testSize = typeof rec.config['data.testSize'] === 'number' ? (rec.config['data.testSize'] as number) : undefined;
-  const data = await loadDataset({ path: dataPathOf(rec), trainSize: 1, testSize });
+  const data = await loadTest(rec);
   const model = await loadModelDir(join(rec.dir, RUN_FILES.modelDir));
   const per = data.rows * data.cols;
   const images = new Float32Array(wrong.length * per);
-  wrong.forEach((idx, k) => images.set(data.test.images.subarray(idx * per, (idx + 1) * per), k * per));
+  wrong.forEach((idx, k) => images.set(data.images.subarray(idx * per, (idx + 1) * per), k * per));
   try {
     const probs = tf.tidy(() => {
       const out = model.predict(tf.tensor(images, [wrong.length, data.rows, data.cols])) as import('@tensorflow/tfjs').Tensor2D;
@@ -56,7 +71,7 @@ export async function confidentMistakes(rec: RunRecord, limit: number): Promise<
     const found = wrong.map((idx, k) => {
       const row = Array.from(p.subarray(k * classes, (k + 1) * classes));
       const predicted = row.indexOf(Math.max(...row));
-      return { index: idx, actual: data.test.labels[idx]!, predicted, confidence: row[predicted]!, pixels: images.slice(k * per, (k + 1) * per), rows: data.rows, cols: data.cols };
+      return { index: idx, actual: data.labels[idx]!, predicted, confidence: row[predicted]!, pixels: images.slice(k * per, (k + 1) * per), rows: data.rows, cols: data.cols };
     });
     return found.sort((a, b) => b.confidence - a.confidence).slice(0, limit);
   } finally {
