@@ -1,0 +1,48 @@
+/** The two notebook models, built straight from tf.layers so the benchmarks do not depend on the config pipeline. */
+import * as tf from '@tensorflow/tfjs';
+
+export type ModelName = 'ann' | 'cnn';
+
+export function buildAnn(): tf.LayersModel {
+  const m = tf.sequential();
+  m.add(tf.layers.flatten({ inputShape: [28, 28] }));
+  m.add(tf.layers.dense({ units: 512, activation: 'sigmoid' }));
+  m.add(tf.layers.dense({ units: 128, activation: 'sigmoid' }));
+  m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+  m.compile({ loss: 'categoricalCrossentropy', optimizer: tf.train.adam(0.001) });
+  return m;
+}
+
+export function buildCnn(): tf.LayersModel {
+  const m = tf.sequential();
+  m.add(tf.layers.reshape({ targetShape: [28, 28, 1], inputShape: [28, 28] }));
+  m.add(tf.layers.conv2d({ filters: 32, kernelSize: 3 }));
+  m.add(tf.layers.batchNormalization());
+  m.add(tf.layers.activation({ activation: 'relu' }));
+  m.add(tf.layers.conv2d({ filters: 32, kernelSize: 3 }));
+  m.add(tf.layers.batchNormalization());
+  m.add(tf.layers.activation({ activation: 'relu' }));
+  m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  m.add(tf.layers.flatten());
+  m.add(tf.layers.dense({ units: 128 }));
+  m.add(tf.layers.batchNormalization());
+  m.add(tf.layers.activation({ activation: 'relu' }));
+  m.add(tf.layers.dropout({ rate: 0.2 }));
+  m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+  m.compile({ loss: 'categoricalCrossentropy', optimizer: tf.train.adam(0.01) });
+  return m;
+}
+
+export const BUILDERS: Record<ModelName, () => tf.LayersModel> = { ann: buildAnn, cnn: buildCnn };
+
+/** A random batch: pixel values in [0,1) and one-hot labels; content does not change the cost. */
+export function randomBatch(batch: number): { x: tf.Tensor; y: tf.Tensor } {
+  return tf.tidy(() => {
+    const x = tf.randomUniform([batch, 28, 28], 0, 1, 'float32', 1);
+    const labels = tf.randomUniform([batch], 0, 10, 'int32', 2);
+    return { x, y: tf.oneHot(labels, 10).toFloat() };
+  });
+}
+
+/** FLOP per training sample (forward + both backward GEMMs), for the GFLOP/s figure. */
+export const MFLOP_PER_SAMPLE: Record<ModelName, number> = { ann: 2.8, cnn: 36.6 };

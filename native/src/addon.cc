@@ -1,0 +1,62 @@
+// Module entry: engine/stream singletons, version and thread control.
+#include "common.h"
+#include <omp.h>
+
+namespace ox {
+
+dnnl::engine& cpuEngine() {
+  static dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  return eng;
+}
+
+dnnl::stream& cpuStream() {
+  static dnnl::stream s(cpuEngine());
+  return s;
+}
+
+std::vector<int64_t> dims(const Napi::Value& v) {
+  auto arr = v.As<Napi::Array>();
+  std::vector<int64_t> out(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); ++i) out[i] = arr.Get(i).As<Napi::Number>().Int64Value();
+  return out;
+}
+
+Napi::Value fail(const Napi::Env& env, const std::string& what) {
+  Napi::Error::New(env, what).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+static Napi::Value Info(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  const dnnl_version_t* v = dnnl_version();
+  auto out = Napi::Object::New(env);
+  out.Set("version", std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch));
+  out.Set("threads", omp_get_max_threads());
+  out.Set("cpuRuntime", v->cpu_runtime == DNNL_RUNTIME_OMP ? "omp" : "other");
+  return out;
+}
+
+// oneDNN and our own loops share the one OpenMP pool, so one call sets both.
+static Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  int n = static_cast<int>(i64(info[0]));
+  if (n < 1) return fail(info.Env(), "setThreads: expected a positive thread count");
+  omp_set_num_threads(n);
+  return Napi::Number::New(info.Env(), omp_get_max_threads());
+}
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  registerGemm(env, exports);
+  registerConv(env, exports);
+  registerPool(env, exports);
+  registerEltwise(env, exports);
+  registerReduce(env, exports);
+  return exports;
+}
+
+}  // namespace ox
+
+static Napi::Object InitAll(Napi::Env env, Napi::Object exports) { return ox::Init(env, exports); }
+
+NODE_API_MODULE(onednn_addon, InitAll)

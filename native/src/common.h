@@ -1,0 +1,45 @@
+// Shared helpers for the oneDNN addon. Every kernel works in place on the Float32Array buffers
+// that tfjs's cpu backend keeps for each tensor: no copies cross the N-API boundary.
+#pragma once
+#include <napi.h>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ox {
+
+// One engine and one stream for the process; oneDNN primitives are created against them.
+dnnl::engine& cpuEngine();
+dnnl::stream& cpuStream();
+
+inline float* f32(const Napi::Value& v) { return v.As<Napi::Float32Array>().Data(); }
+inline size_t len(const Napi::Value& v) { return v.As<Napi::Float32Array>().ElementLength(); }
+inline int64_t i64(const Napi::Value& v) { return v.As<Napi::Number>().Int64Value(); }
+inline bool flag(const Napi::Value& v) { return v.As<Napi::Boolean>().Value(); }
+
+std::vector<int64_t> dims(const Napi::Value& v);
+
+// Raises a JS Error and returns undefined; the TS side turns it into a BackendError.
+Napi::Value fail(const Napi::Env& env, const std::string& what);
+
+// Runs a kernel body, turning oneDNN and std exceptions into JS errors.
+template <typename F>
+Napi::Value guarded(const Napi::CallbackInfo& info, const char* name, F&& body) {
+  try {
+    body();
+  } catch (const dnnl::error& e) {
+    return fail(info.Env(), std::string(name) + ": oneDNN " + e.what());
+  } catch (const std::exception& e) {
+    return fail(info.Env(), std::string(name) + ": " + e.what());
+  }
+  return info.Env().Undefined();
+}
+
+void registerGemm(Napi::Env env, Napi::Object exports);
+void registerConv(Napi::Env env, Napi::Object exports);
+void registerPool(Napi::Env env, Napi::Object exports);
+void registerEltwise(Napi::Env env, Napi::Object exports);
+void registerReduce(Napi::Env env, Napi::Object exports);
+
+}  // namespace ox

@@ -1,0 +1,139 @@
+// Conv2D forward, backward-data and backward-weights on oneDNN. Activations stay NHWC (tfjs's
+// layout); the HWIO filter is reordered into whatever blocked layout the JIT kernel asks for —
+// filters are small (a 3x3x32x32 one is 36 KB), activations are not.
+#include <array>
+#include <map>
+#include <memory>
+#include "common.h"
+#include "eltwise.h"
+
+namespace ox {
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+constexpr int kGeom = 17;
+using Geom = std::array<int64_t, kGeom>;
+
+struct ConvPlan {
+  memory::desc src, dst, userW, bias;
+  dnnl::convolution_forward::primitive_desc fwdPd;
+  dnnl::convolution_forward fwd, fwdBias;
+  dnnl::convolution_backward_data bwdData;
+  dnnl::convolution_backward_weights bwdWeights;
+  memory::desc fwdW, bwdDataW, bwdWeightsW;  // the layouts each primitive wants for the filter
+};
+
+dnnl::convolution_forward::desc fwdDesc(const Geom& g, const memory::desc& src, const memory::desc& w,
+                                        const memory::desc* bias, const memory::desc& dst) {
+  memory::dims strides{g[9], g[10]}, dil{g[11] - 1, g[12] - 1}, padL{g[13], g[14]}, padR{g[15], g[16]};
+  if (bias)
+    return {dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src, w, *bias, dst, strides, dil, padL, padR};
+  return {dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src, w, dst, strides, dil, padL, padR};
+}
+
+std::unique_ptr<ConvPlan> makePlan(const Geom& g) {
+  auto& eng = cpuEngine();
+  auto p = std::make_unique<ConvPlan>();
+  p->src = memory::desc({g[0], g[3], g[1], g[2]}, dt::f32, tag::nhwc);
+  p->dst = memory::desc({g[0], g[6], g[4], g[5]}, dt::f32, tag::nhwc);
+  p->userW = memory::desc({g[6], g[3], g[7], g[8]}, dt::f32, tag::hwio);
+  p->bias = memory::desc({g[6]}, dt::f32, tag::a);
+  memory::desc anyW({g[6], g[3], g[7], g[8]}, dt::f32, tag::any);
+  p->fwdPd = dnnl::convolution_forward::primitive_desc(fwdDesc(g, p->src, anyW, nullptr, p->dst), eng);
+  p->fwd = dnnl::convolution_forward(p->fwdPd);
+  p->fwdW = p->fwdPd.weights_desc();
+  dnnl::convolution_forward::primitive_desc biasPd(fwdDesc(g, p->src, p->fwdW, &p->bias, p->dst), eng);
+  p->fwdBias = dnnl::convolution_forward(biasPd);
+  memory::dims strides{g[9], g[10]}, dil{g[11] - 1, g[12] - 1}, padL{g[13], g[14]}, padR{g[15], g[16]};
+  dnnl::convolution_backward_data::desc bdd(dnnl::algorithm::convolution_direct, p->src, anyW, p->dst, strides, dil, padL, padR);
+  dnnl::convolution_backward_data::primitive_desc bdPd(bdd, eng, p->fwdPd);
+  p->bwdData = dnnl::convolution_backward_data(bdPd);
+  p->bwdDataW = bdPd.weights_desc();
+  dnnl::convolution_backward_weights::desc bwd(dnnl::algorithm::convolution_direct, p->src, anyW, p->dst, strides, dil, padL, padR);
+  dnnl::convolution_backward_weights::primitive_desc bwPd(bwd, eng, p->fwdPd);
+  p->bwdWeights = dnnl::convolution_backward_weights(bwPd);
+  p->bwdWeightsW = bwPd.diff_weights_desc();
+  return p;
+}
+
+ConvPlan& plan(const Geom& g) {
+  static std::map<Geom, std::unique_ptr<ConvPlan>> plans;
+  auto it = plans.find(g);
+  if (it != plans.end()) return *it->second;
+  if (plans.size() > 64) plans.clear();
+  return *plans.emplace(g, makePlan(g)).first->second;
+}
+
+Geom readGeom(const Napi::Value& v) {
+  auto d = dims(v);
+  if (d.size() != kGeom) throw std::runtime_error("conv geometry must have 17 entries");
+  Geom g;
+  std::copy(d.begin(), d.end(), g.begin());
+  return g;
+}
+
+// A filter in the layout `want`: the user's HWIO buffer itself when it already matches, else a reorder into `scratch`.
+memory filterIn(const memory::desc& user, const memory::desc& want, float* data, memory& scratch) {
+  auto& eng = cpuEngine();
+  memory u(user, eng, data);
+  if (want == user) return u;
+  if (!scratch || scratch.get_desc() != want) scratch = memory(want, eng);
+  dnnl::reorder(u, scratch).execute(cpuStream(), u, scratch);
+  return scratch;
+}
+
+// conv2d(x, w, out, geometry, bias|null, relu)
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  return guarded(info, "conv2d", [&] {
+    auto& p = plan(readGeom(info[3]));
+    auto& eng = cpuEngine();
+    static memory wScratch;
+    memory w = filterIn(p.userW, p.fwdW, f32(info[1]), wScratch);
+    memory src(p.src, eng, f32(info[0])), dst(p.dst, eng, f32(info[2]));
+    if (info[4].IsTypedArray()) {
+      memory bias(p.bias, eng, f32(info[4]));
+      p.fwdBias.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dst}});
+    } else {
+      p.fwd.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}});
+    }
+    if (info.Length() > 5 && flag(info[5]))
+      eltwiseForward(dnnl::algorithm::eltwise_relu, 0.f, 0.f, f32(info[2]), f32(info[2]), static_cast<int64_t>(len(info[2])));
+  });
+}
+
+// conv2dBackpropInput(dy, w, dx, geometry)
+Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
+  return guarded(info, "conv2dBackpropInput", [&] {
+    auto& p = plan(readGeom(info[3]));
+    auto& eng = cpuEngine();
+    static memory wScratch;
+    memory w = filterIn(p.userW, p.bwdDataW, f32(info[1]), wScratch);
+    memory dy(p.dst, eng, f32(info[0])), dx(p.src, eng, f32(info[2]));
+    p.bwdData.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dx}});
+  });
+}
+
+// conv2dBackpropFilter(x, dy, dw, geometry)
+Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
+  return guarded(info, "conv2dBackpropFilter", [&] {
+    auto& p = plan(readGeom(info[3]));
+    auto& eng = cpuEngine();
+    memory x(p.src, eng, f32(info[0])), dy(p.dst, eng, f32(info[1])), user(p.userW, eng, f32(info[2]));
+    const bool direct = p.bwdWeightsW == p.userW;
+    memory dw = direct ? user : memory(p.bwdWeightsW, eng);
+    p.bwdWeights.execute(cpuStream(), {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
+    if (!direct) dnnl::reorder(dw, user).execute(cpuStream(), dw, user);
+  });
+}
+
+}  // namespace
+
+void registerConv(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv2d", Napi::Function::New(env, Conv2d));
+  exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2dBackpropInput));
+  exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2dBackpropFilter));
+}
+
+}  // namespace ox

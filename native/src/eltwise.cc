@@ -1,0 +1,161 @@
+// Elementwise kernels. Unary ones run oneDNN's JIT eltwise primitives (vectorised exp/log/tanh);
+// binary ones are OpenMP loops over a broadcast shape that the TS side has already collapsed.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <tuple>
+#include "eltwise.h"
+
+namespace ox {
+namespace {
+
+using Key = std::tuple<int, int, float, float, int64_t>;  // direction, alg, alpha, beta, n
+
+struct Cached {
+  dnnl::primitive prim;
+};
+
+std::map<Key, Cached>& cache() {
+  static std::map<Key, Cached> c;
+  return c;
+}
+
+// Primitive creation costs tens of microseconds; a training step reuses a handful of sizes.
+const Cached& lookup(const Key& key, const std::function<dnnl::primitive()>& make) {
+  auto& c = cache();
+  auto it = c.find(key);
+  if (it != c.end()) return it->second;
+  if (c.size() > 512) c.clear();  // bound memory when shapes keep changing
+  return c.emplace(key, Cached{make()}).first->second;
+}
+
+dnnl::memory::desc flatDesc(int64_t n) {
+  return dnnl::memory::desc({n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::a);
+}
+
+}  // namespace
+
+void eltwiseForward(dnnl::algorithm alg, float alpha, float beta, const float* src, float* dst, int64_t n) {
+  if (n == 0) return;
+  auto& eng = cpuEngine();
+  auto md = flatDesc(n);
+  const auto& c = lookup({0, static_cast<int>(alg), alpha, beta, n}, [&] {
+    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
+    return dnnl::primitive(dnnl::eltwise_forward::primitive_desc(d, eng));
+  });
+  dnnl::memory s(md, eng, const_cast<float*>(src)), o(md, eng, dst);
+  c.prim.execute(cpuStream(), {{DNNL_ARG_SRC, s}, {DNNL_ARG_DST, o}});
+}
+
+void eltwiseBackward(dnnl::algorithm alg, float alpha, float beta, const float* diffDst, const float* data,
+                     float* diffSrc, int64_t n) {
+  if (n == 0) return;
+  auto& eng = cpuEngine();
+  auto md = flatDesc(n);
+  const auto& c = lookup({1, static_cast<int>(alg), alpha, beta, n}, [&] {
+    dnnl::eltwise_forward::desc fd(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
+    dnnl::eltwise_forward::primitive_desc fpd(fd, eng);
+    dnnl::eltwise_backward::desc bd(alg, md, md, alpha, beta);
+    return dnnl::primitive(dnnl::eltwise_backward::primitive_desc(bd, eng, fpd));
+  });
+  dnnl::memory dd(md, eng, const_cast<float*>(diffDst)), x(md, eng, const_cast<float*>(data)), ds(md, eng, diffSrc);
+  const bool useDst = alg == dnnl::algorithm::eltwise_logistic_use_dst_for_bwd ||
+                      alg == dnnl::algorithm::eltwise_relu_use_dst_for_bwd ||
+                      alg == dnnl::algorithm::eltwise_exp_use_dst_for_bwd ||
+                      alg == dnnl::algorithm::eltwise_sqrt_use_dst_for_bwd ||
+                      alg == dnnl::algorithm::eltwise_tanh_use_dst_for_bwd;
+  c.prim.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, dd}, {useDst ? DNNL_ARG_DST : DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_SRC, ds}});
+}
+
+namespace {
+
+// Codes shared with src/backend/onednn/addon.ts (UNARY).
+dnnl::algorithm unaryAlg(int64_t code) {
+  static const dnnl::algorithm table[] = {
+      dnnl::algorithm::eltwise_relu,     dnnl::algorithm::eltwise_logistic, dnnl::algorithm::eltwise_exp,
+      dnnl::algorithm::eltwise_log,      dnnl::algorithm::eltwise_tanh,     dnnl::algorithm::eltwise_sqrt,
+      dnnl::algorithm::eltwise_square,   dnnl::algorithm::eltwise_abs,      dnnl::algorithm::eltwise_linear,
+      dnnl::algorithm::eltwise_elu,      dnnl::algorithm::eltwise_clip_v2,
+  };
+  if (code < 0 || code >= static_cast<int64_t>(sizeof(table) / sizeof(table[0])))
+    throw std::runtime_error("unknown unary code " + std::to_string(code));
+  return table[code];
+}
+
+// unary(code, alpha, beta, x, out)
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  return guarded(info, "unary", [&] {
+    eltwiseForward(unaryAlg(i64(info[0])), info[1].As<Napi::Number>().FloatValue(),
+                   info[2].As<Napi::Number>().FloatValue(), f32(info[3]), f32(info[4]),
+                   static_cast<int64_t>(len(info[4])));
+  });
+}
+
+// Binary op codes shared with addon.ts (BINARY).
+template <typename Op>
+void broadcastLoop(const float* a, const float* b, float* out, const std::vector<int64_t>& shape,
+                   const std::vector<int64_t>& sa, const std::vector<int64_t>& sb, Op op) {
+  const int rank = static_cast<int>(shape.size());
+  const int64_t inner = shape[rank - 1], ia = sa[rank - 1], ib = sb[rank - 1];
+  int64_t rows = 1;
+  for (int d = 0; d < rank - 1; ++d) rows *= shape[d];
+#pragma omp parallel for schedule(static) if (rows * inner > 32768)
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t oa = 0, ob = 0, rem = r;
+    for (int d = rank - 2; d >= 0; --d) {
+      const int64_t idx = rem % shape[d];
+      rem /= shape[d];
+      oa += idx * sa[d];
+      ob += idx * sb[d];
+    }
+    const float* pa = a + oa;
+    const float* pb = b + ob;
+    float* po = out + r * inner;
+    if (ia == 1 && ib == 1) {
+#pragma omp simd
+      for (int64_t j = 0; j < inner; ++j) po[j] = op(pa[j], pb[j]);
+    } else if (ia == 1) {
+      const float vb = pb[0];
+#pragma omp simd
+      for (int64_t j = 0; j < inner; ++j) po[j] = op(pa[j], vb);
+    } else if (ib == 1) {
+      const float va = pa[0];
+#pragma omp simd
+      for (int64_t j = 0; j < inner; ++j) po[j] = op(va, pb[j]);
+    } else {
+      const float v = op(pa[0], pb[0]);
+      for (int64_t j = 0; j < inner; ++j) po[j] = v;
+    }
+  }
+}
+
+// binary(code, a, b, out, shape, stridesA, stridesB): strides are 0 on broadcast dims.
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  return guarded(info, "binary", [&] {
+    const float *a = f32(info[1]), *b = f32(info[2]);
+    float* o = f32(info[3]);
+    auto shape = dims(info[4]), sa = dims(info[5]), sb = dims(info[6]);
+    switch (i64(info[0])) {
+      case 0: broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x + y; }); break;
+      case 1: broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x - y; }); break;
+      case 2: broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x * y; }); break;
+      case 3: broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x / y; }); break;
+      case 4: broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return std::isnan(x) || x > y ? x : y; }); break;
+      case 5: broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return std::isnan(x) || x < y ? x : y; }); break;
+      case 6: broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return (x - y) * (x - y); }); break;
+      // ReluGrad-style masks: dy where x > 0.
+      case 7: broadcastLoop(a, b, o, shape, sa, sb, [](float dy, float x) { return x > 0.f ? dy : 0.f; }); break;
+      default: throw std::runtime_error("unknown binary code");
+    }
+  });
+}
+
+}  // namespace
+
+void registerEltwise(Napi::Env env, Napi::Object exports) {
+  exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("binary", Napi::Function::New(env, Binary));
+}
+
+}  // namespace ox

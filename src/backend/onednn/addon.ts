@@ -1,0 +1,69 @@
+/**
+ * The N-API addon's surface, and loading it. The addon reads and writes the Float32Arrays that
+ * tfjs's cpu backend keeps per tensor, so nothing is copied on the way in or out.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+type F32 = Float32Array;
+type Dims = readonly number[];
+
+export interface OnednnAddon {
+  info(): { version: string; threads: number; cpuRuntime: string };
+  setThreads(n: number): number;
+  matMul(a: F32, b: F32, out: F32, batchA: number, batchB: number, m: number, n: number, k: number, tA: boolean, tB: boolean): void;
+  fusedMatMul(
+    a: F32, b: F32, out: F32, batchA: number, batchB: number, m: number, n: number, k: number,
+    tA: boolean, tB: boolean, bias: F32 | null, activation: number,
+  ): void;
+  unary(code: number, alpha: number, beta: number, x: F32, out: F32): void;
+  binary(code: number, a: F32, b: F32, out: F32, shape: Dims, stridesA: Dims, stridesB: Dims): void;
+  /** conv geometry: [n, inH, inW, inC, outH, outW, outC, fH, fW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight] */
+  conv2d(x: F32, w: F32, out: F32, geometry: Dims, bias: F32 | null, relu: boolean): void;
+  conv2dBackpropInput(dy: F32, w: F32, dx: F32, geometry: Dims): void;
+  conv2dBackpropFilter(x: F32, dy: F32, dw: F32, geometry: Dims): void;
+  /** pool geometry: [n, inH, inW, c, outH, outW, fH, fW, strideH, strideW, padTop, padLeft] */
+  maxPool(x: F32, out: F32, geometry: Dims): void;
+  maxPoolGrad(dy: F32, x: F32, dx: F32, geometry: Dims): void;
+  /** Reduces the middle axis of x viewed as [outer, reduce, inner]. */
+  reduce(code: number, x: F32, out: F32, outer: number, reduce: number, inner: number): void;
+}
+
+/** Codes shared with native/src/eltwise.cc. */
+export const UNARY = { relu: 0, sigmoid: 1, exp: 2, log: 3, tanh: 4, sqrt: 5, square: 6, abs: 7, linear: 8, elu: 9, clip: 10 } as const;
+export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, squaredDifference: 6, reluGrad: 7 } as const;
+/** Codes shared with native/src/reduce.cc. */
+export const REDUCE = { sum: 0, mean: 1, max: 2, min: 3 } as const;
+/** Fused activation codes shared with native/src/gemm.cc. */
+export const FUSED_ACTIVATION = { linear: 0, relu: 1, sigmoid: 2 } as const;
+
+/** From the repo root; works for both src/ (vitest) and dist/ (built) since both sit three levels deep. */
+export const ADDON_PATH = fileURLToPath(new URL('../../../native/build/Release/onednn_addon.node', import.meta.url));
+export const BUILD_COMMAND = 'npx node-gyp rebuild -C native';
+
+export type AddonLoad = { ok: true; addon: OnednnAddon } | { ok: false; reason: string; fix: string };
+
+let loaded: AddonLoad | undefined;
+
+/** Loads the addon once; never throws, so "not built" is an answer rather than a crash. */
+export function loadAddon(): AddonLoad {
+  if (loaded) return loaded;
+  if (!existsSync(ADDON_PATH)) {
+    return (loaded = { ok: false, reason: `the oneDNN addon is not built (no ${ADDON_PATH})`, fix: `build it: \`${BUILD_COMMAND}\`` });
+  }
+  try {
+    const addon = createRequire(import.meta.url)(ADDON_PATH) as OnednnAddon;
+    return (loaded = { ok: true, addon });
+  } catch (err) {
+    const message = (err as Error).message;
+    if (/libdnnl/.test(message)) {
+      return (loaded = {
+        ok: false,
+        reason: `the oneDNN addon cannot find libdnnl: ${message}`,
+        fix: `\`apt-get install libdnnl-dev\`, then \`${BUILD_COMMAND}\``,
+      });
+    }
+    return (loaded = { ok: false, reason: `the oneDNN addon failed to load: ${message}`, fix: `rebuild it: \`${BUILD_COMMAND}\`` });
+  }
+}

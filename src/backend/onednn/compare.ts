@@ -1,0 +1,60 @@
+/**
+ * Cross-checks a computation between two backends on the same seeded inputs: the forward result
+ * and, optionally, the gradient with respect to every input. Used by the kernel tests and usable
+ * by a doctor command to confirm a build is numerically sound.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Deterministic floats in [lo, hi) (mulberry32), so a failing case can be replayed exactly. */
+export function seededFloats(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    out[i] = lo + ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo));
+  }
+  return out;
+}
+
+export type Computation = (...xs: tf.Tensor[]) => tf.Tensor;
+export interface CheckInput { shape: number[]; lo?: number; hi?: number }
+
+/** max |a-b| / max |a|: one number per result, insensitive to where the big values are. */
+export function relativeError(ref: Float32Array | number[], got: Float32Array | number[]): number {
+  let diff = 0, scale = 0;
+  for (let i = 0; i < ref.length; i++) {
+    diff = Math.max(diff, Math.abs(ref[i]! - got[i]!));
+    scale = Math.max(scale, Math.abs(ref[i]!));
+  }
+  return ref.length !== got.length ? Infinity : diff / Math.max(scale, 1e-30);
+}
+
+async function runOn(backend: string, fn: Computation, inputs: CheckInput[], seed: number, grads: boolean) {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const xs = inputs.map((inp, i) => tf.tensor(seededFloats(tf.util.sizeFromShape(inp.shape), seed + i, inp.lo, inp.hi), inp.shape));
+    const y = fn(...xs);
+    const results = [y.dataSync() as Float32Array];
+    if (grads) {
+      // A random cotangent makes every output element matter to the gradient.
+      const r = tf.tensor(seededFloats(y.size, seed + 1000), y.shape);
+      const dxs = tf.grads((...args: tf.Tensor[]) => tf.sum(tf.mul(fn(...args), r)))(xs);
+      results.push(...dxs.map((d) => d.dataSync() as Float32Array));
+    }
+    return results;
+  });
+}
+
+/** Relative error of each result on `test` against `reference`: [forward, d/dx0, d/dx1, ...]. */
+export async function crossCheck(
+  fn: Computation, inputs: CheckInput[], options: { grads?: boolean; seed?: number; reference?: string; test?: string } = {},
+): Promise<number[]> {
+  const { grads = false, seed = 1, reference = 'cpu', test = 'onednn' } = options;
+  const previous = tf.getBackend();
+  const ref = await runOn(reference, fn, inputs, seed, grads);
+  const got = await runOn(test, fn, inputs, seed, grads);
+  if (previous) await tf.setBackend(previous); // undefined until some backend was first used
+  return ref.map((r, i) => relativeError(r, got[i] ?? []));
+}

@@ -1,0 +1,33 @@
+/** What a native kernel sees, and the small helpers they all share. */
+import type * as tf from '@tensorflow/tfjs';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { OnednnAddon } from '../addon.js';
+
+export type TensorInfo = tf.TensorInfo;
+export interface KernelArgs {
+  inputs: Record<string, TensorInfo | undefined>;
+  backend: MathBackendCPU;
+  attrs?: Record<string, unknown>;
+}
+
+/**
+ * A native kernel returns `undefined` for cases it does not cover (other dtypes, rare attributes),
+ * and the cpu backend's kernel runs instead: same results, just slower.
+ */
+export type NativeKernel = (args: KernelArgs, addon: OnednnAddon) => TensorInfo | undefined;
+
+/** The tensor's own Float32Array (not a copy): the addon reads it in place. */
+export function values(backend: MathBackendCPU, t: TensorInfo): Float32Array {
+  return backend.data.get(t.dataId).values as Float32Array;
+}
+
+export function allFloat32(...ts: (TensorInfo | undefined)[]): boolean {
+  return ts.every((t) => t === undefined || t.dtype === 'float32');
+}
+
+export const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** A fresh output; freed by GC when tfjs disposes the tensor and drops its data entry. */
+export function output(backend: MathBackendCPU, shape: number[], data: Float32Array): TensorInfo {
+  return backend.makeTensorInfo(shape, 'float32', data);
+}

@@ -1,0 +1,82 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { crossCheck, type CheckInput, type Computation } from '../src/backend/onednn/compare.js';
+import { loadOnednnBackend } from '../src/backend/onednn/index.js';
+
+tf.enableProdMode();
+const load = await loadOnednnBackend();
+// CI must build the addon first (`npx node-gyp rebuild -C native`); without it this file is skipped.
+const skipReason = load.ok ? '' : ` (skipped: ${load.reason}; ${load.fix})`;
+const TOL = 1e-4;
+
+type Case = [title: string, fn: Computation, inputs: CheckInput[], grads: boolean];
+const sh = (...shapes: number[][]): CheckInput[] => shapes.map((shape) => ({ shape }));
+const positive = (shape: number[]): CheckInput => ({ shape, lo: 0.1, hi: 3 });
+
+async function expectClose([, fn, inputs, grads]: Case) {
+  const errors = await crossCheck(fn, inputs, { grads });
+  for (const e of errors) expect(e).toBeLessThanOrEqual(TOL);
+}
+
+const MATMUL: Case[] = [
+  ['matMul 2-D', (a, b) => tf.matMul(a!, b!), sh([17, 33], [33, 9]), true],
+  ['matMul transposeA', (a, b) => tf.matMul(a!, b!, true, false), sh([33, 17], [33, 9]), true],
+  ['matMul transposeB', (a, b) => tf.matMul(a!, b!, false, true), sh([17, 33], [9, 33]), true],
+  ['matMul both transposed', (a, b) => tf.matMul(a!, b!, true, true), sh([33, 17], [9, 33]), true],
+  ['matMul 1x1', (a, b) => tf.matMul(a!, b!), sh([1, 1], [1, 1]), true],
+  ['batched matMul', (a, b) => tf.matMul(a!, b!), sh([3, 5, 4], [3, 4, 6]), true],
+  // tfjs has no gradient for broadcast batch dims, on any backend: forward only.
+  ['batched matMul broadcasting a batch of one', (a, b) => tf.matMul(a!, b!), sh([1, 5, 4], [2, 3, 4, 6]), false],
+  ['dense layer shapes', (a, b) => tf.matMul(a!, b!), sh([64, 784], [784, 128]), true],
+  ['fused matMul with bias', (a, b, c) => tf.fused.matMul({ a: a!, b: b!, bias: c! }), sh([7, 5], [5, 6], [6]), true],
+  ['fused matMul bias+relu', (a, b, c) => tf.fused.matMul({ a: a!, b: b!, bias: c!, activation: 'relu' }), sh([7, 5], [5, 6], [6]), false],
+  ['fused matMul bias+sigmoid transposed', (a, b, c) =>
+    tf.fused.matMul({ a: a!, b: b!, bias: c!, activation: 'sigmoid', transposeA: true }), sh([5, 7], [5, 6], [6]), false],
+];
+
+const BINARY_OPS: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
+  ['add', tf.add], ['sub', tf.sub], ['mul', tf.mul], ['div', tf.div], ['maximum', tf.maximum], ['minimum', tf.minimum],
+  ['squaredDifference', tf.squaredDifference],
+];
+const BROADCASTS: [string, number[], number[]][] = [
+  ['same shape', [4, 7, 3], [4, 7, 3]], ['scalar right', [5, 3], []], ['scalar left', [], [5, 3]],
+  ['row vector', [6, 26, 26, 5], [5]], ['column', [9, 1], [1, 11]], ['middle axis', [2, 1, 4], [3, 1]], ['odd size', [1, 1, 1], [13]],
+];
+// Gradients where tfjs defines them: not for max/min ties, not for squaredDifference under broadcasting.
+const hasGrad = (op: string, how: string) => !['maximum', 'minimum'].includes(op) && (op !== 'squaredDifference' || how === 'same shape');
+const BINARY: Case[] = BINARY_OPS.flatMap(([op, f]) =>
+  BROADCASTS.map(([how, a, b]): Case => [`${op} ${how}`, (x, y) => f(x!, y!), [{ shape: a }, { shape: b, lo: 0.5, hi: 2 }], hasGrad(op, how)]),
+);
+
+const UNARY: Case[] = (
+  [
+    ['relu', tf.relu], ['sigmoid', tf.sigmoid], ['exp', tf.exp], ['tanh', tf.tanh], ['square', tf.square], ['abs', tf.abs], ['neg', tf.neg],
+  ] as [string, (x: tf.Tensor) => tf.Tensor][]
+).map(([name, f]): Case => [name, (x) => f(x!), sh([3, 37]), true]);
+UNARY.push(['log', (x) => tf.log(x!), [positive([3, 37])], true], ['sqrt', (x) => tf.sqrt(x!), [positive([3, 37])], true]);
+
+type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
+const conv = (stride: number | [number, number], pad: Pad, dilation: number | [number, number] = 1): Computation =>
+  (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, pad, 'NHWC', dilation);
+const explicit: Pad = [[0, 0], [1, 2], [2, 0], [0, 0]];
+const CONV: Case[] = [
+  ['conv2d CNN layer 1: 1→32 channels, valid', conv(1, 'valid'), sh([4, 28, 28, 1], [3, 3, 1, 32]), true],
+  ['conv2d CNN layer 2: 32→32 channels, valid', conv(1, 'valid'), sh([2, 26, 26, 32], [3, 3, 32, 32]), true],
+  ['conv2d stride 2, same padding, odd sizes', conv(2, 'same'), sh([3, 9, 11, 3], [3, 3, 3, 5]), true],
+  ['conv2d unequal strides, 5x2 filter', conv([2, 1], 'valid'), sh([2, 12, 7, 4], [5, 2, 4, 6]), true],
+  ['conv2d explicit asymmetric padding', conv(1, explicit), sh([2, 6, 5, 2], [3, 3, 2, 3]), true],
+  // tfjs has no conv2d gradient for dilation > 1 on any backend: forward only.
+  ['conv2d dilation 2, same padding', conv(1, 'same', 2), sh([2, 10, 10, 3], [3, 3, 3, 4]), false],
+  ['conv2d 1x1 filter', conv(1, 'valid'), sh([2, 5, 5, 7], [1, 1, 7, 3]), true],
+  ['fused conv2d bias (the layers path)', (x, f, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 1, pad: 'valid', bias: b! }),
+    sh([2, 8, 8, 3], [3, 3, 3, 4], [4]), true],
+  ['fused conv2d bias+relu', (x, f, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 1, pad: 'same', bias: b!, activation: 'relu' }),
+    sh([2, 8, 8, 3], [3, 3, 3, 4], [4]), false],
+];
+
+describe(`oneDNN kernels match the cpu backend${skipReason}`, () => {
+  it.skipIf(!load.ok).each(MATMUL)('%s', async (...c) => expectClose(c as unknown as Case));
+  it.skipIf(!load.ok).each(BINARY)('%s', async (...c) => expectClose(c as unknown as Case));
+  it.skipIf(!load.ok).each(CONV)('%s', async (...c) => expectClose(c as unknown as Case));
+  it.skipIf(!load.ok).each(UNARY)('%s', async (...c) => expectClose(c as unknown as Case));
+});
