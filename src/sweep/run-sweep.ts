@@ -84,8 +84,10 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
       },
       finished: async (run, code) => {
         const rec = await readRun(join(o.dir, run.dir));
-        const row = rowFromRun(run, rec.meta || rec.summary ? rec : undefined, code === 130 ? 'interrupted' : await lastError(logOf(run)));
-        if (code === 130 && row.status === 'failed') row.status = 'interrupted';
+        // 130, or killed by the signal before its handler was installed: we asked it to stop.
+        const stopped = code === 130 || (code === null && o.interrupted());
+        const row = rowFromRun(run, rec.meta || rec.summary ? rec : undefined, stopped ? 'interrupted' : await lastError(logOf(run)));
+        if (stopped && row.status === 'failed') row.status = 'interrupted';
         rows[o.plan.runs.indexOf(run)] = row;
         await save();
         finishedCount++;
