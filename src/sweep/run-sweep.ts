@@ -52,6 +52,41 @@ async function lastError(logFile: string): Promise<string | undefined> {
 const fmt = (r: IndexRow) =>
   r.status === 'completed' ? `acc=${r.testAccuracy?.toFixed(4)} loss=${r.testLoss?.toFixed(4)} ${r.seconds?.toFixed(1)}s` : (r.error ?? '');
 
+/** index.csv kept current. One write at a time: each carries the whole table, so an older one must never land last. */
+function indexWriter(dir: string, rows: IndexRow[]) {
+  let writing = Promise.resolve();
+  return {
+    save: () => (writing = writing.then(() => writeFileAtomic(join(dir, SWEEP_FILES.index), indexCsv(rows)))),
+    flushed: () => writing,
+  };
+}
+
+/** The queue's two hooks: start a run as a child; on its exit, read what its folder says into the index. */
+function hooks(o: SweepRunOptions, rows: IndexRow[], save: () => Promise<void>, total: number) {
+  const at = (run: PlannedRun) => o.plan.runs.indexOf(run);
+  const logOf = (run: PlannedRun) => join(o.dir, SWEEP_FILES.logs, `${run.id}.log`);
+  let finished = 0;
+  return {
+    start: async (run: PlannedRun) => {
+      rows[at(run)]!.status = 'running';
+      await save();
+      o.stderr.write(`sweep: start ${run.id} ${run.label}\n`);
+      const { backend, threads, cliEntry } = o;
+      return o.start({ baseConfig: o.plan.baseConfig, overrides: run.overrides, runDir: join(o.dir, run.dir), backend, threads, logFile: logOf(run), cliEntry });
+    },
+    finished: async (run: PlannedRun, code: number | null) => {
+      const rec = await readRun(join(o.dir, run.dir));
+      // 130, or killed by the forwarded signal before its handler was installed: we asked it to stop.
+      const stopped = code === 130 || (code === null && o.interrupted());
+      const row = rowFromRun(run, rec.meta || rec.summary ? rec : undefined, stopped ? 'interrupted' : await lastError(logOf(run)));
+      if (stopped && row.status === 'failed') row.status = 'interrupted';
+      rows[at(run)] = row;
+      await save();
+      o.stderr.write(`sweep: [${++finished}/${total}] ${row.status} ${run.id} ${run.label} ${fmt(row)}\n`);
+    },
+  };
+}
+
 /** Runs every unfinished run of the plan in the sweep folder, keeping index.csv current. */
 export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
   await mkdir(join(o.dir, SWEEP_FILES.runs), { recursive: true });
@@ -63,38 +98,11 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
     const rows = await initialRows(o);
     const todo = o.plan.runs.filter((_, i) => rows[i]!.status === 'pending');
     const skipped = rows.length - todo.length;
-    // One writer at a time: each write carries the whole table, so a late rename must never win over a newer one.
-    let writing = Promise.resolve();
-    const save = () => (writing = writing.then(() => writeFileAtomic(join(o.dir, SWEEP_FILES.index), indexCsv(rows))));
-    await save();
+    const index = indexWriter(o.dir, rows);
+    await index.save();
     if (skipped) o.stderr.write(`sweep: ${skipped} of ${rows.length} runs already finished, skipped\n`);
-    let finishedCount = 0;
-    const rowOf = (run: PlannedRun) => rows[o.plan.runs.indexOf(run)]!;
-    const logOf = (run: PlannedRun) => join(o.dir, SWEEP_FILES.logs, `${run.id}.log`);
-    const { stopped } = await runQueue(todo, {
-      parallel: o.parallel,
-      interrupted: o.interrupted,
-      start: async (run) => {
-        Object.assign(rowOf(run), { status: 'running' });
-        await save();
-        o.stderr.write(`sweep: start ${run.id} ${run.label}\n`);
-        const { baseConfig } = o.plan;
-        const { backend, threads, cliEntry } = o;
-        return o.start({ baseConfig, overrides: run.overrides, runDir: join(o.dir, run.dir), backend, threads, logFile: logOf(run), cliEntry });
-      },
-      finished: async (run, code) => {
-        const rec = await readRun(join(o.dir, run.dir));
-        // 130, or killed by the signal before its handler was installed: we asked it to stop.
-        const stopped = code === 130 || (code === null && o.interrupted());
-        const row = rowFromRun(run, rec.meta || rec.summary ? rec : undefined, stopped ? 'interrupted' : await lastError(logOf(run)));
-        if (stopped && row.status === 'failed') row.status = 'interrupted';
-        rows[o.plan.runs.indexOf(run)] = row;
-        await save();
-        finishedCount++;
-        o.stderr.write(`sweep: [${finishedCount}/${todo.length}] ${row.status} ${run.id} ${run.label} ${fmt(row)}\n`);
-      },
-    });
-    await writing;
+    const { stopped } = await runQueue(todo, { parallel: o.parallel, interrupted: o.interrupted, ...hooks(o, rows, index.save, todo.length) });
+    await index.flushed();
     return { dir: o.dir, rows, skipped, stopped };
   } finally {
     await release();
