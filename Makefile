@@ -6,6 +6,7 @@ BUILD_STAMP := dist/.build-stamp
 SOURCES := $(shell find src -name '*.ts' 2>/dev/null)
 
 .PHONY: all install build native train test bench clean doctor
+ADDON := native/build/Release/onednn_addon.node
 
 all: build
 
@@ -16,7 +17,13 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(NODE_STAMP)
 
-$(BUILD_STAMP): $(NODE_STAMP) $(SOURCES) tsconfig.json
+# The native backend is optional: without root or apt the script says how to get it and carries on.
+$(ADDON): $(NODE_STAMP) native/binding.gyp $(wildcard native/src/*)
+	scripts/build-native.sh
+
+native: $(ADDON)
+
+$(BUILD_STAMP): $(NODE_STAMP) $(ADDON) $(SOURCES) tsconfig.json
 	npx tsc -p tsconfig.json
 	@chmod +x dist/cli/main.js
 	@touch $@
@@ -31,6 +38,9 @@ test: build
 
 doctor: build
 	node dist/cli/main.js doctor
+
+bench: build
+	node dist/cli/main.js bench
 
 clean:
 	rm -rf dist native/build
