@@ -22,39 +22,39 @@ export interface DryRun {
 }
 
 /**
- * Parameter counts from the model compiled on the cpu backend, then a few timed training batches per
- * distinct architecture on the backend the runs would use, with the threads each run would get.
- * Loads tfjs: only --dry-run pays for it.
+ * Per distinct architecture: its parameter count (the model compiled, never trained) and a few timed
+ * training batches on the backend the runs would use, with the threads each run would get. Loads
+ * tfjs: only --dry-run pays for it.
  */
 export async function dryRun(plan: SweepPlan, configs: Map<string, LoadedConfig>, o: { backend: BackendChoice; parallel: number; threads: number }): Promise<DryRun> {
   process.env.MNIST_RUN_THREADS = String(o.threads); // the native backend reads it when it loads
-  const { modelSummary } = await import('../model/describe.js');
   const { selectBackend } = await import('../backend/select.js');
   const { loadDataset } = await import('../data/dataset.js');
   const { benchConfig } = await import('../bench/bench.js');
-  const params = new Map<string, number>();
-  for (const loaded of configs.values()) {
-    const key = JSON.stringify([loaded.config.model, loaded.dataPath]); // variants differing elsewhere share one count
-    if (!params.has(key)) params.set(key, (await modelSummary(loaded)).totalParams);
-  }
+  const { compileModel } = await import('../model/compile.js');
+  const { summarize } = await import('../model/summary.js');
   const backend = await selectBackend(o.backend);
-  const speeds = new Map<string, Speed>();
+  const measured = new Map<string, Speed & { params: number }>();
   const runs: DryRunRow[] = [];
   for (const run of plan.runs) {
     const loaded = configs.get(run.id)!;
     const cfg = loaded.config;
-    const key = architectureKey(cfg);
-    if (!speeds.has(key)) {
+    const key = architectureKey(cfg) + String(loaded.dataPath);
+    if (!measured.has(key)) {
       const data = await loadDataset({ path: loaded.dataPath, trainSize: 4 * cfg.train.batchSize + 1, testSize: 1 });
+      const model = compileModel(cfg, [data.rows, data.cols], cfg.seed);
+      const params = summarize(model).totalParams;
+      model.dispose();
       const cell = await benchConfig(run.label, cfg, data, backend, { samples: 3 * cfg.train.batchSize, seconds: 5 });
-      speeds.set(key, cell);
+      measured.set(key, { ...cell, params });
     }
+    const m = measured.get(key)!;
     // Unset sizes mean the whole data set; MNIST's 60,000 / 10,000 are assumed for the estimate.
     const sizes = { train: cfg.data.trainSize ?? 60_000, test: cfg.data.testSize ?? 10_000 };
-    runs.push({ id: run.id, label: run.label, overrides: run.overrides, params: params.get(JSON.stringify([cfg.model, loaded.dataPath])) ?? 0, seconds: runSeconds(cfg, sizes, speeds.get(key)!) });
+    runs.push({ id: run.id, label: run.label, overrides: run.overrides, params: m.params, seconds: runSeconds(cfg, sizes, m) });
   }
   const totalSeconds = makespan(runs.map((r) => r.seconds), o.parallel);
-  const calibration = `${speeds.size} architecture(s) timed for 3 batches each on ${backend.name} (${backend.device}), ${o.threads} thread(s) per run, ${cpus().length} cores`;
+  const calibration = `${measured.size} architecture(s) timed for 3 batches each on ${backend.name} (${backend.device}), ${o.threads} thread(s) per run, ${cpus().length} cores`;
   return { runs, backend: backend.name, threads: o.threads, parallel: o.parallel, totalSeconds, calibration };
 }
 
