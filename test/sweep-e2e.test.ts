@@ -1,0 +1,80 @@
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseCsv } from '../src/compare/csv.js';
+import { runCli } from './helpers/cli.js';
+
+const ANN = join(import.meta.dirname, '..', 'configs', 'ann.yaml');
+let root: string;
+let sweep: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'sweep-e2e-'));
+  sweep = join(root, 'tiny.sweep.yaml');
+  await writeFile(
+    sweep,
+    [
+      `base: ${relative(root, ANN)}`,
+      'set: { data.trainSize: 200, data.testSize: 100, train.epochs: 1 }',
+      'grid:',
+      '  model.layers.1.units: [16, 32, 64, 128]',
+      '',
+    ].join('\n'),
+  );
+});
+
+const index = async () => parseCsv(await readFile(join(root, 'sweeps', 'tiny', 'index.csv'), 'utf8')).slice(1);
+const metaStart = async (row: string[]) => JSON.parse(await readFile(join(root, 'sweeps', 'tiny', row[8]!, 'meta.json'), 'utf8')).start as string;
+// Pinned, so commits landing while the test runs do not rename the runs between the two passes.
+const args = ['sweep', 'tiny.sweep.yaml', '--parallel', '2', '--code-version', 'e2e', '--backend', 'cpu'];
+
+describe('mnist-run sweep on real training', () => {
+  it('plans without training: runs, overrides, parameter counts, an estimate', async () => {
+    const res = await runCli([...args, '--dry-run'], { cwd: root });
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^tiny: 4 runs from /);
+    expect(res.stdout).toMatch(/ 16,026 .* model\.layers\.1\.units=16/); // (784·16+16) + (16·128+128) + (128·10+10)
+    expect(res.stdout).toMatch(/estimated total: \d+(s|m \d\ds) with --parallel 2/);
+  }, 120_000);
+
+  it('stops on Ctrl-C, then a re-run trains only the unfinished runs', async () => {
+    let pid = 0;
+    const first = runCli(args, { cwd: root, onSpawn: (p) => (pid = p) });
+    const until = Date.now() + 120_000;
+    while (!(await index().catch(() => [])).some((r) => r[3] === 'completed') && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+    process.kill(pid, 'SIGINT');
+    const stopped = await first;
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toMatch(/mnist-run: sweep interrupted: \d of 4 runs finished; run the same command again to resume/);
+    const before = await index();
+    const done = before.filter((r) => r[3] === 'completed');
+    expect(done.length).toBeGreaterThanOrEqual(1);
+    expect(done.length).toBeLessThan(4);
+    expect(before.every((r) => ['completed', 'interrupted', 'pending'].includes(r[3]!))).toBe(true);
+    const starts = await Promise.all(done.map(metaStart));
+
+    const again = await runCli(args, { cwd: root });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`sweep: ${done.length} of 4 runs already finished, skipped`);
+    const after = await index();
+    expect(after.map((r) => r[3])).toEqual(['completed', 'completed', 'completed', 'completed']);
+    expect(await Promise.all(done.map(metaStart))).toEqual(starts); // finished runs were not trained again
+    const interrupted = before.filter((r) => r[3] === 'interrupted').map((r) => r[0]);
+    expect((await readdir(join(root, 'sweeps', 'tiny', 'previous')).catch(() => [])).map((d) => d.split('_')[0]).sort()).toEqual(interrupted.sort());
+  }, 300_000);
+
+  it('compares the sweep by the key it varies and reports it with mistakes drawn', async () => {
+    const cmp = await runCli(['compare', 'sweeps/tiny', '--format', 'csv', '--sort', 'model.layers.1.units'], { cwd: root });
+    expect(cmp.code).toBe(0);
+    const rows = parseCsv(cmp.stdout);
+    expect(rows[0]!.slice(0, 3)).toEqual(['run', 'model.layers.1.units', 'status']);
+    expect(rows.slice(1).map((r) => r[1])).toEqual(['16', '32', '64', '128']);
+    const rep = await runCli(['report', 'sweeps/tiny', '-o', 'r.html'], { cwd: root });
+    expect(rep.stderr).toBe('');
+    expect(rep.code).toBe(0);
+    const html = await readFile(join(root, 'r.html'), 'utf8');
+    expect(html.match(/<img class="digit"/g)?.length).toBeGreaterThanOrEqual(4 * 6);
+    expect(html).not.toMatch(/src="http|<script src|<link /);
+  }, 120_000);
+});
