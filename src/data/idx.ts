@@ -36,7 +36,9 @@ export async function readIdx(file: string): Promise<IdxFile> {
   const bytes = file.endsWith('.gz') ? await decompress(file, stored) : stored;
   const { dims, headerBytes } = parseHeader(file, bytes);
   checkLength(file, dims, bytes.length - headerBytes);
-  return { file, dims, data: bytes.subarray(headerBytes), sha256 };
+  // A plain Uint8Array view, not a Buffer: Buffer#slice does not copy, Uint8Array#slice does.
+  const data = new Uint8Array(bytes.buffer, bytes.byteOffset + headerBytes, bytes.length - headerBytes);
+  return { file, dims, data, sha256 };
 }
 
 /** An IDX file of unsigned bytes, header included: for tests and fixtures. */
