@@ -8,6 +8,8 @@ import { DataError } from '../errors.js';
 import { findDataFiles, ROLES, type Role } from './files.js';
 import { readIdx, type IdxFile } from './idx.js';
 
+export type { Role } from './files.js';
+
 export interface Split {
   /** count*rows*cols, pixels/255 in [0, 1], row-major per image. */
   images: Float32Array;
