@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { oneHot } from '../data/dataset.js';
 
 /** A split as the trainer sees it: flat pixels and class labels, `count` samples of `sampleShape`. */
 export interface Samples {
@@ -20,12 +21,10 @@ export function gatherImages(s: Samples, order: ArrayLike<number>, start: number
 }
 
 /** Labels as the loss wants them: one-hot [n, classes], or class indices [n, 1] for the sparse losses. */
-export function labelTensor(labels: ArrayLike<number>, numClasses: number, format: LabelFormat): tf.Tensor {
+export function labelTensor(labels: Uint8Array, numClasses: number, format: LabelFormat): tf.Tensor {
   const n = labels.length;
   if (format === 'sparse') return tf.tensor2d(Float32Array.from(labels), [n, 1]);
-  const out = new Float32Array(n * numClasses);
-  for (let i = 0; i < n; i++) out[i * numClasses + labels[i]!] = 1;
-  return tf.tensor2d(out, [n, numClasses]);
+  return tf.tensor2d(oneHot(labels, numClasses), [n, numClasses]);
 }
 
 export function gatherLabels(s: Samples, order: ArrayLike<number>, start: number, end: number): Uint8Array {
