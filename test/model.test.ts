@@ -29,6 +29,9 @@ describe('compileModel', () => {
     expect(s.layers.map((l) => l.params)).toEqual([0, 320, 128, 0, 9_248, 128, 0, 0, 0, 589_952, 512, 0, 0, 1_290, 0]);
     expect([s.totalParams, s.trainableParams, s.nonTrainableParams]).toEqual([601_578, 601_194, 384]);
     expect(s.layers[7]!.outputShape).toEqual([null, 12, 12, 32]);
+    expect(s.layers.slice(0, 8).map((l) => l.name)).toEqual([
+      'reshape_1', 'conv2d_1', 'batch_normalization_1', 'activation_1', 'conv2d_2', 'batch_normalization_2', 'activation_2', 'max_pooling2d_1',
+    ]);
   });
 
   it('prints a Keras-style table with totals', () => {

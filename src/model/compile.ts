@@ -24,8 +24,19 @@ export function makeOptimizer(spec: OptimizerSpec): Optimizer {
   return (OPTIMIZERS[type] as (a: typeof args) => Optimizer)(args);
 }
 
-function buildLayer(spec: LayerSpec, index: number, seed: number) {
-  const { type, ...args } = spec;
+/** Keras-style names (dense_1, dense_2, activation_1…) unless the config names the layer. */
+function kerasNames(layers: LayerSpec[]): string[] {
+  const seen = new Map<string, number>();
+  return layers.map((l) => {
+    const base = l.type.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return l.name ?? `${base}_${n}`;
+  });
+}
+
+function buildLayer(spec: LayerSpec, index: number, seed: number, name: string) {
+  const { type, ...args } = { ...spec, name };
   const layerSeed = (role: string) => deriveSeed(seed, `init/${index}/${role}`);
   return (LAYER_BUILDERS[type] as (a: typeof args, s: typeof layerSeed) => tf.layers.Layer)(
     args,
@@ -40,7 +51,8 @@ function buildLayer(spec: LayerSpec, index: number, seed: number) {
 export function compileModel(cfg: Pick<Config, 'model' | 'loss' | 'optimizer' | 'metrics'>, inputShape: number[], seed: number) {
   const model = tf.sequential();
   model.add(tf.layers.inputLayer({ inputShape }));
-  cfg.model.layers.forEach((spec: LayerSpec, i: number) => model.add(buildLayer(spec, i, deriveSeed(seed, 'init'))));
+  const names = kerasNames(cfg.model.layers);
+  cfg.model.layers.forEach((spec: LayerSpec, i: number) => model.add(buildLayer(spec, i, deriveSeed(seed, 'init'), names[i]!)));
   model.compile({ loss: cfg.loss, optimizer: makeOptimizer(cfg.optimizer), metrics: [...cfg.metrics] });
   return model;
 }
