@@ -17,7 +17,7 @@ export function makeTile(original: tf.KernelFunc): tf.KernelFunc {
     const out = wasm.makeOutput(x.shape.map((size, i) => size * (reps[i] ?? 1)), x.dtype);
     const src = wasm.typedArrayFromHeap(x) as Heap;
     const dst = wasm.typedArrayFromHeap(out) as Heap;
-    if (src.length > 0) tileInto(src, x.shape, reps, dst);
+    if (dst.length > 0) tileInto(src, x.shape, reps, dst);
     return out;
   };
 }
