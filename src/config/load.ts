@@ -76,8 +76,8 @@ async function readConfigFile(file: string, shown: string): Promise<string> {
 }
 
 /** The file's data with every override applied; bad overrides are collected, not thrown one by one. */
-function withOverrides(data: unknown, texts: string[]): { data: Record<string, unknown>; applied: Override[]; bad: string[] } {
-  const out = (data !== null && typeof data === 'object' && !Array.isArray(data) ? data : {}) as Record<string, unknown>;
+function withOverrides(data: unknown, texts: string[]): { data: unknown; applied: Override[]; bad: string[] } {
+  const out = data ?? {}; // an empty file is an empty map
   const applied: Override[] = [];
   const bad: string[] = [];
   for (const text of texts) {

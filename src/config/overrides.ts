@@ -73,7 +73,7 @@ function setAt(node: Container, key: string | number, value: unknown) {
 }
 
 /** Applies one override to `data` in place; throws OverrideProblem when its path does not fit the data. */
-export function applyOverride(data: Record<string, unknown>, o: Override, root: z.ZodType): void {
+export function applyOverride(data: unknown, o: Override, root: z.ZodType): void {
   let node: unknown = data;
   for (let i = 0; i < o.path.length; i++) {
     const key = o.path[i]!;
