@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codeVersion, contentId } from '../src/sweep/content-id.js';
-import { formatDuration, makespan, runSeconds } from '../src/sweep/estimate.js';
+import { architectureKey, formatDuration, makespan, runSeconds } from '../src/sweep/estimate.js';
 import { expandSweep, gridPoints, gridSize, overrideArgs, samplePoints, valueText } from '../src/sweep/expand.js';
 import { loadSweep } from '../src/sweep/load.js';
 import { SweepSchema } from '../src/sweep/schema.js';
@@ -126,5 +126,20 @@ describe('loadSweep', () => {
     ['base: [a\n', 'x.sweep.yaml:2:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'],
   ])('says where and what is wrong in %j', async (text, message) => {
     await expect(load(text)).rejects.toThrow(message);
+  });
+});
+
+describe('architectureKey', () => {
+  const cfg = (layers: object[], batchSize = 32) => ({ model: { layers }, train: { batchSize } }) as never;
+  it.each([
+    ['an activation', [{ type: 'activation', activation: 'relu' }], [{ type: 'activation', activation: 'tanh' }], true],
+    ['a dropout rate', [{ type: 'dropout', rate: 0.2 }], [{ type: 'dropout', rate: 0 }], true],
+    ['a layer width', [{ type: 'dense', units: 8 }], [{ type: 'dense', units: 16 }], false],
+    ['an extra layer', [{ type: 'flatten' }], [{ type: 'flatten' }, { type: 'flatten' }], false],
+  ])('decides whether runs differing only by %s share one calibration', (_, a, b, same) => {
+    expect(architectureKey(cfg(a)) === architectureKey(cfg(b))).toBe(same);
+  });
+  it('times each batch size apart', () => {
+    expect(architectureKey(cfg([{ type: 'flatten' }], 32))).not.toBe(architectureKey(cfg([{ type: 'flatten' }], 64)));
   });
 });

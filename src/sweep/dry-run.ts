@@ -4,6 +4,9 @@ import type { LoadedConfig } from '../config/load.js';
 import { formatDuration, makespan, runSeconds, architectureKey, type Speed } from './estimate.js';
 import type { SweepPlan } from './plan.js';
 
+/** Training batches timed per architecture, after one warm-up batch. */
+const CALIBRATION_BATCHES = 8;
+
 export interface DryRunRow {
   id: string;
   label: string;
@@ -41,11 +44,11 @@ export async function dryRun(plan: SweepPlan, configs: Map<string, LoadedConfig>
     const cfg = loaded.config;
     const key = architectureKey(cfg) + String(loaded.dataPath);
     if (!measured.has(key)) {
-      const data = await loadDataset({ path: loaded.dataPath, trainSize: 4 * cfg.train.batchSize + 1, testSize: 1 });
+      const data = await loadDataset({ path: loaded.dataPath, trainSize: (CALIBRATION_BATCHES + 1) * cfg.train.batchSize + 1, testSize: 1 });
       const model = compileModel(cfg, [data.rows, data.cols], cfg.seed);
       const params = summarize(model).totalParams;
       model.dispose();
-      const cell = await benchConfig(run.label, cfg, data, backend, { samples: 3 * cfg.train.batchSize, seconds: 5 });
+      const cell = await benchConfig(run.label, cfg, data, backend, { samples: CALIBRATION_BATCHES * cfg.train.batchSize, seconds: 10 });
       measured.set(key, { ...cell, params });
     }
     const m = measured.get(key)!;
@@ -54,7 +57,7 @@ export async function dryRun(plan: SweepPlan, configs: Map<string, LoadedConfig>
     runs.push({ id: run.id, label: run.label, overrides: run.overrides, params: m.params, seconds: runSeconds(cfg, sizes, m) });
   }
   const totalSeconds = makespan(runs.map((r) => r.seconds), o.parallel);
-  const calibration = `${measured.size} architecture(s) timed for 3 batches each on ${backend.name} (${backend.device}), ${o.threads} thread(s) per run, ${cpus().length} cores`;
+  const calibration = `${measured.size} architecture(s) timed for up to ${CALIBRATION_BATCHES} batches (10 s) each on ${backend.name} (${backend.device}), ${o.threads} thread(s) per run, ${cpus().length} cores`;
   return { runs, backend: backend.name, threads: o.threads, parallel: o.parallel, totalSeconds, calibration };
 }
 

@@ -39,7 +39,15 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
-/** What decides a run's speed: layers, batch size, loss and optimizer. Runs sharing it share one calibration. */
-export function architectureKey(cfg: Pick<Config, 'model' | 'train' | 'loss' | 'optimizer'>): string {
-  return JSON.stringify([cfg.model, cfg.train.batchSize, cfg.loss, (cfg.optimizer as { type: string }).type]);
+/**
+ * What decides a run's speed: the layers' shapes and the batch size. Activations, losses and
+ * optimizers change a step's cost little next to those, and timing each apart on a busy machine
+ * would mostly measure noise, so runs that differ only there share one calibration.
+ */
+export function architectureKey(cfg: Pick<Config, 'model' | 'train'>): string {
+  const shapes = cfg.model.layers.map((layer) => {
+    const { activation: _a, rate: _r, ...rest } = layer as Record<string, unknown>;
+    return rest;
+  });
+  return JSON.stringify([shapes, cfg.train.batchSize]);
 }
