@@ -8,19 +8,19 @@ const ALIASES: Record<string, string> = {
 /** Case, `_` and `-` do not count: `categorical_crossentropy` is `categoricalCrossentropy`. */
 const norm = (w: string) => w.toLowerCase().replace(/[_-]/g, '');
 
-/** Edit distance (insertions, deletions, substitutions) between normalized words. */
+/** Edit distance between normalized words; swapping two neighbours (`tset`) counts as one edit. */
 function distance(a: string, b: string): number {
   const s = norm(a);
   const t = norm(b);
-  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
+  const d = Array.from({ length: s.length + 1 }, (_, i) => Array.from({ length: t.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= s.length; i++) {
-    const row = [i];
     for (let j = 1; j <= t.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (s[i - 1] === t[j - 1] ? 0 : 1));
+      const row = d[i]!;
+      row[j] = Math.min(d[i - 1]![j]! + 1, row[j - 1]! + 1, d[i - 1]![j - 1]! + (s[i - 1] === t[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
     }
-    prev = row;
   }
-  return prev[t.length]!;
+  return d[s.length]![t.length]!;
 }
 
 /**
