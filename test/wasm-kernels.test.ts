@@ -140,6 +140,13 @@ describe('wasm conv2d gradient kernels, errors and memory', () => {
     expect(() => tf.tidy(() => tf.engine().runKernel(tf.Conv2DBackpropFilter, inputs(), attrs))).toThrowErrorMatchingInlineSnapshot(`[BackendError: wasm Conv2DBackpropFilter: expected dy of shape [3, 7, 5, 4] for input [3, 9, 7, 2] and filter [3, 3, 2, 4], received [3, 5, 4, 4]]`);
   });
 
+  it('returns zero gradients for an empty batch', async () => {
+    const attrs = { strides: 1, pad: 'valid', dataFormat: 'NHWC' };
+    const dW = await on('wasm', () => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: tf.zeros([0, 5, 5, 2]), dy: tf.zeros([0, 3, 3, 4]) }, { ...attrs, filterShape: [3, 3, 2, 4] }) as tf.Tensor);
+    const dx = await on('wasm', () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: tf.zeros([0, 3, 3, 4]), filter: tf.ones([3, 3, 2, 4]) }, { ...attrs, inputShape: [0, 5, 5, 2] }) as tf.Tensor);
+    expect([dW.length, Math.max(...dW.map(Math.abs)), dx.length]).toEqual([72, 0, 0]);
+  });
+
   it.each(BUDGETS)('frees every buffer it allocates ($label)', async ({ budget }) => {
     await tf.setBackend('wasm');
     const backend = tf.backend() as BackendWasm;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { convGeometry, imagesPerChunk, type ConvGeometry, type ConvGradAttrs } from './geometry.js';
 import { fillColumnsTransposed } from './im2col.js';
-import { alloc, copyRows, f32, free, matMul, viewAs, type Info, type WasmBackend } from './memory.js';
+import { alloc, copyRows, f32, free, matMul, viewAs, zeros, type Info, type WasmBackend } from './memory.js';
 
 /** Floats in one im2col chunk: 16 Mi floats = 64 MiB of wasm heap, whatever the batch size. */
 export const DEFAULT_COLUMN_BUDGET = 16 * 1024 * 1024;
@@ -22,6 +22,7 @@ export function makeConv2DBackpropFilter(columnBudget = DEFAULT_COLUMN_BUDGET): 
     const a = attrs as unknown as FilterGradAttrs;
     const geo = convGeometry(tf.Conv2DBackpropFilter, x.shape, a.filterShape, dy.shape, a);
     const wasm = backend as WasmBackend;
+    if (geo.n * geo.p === 0) return zeros(wasm, a.filterShape);
     const chunk = imagesPerChunk(geo, columnBudget);
     let sum: Info | undefined;
     for (let b0 = 0; b0 < geo.n; b0 += chunk) {

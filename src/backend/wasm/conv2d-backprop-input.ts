@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { convGeometry, imagesPerChunk, type ConvGeometry, type ConvGradAttrs } from './geometry.js';
 import { scatterColumns } from './im2col.js';
-import { alloc, copyRows, f32, free, matMul, viewAs, type Info, type WasmBackend } from './memory.js';
+import { alloc, copyRows, f32, free, matMul, viewAs, zeros, type Info, type WasmBackend } from './memory.js';
 import { DEFAULT_COLUMN_BUDGET } from './conv2d-backprop-filter.js';
 import { transposedCopy } from './transpose.js';
 
@@ -20,6 +20,7 @@ export function makeConv2DBackpropInput(columnBudget = DEFAULT_COLUMN_BUDGET): t
     const a = attrs as unknown as InputGradAttrs;
     const geo = convGeometry(tf.Conv2DBackpropInput, a.inputShape, filter.shape, dy.shape, a);
     const wasm = backend as WasmBackend;
+    if (geo.n * geo.p === 0) return zeros(wasm, a.inputShape);
     const dx = alloc(wasm, a.inputShape);
     // [k, co] → [1, co, k]: the right-hand operand XNNPACK wants, packed once per call.
     const filterT = transposedCopy(wasm, filter, geo.k, geo.co);

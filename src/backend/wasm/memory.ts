@@ -21,6 +21,13 @@ export function alloc(backend: WasmBackend, shape: number[]): Info {
   return backend.makeOutput(shape, 'float32');
 }
 
+/** A zero-filled float32 tensor, for gradients of empty batches. */
+export function zeros(backend: WasmBackend, shape: number[]): Info {
+  const out = alloc(backend, shape);
+  f32(backend, out).fill(0);
+  return out;
+}
+
 export function free(backend: WasmBackend, info: Info): void {
   backend.disposeData(info.dataId);
 }
