@@ -34,8 +34,9 @@ export function childArgs(c: ChildSpec): string[] {
  * SIGINT: a second one would make the child quit before it marks its run `interrupted`.
  */
 export async function startChild(c: ChildSpec): Promise<Started> {
-  const log = createWriteStream(c.logFile);
+  const log = createWriteStream(c.logFile, { flags: 'a' }); // appended: an earlier attempt's log stays readable
   await new Promise((resolve, reject) => log.once('open', resolve).once('error', reject));
+  log.write(`--- ${new Date().toISOString()} ${childArgs(c).slice(1).join(' ')}\n`);
   const child = spawn(process.execPath, childArgs(c), {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
