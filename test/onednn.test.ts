@@ -74,9 +74,39 @@ const CONV: Case[] = [
     sh([2, 8, 8, 3], [3, 3, 3, 4], [4]), false],
 ];
 
+const REDUCTIONS: [string, (x: tf.Tensor, axis: number | number[], keep: boolean) => tf.Tensor][] = [
+  ['sum', (x, a, k) => tf.sum(x, a, k)], ['mean', (x, a, k) => tf.mean(x, a, k)], ['max', (x, a, k) => tf.max(x, a, k)], ['min', (x, a, k) => tf.min(x, a, k)],
+];
+const AXES: [string, number[], number | number[], boolean][] = [
+  ['BatchNorm moments axes [0,1,2] of NHWC', [6, 9, 9, 5], [0, 1, 2], false],
+  ['last axis, keepDims', [7, 33], -1, true], ['first axis', [40, 3], 0, false], ['middle axis', [3, 50, 4], 1, false],
+  ['all axes', [5, 7, 3], [0, 1, 2], false], ['non-adjacent axes (cpu path)', [4, 5, 6], [0, 2], true],
+];
+const REDUCE: Case[] = REDUCTIONS.flatMap(([op, f]) =>
+  AXES.map(([how, shape, axis, keep]): Case => [`${op} over ${how}`, (x) => f(x!, axis, keep), sh(shape), op === 'sum' || op === 'mean']),
+);
+
+const maxPool = (size: number, stride: number, pad: 'valid' | 'same'): Computation => (x) => tf.maxPool(x as tf.Tensor4D, size, stride, pad);
+const OTHER: Case[] = [
+  ['maxPool 2x2 stride 2 (the CNN layer)', maxPool(2, 2, 'valid'), sh([4, 24, 24, 32]), true],
+  ['maxPool 3x3 stride 2 same padding, odd sizes', maxPool(3, 2, 'same'), sh([2, 9, 7, 3]), true],
+  ['maxPool overlapping 3x3 stride 1', maxPool(3, 1, 'valid'), sh([2, 6, 6, 2]), true],
+  // After a ReLU many windows hold equal zeros: the gradient must go where the cpu backend sends it.
+  ['maxPool gradient with ties after relu', (x) => tf.maxPool(tf.relu(x!) as tf.Tensor4D, 2, 2, 'valid'), sh([3, 8, 8, 4]), true],
+  ['relu gradient (Step)', (x) => tf.relu(x!), sh([5, 7, 3]), true],
+  ['tile', (x) => tf.tile(x!, [3, 1, 4]), sh([2, 5, 3]), true],
+  ['tile a per-channel vector to NHWC', (x) => tf.tile(x!, [4, 6, 6, 1]), sh([1, 1, 1, 8]), true],
+  ['batchNorm per-channel parameters', (x, m, v, o, s) => tf.batchNorm(x!, m!, v!, o!, s!, 1e-3),
+    [{ shape: [4, 5, 5, 6] }, { shape: [6] }, positive([6]), { shape: [6] }, { shape: [6] }], true],
+  // tfjs's batchNorm gradient needs a scale on every backend: forward only.
+  ['batchNorm without offset and scale, rank 2', (x, m, v) => tf.batchNorm(x!, m!, v!), [{ shape: [9, 7] }, { shape: [7] }, positive([7])], false],
+];
+
 describe(`oneDNN kernels match the cpu backend${skipReason}`, () => {
   it.skipIf(!load.ok).each(MATMUL)('%s', async (...c) => expectClose(c as unknown as Case));
   it.skipIf(!load.ok).each(BINARY)('%s', async (...c) => expectClose(c as unknown as Case));
   it.skipIf(!load.ok).each(CONV)('%s', async (...c) => expectClose(c as unknown as Case));
+  it.skipIf(!load.ok).each(REDUCE)('%s', async (...c) => expectClose(c as unknown as Case));
+  it.skipIf(!load.ok).each(OTHER)('%s', async (...c) => expectClose(c as unknown as Case));
   it.skipIf(!load.ok).each(UNARY)('%s', async (...c) => expectClose(c as unknown as Case));
 });

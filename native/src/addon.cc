@@ -52,6 +52,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerPool(env, exports);
   registerEltwise(env, exports);
   registerReduce(env, exports);
+  registerNorm(env, exports);
   return exports;
 }
 

@@ -40,6 +40,7 @@ void registerGemm(Napi::Env env, Napi::Object exports);
 void registerConv(Napi::Env env, Napi::Object exports);
 void registerPool(Napi::Env env, Napi::Object exports);
 void registerEltwise(Napi::Env env, Napi::Object exports);
+void registerNorm(Napi::Env env, Napi::Object exports);
 void registerReduce(Napi::Env env, Napi::Object exports);
 
 }  // namespace ox

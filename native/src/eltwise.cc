@@ -2,6 +2,7 @@
 // binary ones are OpenMP loops over a broadcast shape that the TS side has already collapsed.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -92,7 +93,8 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   });
 }
 
-// Binary op codes shared with addon.ts (BINARY).
+// Binary op codes shared with addon.ts (BINARY). Work is split into (row, chunk) pieces so that
+// a same-shape op, which collapses to a single long row, still uses every thread.
 template <typename Op>
 void broadcastLoop(const float* a, const float* b, float* out, const std::vector<int64_t>& shape,
                    const std::vector<int64_t>& sa, const std::vector<int64_t>& sb, Op op) {
@@ -100,8 +102,11 @@ void broadcastLoop(const float* a, const float* b, float* out, const std::vector
   const int64_t inner = shape[rank - 1], ia = sa[rank - 1], ib = sb[rank - 1];
   int64_t rows = 1;
   for (int d = 0; d < rank - 1; ++d) rows *= shape[d];
-#pragma omp parallel for schedule(static) if (rows * inner > 32768)
-  for (int64_t r = 0; r < rows; ++r) {
+  constexpr int64_t kChunk = 16384;
+  const int64_t chunks = (inner + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static) if (rows * inner > 65536)
+  for (int64_t piece = 0; piece < rows * chunks; ++piece) {
+    const int64_t r = piece / chunks, j0 = (piece % chunks) * kChunk, j1 = std::min(inner, j0 + kChunk);
     int64_t oa = 0, ob = 0, rem = r;
     for (int d = rank - 2; d >= 0; --d) {
       const int64_t idx = rem % shape[d];
@@ -114,18 +119,18 @@ void broadcastLoop(const float* a, const float* b, float* out, const std::vector
     float* po = out + r * inner;
     if (ia == 1 && ib == 1) {
 #pragma omp simd
-      for (int64_t j = 0; j < inner; ++j) po[j] = op(pa[j], pb[j]);
+      for (int64_t j = j0; j < j1; ++j) po[j] = op(pa[j], pb[j]);
     } else if (ia == 1) {
       const float vb = pb[0];
 #pragma omp simd
-      for (int64_t j = 0; j < inner; ++j) po[j] = op(pa[j], vb);
+      for (int64_t j = j0; j < j1; ++j) po[j] = op(pa[j], vb);
     } else if (ib == 1) {
       const float va = pa[0];
 #pragma omp simd
-      for (int64_t j = 0; j < inner; ++j) po[j] = op(va, pb[j]);
+      for (int64_t j = j0; j < j1; ++j) po[j] = op(va, pb[j]);
     } else {
       const float v = op(pa[0], pb[0]);
-      for (int64_t j = 0; j < inner; ++j) po[j] = v;
+      for (int64_t j = j0; j < j1; ++j) po[j] = v;
     }
   }
 }
@@ -151,11 +156,52 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   });
 }
 
+// step(alpha, x, out): tfjs's Step, the ReLU gradient mask: NaN stays NaN, x > 0 → 1, else alpha.
+Napi::Value Step(const Napi::CallbackInfo& info) {
+  return guarded(info, "step", [&] {
+    const float alpha = info[0].As<Napi::Number>().FloatValue();
+    const float* x = f32(info[1]);
+    float* o = f32(info[2]);
+    const int64_t n = static_cast<int64_t>(len(info[2]));
+#pragma omp parallel for simd schedule(static) if (n > 65536)
+    for (int64_t i = 0; i < n; ++i) o[i] = std::isnan(x[i]) ? x[i] : (x[i] > 0.f ? 1.f : alpha);
+  });
+}
+
+// tile(x, out, inShape, reps): out[i_0..i_k] = x[i_0 % in_0, ..., i_k % in_k], one output row at a time.
+Napi::Value Tile(const Napi::CallbackInfo& info) {
+  return guarded(info, "tile", [&] {
+    const float* x = f32(info[0]);
+    float* o = f32(info[1]);
+    auto in = dims(info[2]), reps = dims(info[3]);
+    const int rank = static_cast<int>(in.size());
+    std::vector<int64_t> outShape(rank), inStrides(rank, 1);
+    for (int d = 0; d < rank; ++d) outShape[d] = in[d] * reps[d];
+    for (int d = rank - 2; d >= 0; --d) inStrides[d] = inStrides[d + 1] * in[d + 1];
+    const int64_t inner = outShape[rank - 1], inInner = in[rank - 1];
+    int64_t rows = 1;
+    for (int d = 0; d < rank - 1; ++d) rows *= outShape[d];
+#pragma omp parallel for schedule(static) if (rows * inner > 65536)
+    for (int64_t r = 0; r < rows; ++r) {
+      int64_t off = 0, rem = r;
+      for (int d = rank - 2; d >= 0; --d) {
+        off += (rem % outShape[d]) % in[d] * inStrides[d];
+        rem /= outShape[d];
+      }
+      const float* src = x + off;
+      float* dst = o + r * inner;
+      for (int64_t j0 = 0; j0 < inner; j0 += inInner) std::memcpy(dst + j0, src, sizeof(float) * inInner);
+    }
+  });
+}
+
 }  // namespace
 
 void registerEltwise(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("step", Napi::Function::New(env, Step));
+  exports.Set("tile", Napi::Function::New(env, Tile));
 }
 
 }  // namespace ox

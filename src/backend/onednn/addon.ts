@@ -19,6 +19,9 @@ export interface OnednnAddon {
   ): void;
   unary(code: number, alpha: number, beta: number, x: F32, out: F32): void;
   binary(code: number, a: F32, b: F32, out: F32, shape: Dims, stridesA: Dims, stridesB: Dims): void;
+  step(alpha: number, x: F32, out: F32): void;
+  tile(x: F32, out: F32, inShape: Dims, reps: Dims): void;
+  batchNorm(x: F32, out: F32, channels: number, mean: F32, variance: F32, offset: F32 | null, scale: F32 | null, epsilon: number): void;
   /** conv geometry: [n, inH, inW, inC, outH, outW, outC, fH, fW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight] */
   conv2d(x: F32, w: F32, out: F32, geometry: Dims, bias: F32 | null, relu: boolean): void;
   conv2dBackpropInput(dy: F32, w: F32, dx: F32, geometry: Dims): void;

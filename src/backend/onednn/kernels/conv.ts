@@ -1,6 +1,6 @@
 /** Conv2D, FusedConv2D and both Conv2D gradients on oneDNN; NHWC only (NCHW takes the cpu path). */
 import * as tf from '@tensorflow/tfjs';
-import { allFloat32, output, sizeOf, values, type KernelArgs, type NativeKernel } from './native.js';
+import { alloc, allFloat32, output, sizeOf, values, type KernelArgs, type NativeKernel } from './native.js';
 
 type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 type Attrs = {
@@ -36,7 +36,7 @@ export const conv2d: NativeKernel = ({ inputs, backend, attrs }, addon) => {
   if (!x || !filter || !allFloat32(x, filter)) return undefined;
   const info = convInfo(x.shape, filter.shape, a, a.dilations);
   if (!info) return undefined;
-  const out = new Float32Array(sizeOf(info.outShape));
+  const out = alloc(backend, sizeOf(info.outShape));
   addon.conv2d(values(backend, x), values(backend, filter), out, geometry(info), null, false);
   return output(backend, info.outShape, out);
 };
@@ -50,7 +50,7 @@ export const fusedConv2d: NativeKernel = ({ inputs, backend, attrs }, addon) => 
   if (!allFloat32(x, filter, bias)) return undefined;
   const info = convInfo(x.shape, filter.shape, a, a.dilations);
   if (!info || (bias && sizeOf(bias.shape) !== info.outChannels)) return undefined;
-  const out = new Float32Array(sizeOf(info.outShape));
+  const out = alloc(backend, sizeOf(info.outShape));
   const b = bias ? values(backend, bias) : null;
   addon.conv2d(values(backend, x), values(backend, filter), out, geometry(info), b, act === 'relu');
   return output(backend, info.outShape, out);
@@ -62,7 +62,7 @@ export const conv2dBackpropInput: NativeKernel = ({ inputs, backend, attrs }: Ke
   if (!dy || !filter || !allFloat32(dy, filter)) return undefined;
   const info = convInfo(a.inputShape, filter.shape, a);
   if (!info) return undefined;
-  const dx = new Float32Array(sizeOf(a.inputShape));
+  const dx = alloc(backend, sizeOf(a.inputShape));
   addon.conv2dBackpropInput(values(backend, dy), values(backend, filter), dx, geometry(info));
   return output(backend, a.inputShape, dx);
 };
@@ -73,7 +73,7 @@ export const conv2dBackpropFilter: NativeKernel = ({ inputs, backend, attrs }: K
   if (!x || !dy || !allFloat32(x, dy)) return undefined;
   const info = convInfo(x.shape, a.filterShape, a);
   if (!info) return undefined;
-  const dw = new Float32Array(sizeOf(a.filterShape));
+  const dw = alloc(backend, sizeOf(a.filterShape));
   addon.conv2dBackpropFilter(values(backend, x), values(backend, dy), dw, geometry(info));
   return output(backend, a.filterShape, dw);
 };

@@ -1,7 +1,7 @@
 /** Binary (broadcasting) and unary elementwise kernels. */
 import * as tf from '@tensorflow/tfjs';
 import { BINARY, UNARY, type OnednnAddon } from '../addon.js';
-import { allFloat32, output, sizeOf, values, type KernelArgs, type NativeKernel } from './native.js';
+import { alloc, allFloat32, output, sizeOf, values, type KernelArgs, type NativeKernel } from './native.js';
 
 /** Row-major element strides of `shape` placed in a rank-`rank` output, 0 where it broadcasts. */
 function broadcastStrides(shape: number[], outShape: number[]): number[] {
@@ -47,7 +47,7 @@ function binary(code: number): NativeKernel {
     const { a, b } = inputs;
     if (!a || !b || !allFloat32(a, b)) return undefined;
     const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-    const out = new Float32Array(sizeOf(outShape));
+    const out = alloc(backend, sizeOf(outShape));
     if (out.length === 0) return output(backend, outShape, out);
     const { shape, stA, stB } = collapseBroadcast(outShape, a.shape, b.shape);
     addon.binary(code, values(backend, a), values(backend, b), out, shape, stA, stB);
@@ -59,7 +59,7 @@ function unary(code: number, alpha = 0, beta = 0): NativeKernel {
   return ({ inputs, backend }: KernelArgs, addon: OnednnAddon) => {
     const { x } = inputs;
     if (!x || !allFloat32(x)) return undefined;
-    const out = new Float32Array(sizeOf(x.shape));
+    const out = alloc(backend, sizeOf(x.shape));
     addon.unary(code, alpha, beta, values(backend, x), out);
     return output(backend, x.shape, out);
   };

@@ -3,6 +3,9 @@ import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, fusedConv2d } from '
 import { ELEMENTWISE_KERNELS } from './elementwise.js';
 import { batchMatMul, fusedMatMul } from './matmul.js';
 import type { NativeKernel } from './native.js';
+import { maxPool, maxPoolGrad } from './pool.js';
+import { REDUCE_KERNELS } from './reduce.js';
+import { fusedBatchNorm, step, tile } from './shape.js';
 
 export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   BatchMatMul: batchMatMul,
@@ -11,5 +14,11 @@ export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   FusedConv2D: fusedConv2d,
   Conv2DBackpropInput: conv2dBackpropInput,
   Conv2DBackpropFilter: conv2dBackpropFilter,
+  MaxPool: maxPool,
+  MaxPoolGrad: maxPoolGrad,
+  FusedBatchNorm: fusedBatchNorm,
+  Step: step,
+  Tile: tile,
   ...ELEMENTWISE_KERNELS,
+  ...REDUCE_KERNELS,
 };

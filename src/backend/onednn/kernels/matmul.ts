@@ -1,7 +1,7 @@
 /** BatchMatMul and _FusedMatMul on oneDNN's SGEMM. */
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_ACTIVATION, type OnednnAddon } from '../addon.js';
-import { allFloat32, output, sizeOf, values, type KernelArgs, type NativeKernel } from './native.js';
+import { alloc, allFloat32, output, sizeOf, values, type KernelArgs, type NativeKernel } from './native.js';
 
 interface Gemm {
   outShape: number[];
@@ -32,7 +32,7 @@ function run(args: KernelArgs, addon: OnednnAddon, bias: Float32Array | null, ac
   const { a, b } = args.inputs;
   if (!a || !b || !allFloat32(a, b)) return undefined;
   const g = gemmShape(a.shape, b.shape, Boolean(args.attrs?.transposeA), Boolean(args.attrs?.transposeB));
-  const out = new Float32Array(sizeOf(g.outShape));
+  const out = alloc(args.backend, sizeOf(g.outShape));
   const [va, vb] = [values(args.backend, a), values(args.backend, b)];
   addon.fusedMatMul(va, vb, out, g.batchA, g.batchB, g.m, g.n, g.k, g.tA, g.tB, bias, activation);
   return output(args.backend, g.outShape, out);

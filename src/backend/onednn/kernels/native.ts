@@ -27,7 +27,13 @@ export function allFloat32(...ts: (TensorInfo | undefined)[]): boolean {
 
 export const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** A fresh output; freed by GC when tfjs disposes the tensor and drops its data entry. */
+/** An output buffer of `length` floats, possibly reused (stale contents: write every element). */
+export function alloc(backend: MathBackendCPU, length: number): Float32Array {
+  const pool = (backend as { pool?: { take(n: number): Float32Array } }).pool;
+  return pool ? pool.take(length) : new Float32Array(length);
+}
+
+/** Wraps a kernel's output buffer as a tensor; the backend recycles it when the tensor is disposed. */
 export function output(backend: MathBackendCPU, shape: number[], data: Float32Array): TensorInfo {
   return backend.makeTensorInfo(shape, 'float32', data);
 }

@@ -1,0 +1,34 @@
+/** Step (the ReLU gradient mask), Tile and FusedBatchNorm: full-size passes in a CNN's backward step. */
+import { alloc, allFloat32, output, sizeOf, values, type NativeKernel } from './native.js';
+
+export const step: NativeKernel = ({ inputs, backend, attrs }, addon) => {
+  const { x } = inputs;
+  if (!x || !allFloat32(x)) return undefined;
+  const out = alloc(backend, sizeOf(x.shape));
+  addon.step(Number(attrs?.alpha ?? 0), values(backend, x), out);
+  return output(backend, x.shape, out);
+};
+
+export const tile: NativeKernel = ({ inputs, backend, attrs }, addon) => {
+  const { x } = inputs;
+  const reps = attrs?.reps as number[] | undefined;
+  if (!x || !reps || reps.length !== x.shape.length || x.shape.length === 0 || !allFloat32(x)) return undefined;
+  const outShape = x.shape.map((d, i) => d * reps[i]!);
+  if (sizeOf(outShape) === 0) return undefined;
+  const out = alloc(backend, sizeOf(outShape));
+  addon.tile(values(backend, x), out, x.shape, reps);
+  return output(backend, outShape, out);
+};
+
+/** Parameters of one value or one per channel (last axis); anything else takes the cpu path. */
+export const fusedBatchNorm: NativeKernel = ({ inputs, backend, attrs }, addon) => {
+  const { x, mean, variance, offset, scale } = inputs;
+  if (!x || !mean || !variance || x.shape.length === 0 || !allFloat32(x, mean, variance, offset, scale)) return undefined;
+  const channels = x.shape[x.shape.length - 1]!;
+  const fits = [mean, variance, offset, scale].every((p) => !p || sizeOf(p.shape) === 1 || sizeOf(p.shape) === channels);
+  if (!fits || channels === 0 || sizeOf(x.shape) === 0) return undefined;
+  const out = alloc(backend, sizeOf(x.shape));
+  const v = (t: typeof x | undefined) => (t ? values(backend, t) : null);
+  addon.batchNorm(values(backend, x), out, channels, values(backend, mean), values(backend, variance), v(offset), v(scale), Number(attrs?.varianceEpsilon ?? 0.001));
+  return output(backend, x.shape, out);
+};
