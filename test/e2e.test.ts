@@ -86,7 +86,7 @@ describe('mnist-run FILE', () => {
 
   it('gives the same losses for the same config and seed', async () => {
     const run = async () => {
-      const res = await runCli(['configs/ann.yaml', ...small, '--backend', 'cpu', '--out', out, '--json']);
+      const res = await runCli(['configs/ann.yaml', ...small, '--backend', 'wasm', '--out', out, '--json']);
       expect(res.code).toBe(0);
       return (await lines(join(JSON.parse(res.stdout).runDir, 'metrics.jsonl'))).map((l) => JSON.parse(l).loss);
     };

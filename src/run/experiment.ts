@@ -89,9 +89,11 @@ export async function runExperiment(o: RunOptions, env: RunEnv): Promise<RunResu
     return { runDir, summary };
   } catch (err) {
     const interrupted = env.interrupted();
-    const message = isUserError(err) ? err.message : String((err as Error).stack ?? err);
+    const message = err instanceof Error ? err.message : String(err);
     await finish(runDir, { ...meta, error: message }, interrupted ? 'interrupted' : 'failed', env);
     log.error({ error: message }, interrupted ? 'run interrupted' : 'run failed');
+    // The stack goes to run.log only (debug level): a user reads the message, a bug report gets the stack.
+    if (!isUserError(err) && err instanceof Error) log.debug({ stack: err.stack }, 'stack trace');
     throw err;
   } finally {
     log.flush();
