@@ -44,12 +44,14 @@ export function parseOverride(text: string): Override {
 type Container = Record<string, unknown> | unknown[];
 const isMapValue = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+const countText = (n: number) => (n === 0 ? 'no entries' : n === 1 ? '1 entry (0)' : `${n} entries (0-${n - 1})`);
+
 /** Why `key` cannot be looked up in `node` (found at `at`), or undefined when it can. */
 function stepError(node: unknown, at: Path, key: string | number): string | undefined {
   const where = pathText(at) || 'the config';
   if (typeof key === 'number') {
     if (!Array.isArray(node)) return `${where} is ${isMapValue(node) ? 'a map' : showValue(node)}, not a list; ${key} is not one of its keys`;
-    if (key >= node.length) return `${where} has ${node.length} entries${node.length ? ` (0-${node.length - 1})` : ''}`;
+    if (key >= node.length) return `${where} has ${countText(node.length)}`;
     return undefined;
   }
   if (Array.isArray(node)) return `${where} is a list; pick an entry by its index, e.g. ${pathText(at)}.0.${key}`;
