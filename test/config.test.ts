@@ -160,6 +160,13 @@ describe('loadConfig rejects, with every problem located and explained', () => {
     ].join('\n'));
   });
 
+  it('checks only the syntax of overrides when the file itself is broken', async () => {
+    expect(await message('model: [\n', ['model.layers.3.units=2', 'oops'])).toBe([
+      'x.yaml:2:1 not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
+      '--set oops: expected path=value with a dotted path, e.g. train.epochs=3 or model.layers.1.units=256',
+    ].join('\n'));
+  });
+
   it('says which file cannot be read and how to fix it', async () => {
     await expect(loadConfig(join(dir, 'nope.yaml'), [], { cwd: dir })).rejects.toThrow(
       new ConfigError('nope.yaml: cannot read the config file: no such file; pass the path of a .yaml file, e.g. configs/ann.yaml'),

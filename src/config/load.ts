@@ -76,14 +76,14 @@ async function readConfigFile(file: string, shown: string): Promise<string> {
 }
 
 /** The file's data with every override applied; bad overrides are collected, not thrown one by one. */
-function withOverrides(data: unknown, texts: string[]): { data: unknown; applied: Override[]; bad: string[] } {
+function withOverrides(data: unknown, texts: string[], apply: boolean): { data: unknown; applied: Override[]; bad: string[] } {
   const out = data ?? {}; // an empty file is an empty map
   const applied: Override[] = [];
   const bad: string[] = [];
   for (const text of texts) {
     try {
       const o = parseOverride(text);
-      applyOverride(out, o, ConfigSchema);
+      if (apply) applyOverride(out, o, ConfigSchema);
       applied.push(o);
     } catch (err) {
       if (!(err instanceof OverrideProblem)) throw err;
@@ -111,7 +111,8 @@ export async function loadConfig(file: string, overrides: string[] = [], opts: L
   const shown = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
   const text = await readConfigFile(abs, shown);
   const yaml = parseYaml(text);
-  const { data, applied, bad } = withOverrides(yaml.errors.length ? {} : yaml.doc.toJS(), overrides);
+  // With a broken file only the overrides' own syntax can be checked: their paths need its data.
+  const { data, applied, bad } = yaml.errors.length ? withOverrides(undefined, overrides, false) : withOverrides(yaml.doc.toJS(), overrides, true);
   const syntax = yaml.errors.map((e) => `${shown}:${e.line}:${e.col} not valid YAML: ${e.message}`);
   if (syntax.length || bad.length) throw new ConfigError([...syntax, ...bad].join('\n'));
 
