@@ -47,6 +47,13 @@ describe('compileModel', () => {
     expect(weights(7)).not.toEqual(weights(8));
   });
 
+  it('compiles every metric the schema offers', async () => {
+    const { METRICS } = await import('../src/config/names.js');
+    const model = compile({ ...annSeed, metrics: [...METRICS] });
+    const out = await model.trainOnBatch(tf.ones([2, 28, 28]), tf.oneHot([1, 2], 10));
+    expect(out).toHaveLength(1 + METRICS.length);
+  });
+
   it('builds a model whose output is one probability row per sample', () => {
     const out = compile(cnn).predict(tf.ones([3, 28, 28])) as tf.Tensor;
     expect(out.shape).toEqual([3, 10]);

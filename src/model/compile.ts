@@ -44,6 +44,9 @@ function buildLayer(spec: LayerSpec, index: number, seed: number, name: string) 
   );
 }
 
+/** Config metric names tfjs's compile() knows only by their short forms; logs keep the config's names. */
+const TFJS_METRIC: Partial<Record<Config['metrics'][number], string>> = { meanSquaredError: 'mse', meanAbsoluteError: 'mae' };
+
 /**
  * Compiles a config into a tfjs layers model: pure, no I/O. `inputShape` is one sample's shape
  * (the data's [rows, cols]); `seed` fixes every initial weight.
@@ -53,6 +56,6 @@ export function compileModel(cfg: Pick<Config, 'model' | 'loss' | 'optimizer' | 
   model.add(tf.layers.inputLayer({ inputShape }));
   const names = kerasNames(cfg.model.layers);
   cfg.model.layers.forEach((spec: LayerSpec, i: number) => model.add(buildLayer(spec, i, deriveSeed(seed, 'init'), names[i]!)));
-  model.compile({ loss: cfg.loss, optimizer: makeOptimizer(cfg.optimizer), metrics: [...cfg.metrics] });
+  model.compile({ loss: cfg.loss, optimizer: makeOptimizer(cfg.optimizer), metrics: cfg.metrics.map((m) => TFJS_METRIC[m] ?? m) });
   return model;
 }
