@@ -47,26 +47,25 @@ export const BUILD_COMMAND = 'npx node-gyp rebuild -C native';
 
 export type AddonLoad = { ok: true; addon: OnednnAddon } | { ok: false; reason: string; fix: string };
 
-let loaded: AddonLoad | undefined;
-
-/** Loads the addon once; never throws, so "not built" is an answer rather than a crash. */
-export function loadAddon(): AddonLoad {
-  if (loaded) return loaded;
-  if (!existsSync(ADDON_PATH)) {
-    return (loaded = { ok: false, reason: `the oneDNN addon is not built (no ${ADDON_PATH})`, fix: `build it: \`${BUILD_COMMAND}\`` });
+/** Loads the addon at `path`; never throws, so "not built" is an answer rather than a crash. */
+export function loadAddonAt(path: string): AddonLoad {
+  if (!existsSync(path)) {
+    return { ok: false, reason: `the oneDNN addon is not built (no ${path})`, fix: `build it: \`${BUILD_COMMAND}\`` };
   }
   try {
-    const addon = createRequire(import.meta.url)(ADDON_PATH) as OnednnAddon;
-    return (loaded = { ok: true, addon });
+    return { ok: true, addon: createRequire(import.meta.url)(path) as OnednnAddon };
   } catch (err) {
     const message = (err as Error).message;
     if (/libdnnl/.test(message)) {
-      return (loaded = {
-        ok: false,
-        reason: `the oneDNN addon cannot find libdnnl: ${message}`,
-        fix: `\`apt-get install libdnnl-dev\`, then \`${BUILD_COMMAND}\``,
-      });
+      return { ok: false, reason: `the oneDNN addon cannot find libdnnl: ${message}`, fix: `\`apt-get install libdnnl-dev\`, then \`${BUILD_COMMAND}\`` };
     }
-    return (loaded = { ok: false, reason: `the oneDNN addon failed to load: ${message}`, fix: `rebuild it: \`${BUILD_COMMAND}\`` });
+    return { ok: false, reason: `the oneDNN addon failed to load: ${message}`, fix: `rebuild it: \`${BUILD_COMMAND}\`` };
   }
+}
+
+let loaded: AddonLoad | undefined;
+
+/** The repo's build, loaded once per process (a second dlopen of a .node file fails). */
+export function loadAddon(): AddonLoad {
+  return (loaded ??= loadAddonAt(ADDON_PATH));
 }
