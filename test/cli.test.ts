@@ -1,0 +1,109 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, runCli } from './helpers/cli.js';
+import { writeNoTfjsGuard } from './helpers/no-tfjs.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mnist-run-cli-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at /);
+
+describe('--help', () => {
+  it.each(['', 'validate', 'summary', 'schema', 'doctor', 'bench', 'sweep', 'compare', 'report'])('is there for %s', async (command) => {
+    const res = await runCli([...(command ? [command] : []), '--help']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(command ? new RegExp(`mnist-run ${command}`) : /mnist-run FILE/);
+  });
+});
+
+describe('mnist-run validate', () => {
+  it('says ok for each shipped config, and shows warnings', async () => {
+    const ok = await runCli(['validate', 'configs/cnn.yaml']);
+    expect([ok.code, ok.stdout]).toEqual([0, 'configs/cnn.yaml: ok\n']);
+    const warned = await runCli(['validate', 'configs/ann-seed.yaml']);
+    expect(warned.code).toBe(0);
+    expect(warned.stdout).toMatch(/^warning: configs\/ann-seed\.yaml loss: .*softmax/m);
+  });
+
+  it('locates a bad value by file, line and column, with exit status 1 and no stack', async () => {
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'model:\n  layers:\n    - type: flatten\n    - type: dense\n      units: -3\n');
+    const res = await runCli(['validate', file]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('bad.yaml:5:14 model.layers[1].units: expected a positive integer, received -3');
+    noStack(res.stderr);
+  });
+
+  it('answers --json with the resolved config', async () => {
+    const res = await runCli(['validate', 'configs/ann.yaml', '--json', '--set', 'train.epochs=3']);
+    expect(JSON.parse(res.stdout)).toMatchObject({ ok: true, config: { train: { epochs: 3 } } });
+  });
+
+  it('never loads tfjs', async () => {
+    const guard = await writeNoTfjsGuard(dir);
+    const res = spawnSync(process.execPath, ['--require', guard, CLI, 'validate', 'configs/cnn.yaml'], { encoding: 'utf8' });
+    expect([res.status, res.stderr]).toEqual([0, '']);
+    const control = spawnSync(process.execPath, ['--require', guard, CLI, 'summary', 'configs/cnn.yaml'], { encoding: 'utf8' });
+    expect(control.stderr).toMatch(/tfjs loaded/); // the guard does catch a command that loads it
+  });
+});
+
+describe('mnist-run summary', () => {
+  it("prints the notebook CNN's parameter counts as Keras does", async () => {
+    const res = await runCli(['summary', 'configs/cnn.yaml']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/conv2d_1 \(Conv2D\)\s+\(None, 26, 26, 32\)\s+320\n/);
+    expect(res.stdout).toContain('Total params: 601,578\nTrainable params: 601,194\nNon-trainable params: 384');
+  });
+
+  it('gives the ANN counts as JSON', async () => {
+    const res = await runCli(['summary', 'configs/ann-seed.yaml', '--json']);
+    const s = JSON.parse(res.stdout);
+    expect(s.layers.map((l: { params: number }) => l.params).filter((p: number) => p > 0)).toEqual([401_920, 65_664, 1_290]);
+  });
+});
+
+describe('mnist-run schema', () => {
+  it('prints a JSON Schema with descriptions, without loading tfjs', async () => {
+    const guard = await writeNoTfjsGuard(dir);
+    const res = spawnSync(process.execPath, ['--require', guard, CLI, 'schema'], { encoding: 'utf8' });
+    expect(res.status).toBe(0);
+    const schema = JSON.parse(res.stdout);
+    expect(schema.properties.train.description).toEqual(expect.any(String));
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['data', 'model', 'loss', 'optimizer', 'train', 'seed']));
+  });
+});
+
+describe('mnist-run doctor', () => {
+  it('lists every backend with its status, and a fix for those that do not load', async () => {
+    const res = await runCli(['doctor', '--json']);
+    expect(res.code).toBe(0);
+    const d = JSON.parse(res.stdout);
+    expect(d.backends.map((b: { name: string }) => b.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'onednn', 'wasm', 'cpu']);
+    expect(d.backends.find((b: { name: string }) => b.name === 'tensorflow-gpu')).toMatchObject({ ok: false, fix: expect.stringMatching(/CUDA/) });
+    expect(d.backends.find((b: { name: string }) => b.name === 'wasm').ok).toBe(true);
+    expect(d.auto).toBe(d.backends.find((b: { ok: boolean }) => b.ok).name);
+  });
+});
+
+describe('usage errors', () => {
+  it('names an unknown command or option and exits 1', async () => {
+    const res = await runCli(['validate', 'configs/cnn.yaml', '--bogus']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/Unknown argument: bogus/);
+    noStack(res.stderr);
+  });
+
+  it('says when the config file does not exist', async () => {
+    const res = await runCli(['validate', 'configs/nope.yaml']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/nope\.yaml/);
+    noStack(res.stderr);
+  });
+});
