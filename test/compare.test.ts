@@ -101,6 +101,13 @@ describe('compare', () => {
     ]);
   });
 
+  it('finds runs in a sweep folder by its plan, and in a folder of sweeps', async () => {
+    await fakeRun(join(root, 'sweeps', 'sw', 'runs', 'id1'), cfg('relu', 1), 0.7);
+    await writeFile(join(root, 'sweeps', 'sw', 'plan.json'), JSON.stringify({ runs: [{ dir: 'runs/id1', label: 'act=relu' }, { dir: 'runs/id2', label: 'not run yet' }] }));
+    expect((await loadRuns(['sweeps/sw'], root)).map((r) => r.label)).toEqual(['act=relu']);
+    expect((await loadRuns(['sweeps'], root)).map((r) => r.label)).toEqual(['sw: act=relu']);
+  });
+
   it.each([
     [{ paths: ['nope'] }, 'nope: no such run or sweep folder; pass run folders (runs/…), a sweep folder (sweeps/NAME) or a folder of runs'],
     [{ paths: ['runs'], filters: ['optimzer.type=adam'] }, /^--filter optimzer.type=adam: no run has the key "optimzer.type"; keys: run, status, seed, loss/],

@@ -25,12 +25,17 @@ async function sweepRuns(dir: string): Promise<RunRef[]> {
   return refs.filter((_, i) => present[i]);
 }
 
-/** Every run folder directly inside `dir` (a runs/ root), by name, which sorts by start time. */
+/** Every run folder directly inside `dir` (a runs/ root, by name, which sorts by start time), and the runs of every sweep folder in it (a sweeps/ root). */
 async function childRuns(dir: string): Promise<RunRef[]> {
   const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-  const refs = names.map((n) => ({ dir: join(dir, n) }));
-  const present = await Promise.all(refs.map((r) => isRunDir(r.dir)));
-  return refs.filter((_, i) => present[i]);
+  const found = await Promise.all(
+    names.map(async (n): Promise<RunRef[]> => {
+      const child = join(dir, n);
+      if (await exists(join(child, 'plan.json'))) return (await sweepRuns(child)).map((r) => ({ ...r, label: `${n}: ${r.label}` }));
+      return (await isRunDir(child)) ? [{ dir: child }] : [];
+    }),
+  );
+  return found.flat();
 }
 
 /** Turns command-line paths (run folders, sweep folders, roots of run folders) into run folders. */
