@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,11 +138,17 @@ describe('the compare command', () => {
     expect(control.stderr).toMatch(/tfjs loaded: @tensorflow\/tfjs/);
   });
 
-  it('answers in well under a second per hundred runs', async () => {
+  it('reads three hundred runs in well under a second of CPU', async () => {
     const many = join(root, 'many');
     await Promise.all(Array.from({ length: 300 }, (_, i) => fakeRun(join(many, `r${String(i).padStart(3, '0')}`), cfg(i % 2 ? 'relu' : 'tanh', i), i / 300)));
-    const t0 = performance.now();
-    const out = execFileSync(process.execPath, [CLI, 'compare', many, '--format', 'csv', '--no-collapse'], { encoding: 'utf8' });
+    // CPU time, not wall time: the machine is shared, and a busy neighbour must not fail this test.
+    const before = process.cpuUsage();
+    const text = formatTable(await compareRuns({ paths: ['many'], cwd: root, collapse: false }), 'csv');
+    const cpu = process.cpuUsage(before);
+    expect(text.split('\n')).toHaveLength(301);
+    expect((cpu.user + cpu.system) / 1000).toBeLessThan(1000);
+  });
+});
     expect(out.trimEnd().split('\n')).toHaveLength(301);
     expect(performance.now() - t0).toBeLessThan(3000); // node start-up included
   });
