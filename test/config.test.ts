@@ -198,6 +198,8 @@ describe('loadConfig rejects, with every problem located and explained', () => {
       'x.yaml:7:34 train.earlyStopping.monitor: val_loss is only computed when validating, and train.validation is none; set train.validation to test or {split: 0.1}, or monitor loss'],
     ['a monitor never computed', `${SMALL}train: {validation: test, earlyStopping: {monitor: val_acc}}\n`, [],
       'x.yaml:7:52 train.earlyStopping.monitor: expected one of: loss, accuracy, val_loss, val_accuracy, received "val_acc"; did you mean val_accuracy?'],
+    ['a plateau schedule watching val_loss without validation', `${SMALL}train: {lrSchedule: {type: reduceOnPlateau}}\n`, [],
+      'x.yaml:7:21 train.lrSchedule.monitor: val_loss is only computed when validating, and train.validation is none; set train.validation to test or {split: 0.1}, or monitor loss'],
   ])('reports the cross-field error of %s at its node', async (_, text, sets, expected) => {
     expect(await message(text, sets)).toBe(expected);
   });

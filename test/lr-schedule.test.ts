@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { learningRateOf, lrScheduleCallback, type LrScheduleSpec } from '../src/train/callbacks/lr-schedule.js';
+import type { LrScheduleSpec } from '../src/config/schema.js';
+import { learningRateOf, lrScheduleCallback } from '../src/train/callbacks/lr-schedule.js';
 
 const silent = pino({ level: 'silent' });
 

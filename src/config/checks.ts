@@ -70,21 +70,24 @@ const lossMatchesOutput: Check = (cfg) => {
   return [];
 };
 
-/** Early stopping can only watch a number the run computes. */
+/** Early stopping and reduce-on-plateau can only watch a number the run computes. */
 const monitorIsComputed: Check = (cfg) => {
-  const es = cfg.train.earlyStopping;
-  if (!es) return [];
+  const watchers: [string, string][] = [];
+  if (cfg.train.earlyStopping) watchers.push(['train.earlyStopping.monitor', cfg.train.earlyStopping.monitor]);
+  const lr = cfg.train.lrSchedule;
+  if (lr?.type === 'reduceOnPlateau') watchers.push(['train.lrSchedule.monitor', lr.monitor]);
   const trained = ['loss', ...cfg.metrics];
   const validating = cfg.train.validation !== 'none';
   const computed = validating ? [...trained, ...trained.map((m) => `val_${m}`)] : trained;
-  if (computed.includes(es.monitor)) return [];
-  const path = 'train.earlyStopping.monitor';
-  if (!validating && es.monitor.startsWith('val_') && trained.includes(es.monitor.slice(4))) {
-    return [error(path, `${es.monitor} is only computed when validating, and train.validation is none; ` +
-      `set train.validation to test or {split: 0.1}, or monitor ${es.monitor.slice(4)}`)];
-  }
-  const meant = didYouMean(es.monitor, computed);
-  return [error(path, `expected one of: ${computed.join(', ')}, received "${es.monitor}"${meant ? `; did you mean ${meant}?` : ''}`)];
+  return watchers.flatMap(([path, monitor]) => {
+    if (computed.includes(monitor)) return [];
+    if (!validating && monitor.startsWith('val_') && trained.includes(monitor.slice(4))) {
+      return [error(path, `${monitor} is only computed when validating, and train.validation is none; ` +
+        `set train.validation to test or {split: 0.1}, or monitor ${monitor.slice(4)}`)];
+    }
+    const meant = didYouMean(monitor, computed);
+    return [error(path, `expected one of: ${computed.join(', ')}, received "${monitor}"${meant ? `; did you mean ${meant}?` : ''}`)];
+  });
 };
 
 const batchFitsData: Check = (cfg) => {

@@ -28,6 +28,29 @@ const EarlyStoppingSchema = z
   })
   .describe('stop training when a metric stops improving');
 
+const LrScheduleSchema = z
+  .discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('step').describe('multiply the rate by gamma every stepSize epochs'),
+      stepSize: z.number().int().positive().describe('epochs between cuts'),
+      gamma: z.number().gt(0).default(0.1).describe('factor applied at each cut (default 0.1)'),
+    }),
+    z.strictObject({
+      type: z.literal('exponential').describe('multiply the rate by gamma every epoch'),
+      gamma: z.number().gt(0).describe('factor per epoch, e.g. 0.9'),
+    }),
+    z.strictObject({
+      type: z.literal('reduceOnPlateau').describe('cut the rate when a metric stops improving'),
+      monitor: z.string().min(1).default('val_loss').describe('the metric to watch (default val_loss)'),
+      factor: z.number().gt(0).lt(1).default(0.1).describe('factor applied at each cut (default 0.1)'),
+      patience: z.number().int().min(0).default(2).describe('epochs without improvement before a cut (default 2)'),
+      minDelta: z.number().min(0).default(0).describe('smallest change that counts as an improvement (default 0)'),
+      minLearningRate: z.number().min(0).default(0).describe('never cut below this rate (default 0)'),
+      mode: z.enum(['auto', 'min', 'max']).default('auto').describe("whether the metric should fall or rise; 'auto' guesses from its name"),
+    }),
+  ])
+  .describe("learning-rate schedule applied between epochs: 'step', 'exponential' or 'reduceOnPlateau'");
+
 const ValidationSchema = z
   .union([
     z.enum(['test', 'none']),
@@ -41,6 +64,7 @@ const TrainSchema = z
     batchSize: z.number().int().positive().default(32).describe('samples per gradient step (default 32)'),
     validation: ValidationSchema.default('none'),
     earlyStopping: EarlyStoppingSchema.optional(),
+    lrSchedule: LrScheduleSchema.optional(),
   })
   .describe('how to train');
 
@@ -72,6 +96,7 @@ export type InitializerSpec = z.infer<ReturnType<typeof initializer>>;
 export type RegularizerSpec = z.infer<ReturnType<typeof regularizer>>;
 export type ValidationSpec = Config['train']['validation'];
 export type EarlyStoppingSpec = NonNullable<Config['train']['earlyStopping']>;
+export type LrScheduleSpec = NonNullable<Config['train']['lrSchedule']>;
 
 /** JSON Schema of what a user may write (defaults make keys optional), with every description as hover text. */
 export function configJsonSchema(): object {

@@ -1,11 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { LrScheduleSpec } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
 import type { Callback } from './types.js';
-
-export type LrScheduleSpec =
-  | { type: 'step'; stepSize: number; gamma: number }
-  | { type: 'exponential'; gamma: number }
-  | { type: 'reduceOnPlateau'; monitor: string; factor: number; patience: number; minDelta: number; minLearningRate: number; mode: 'auto' | 'min' | 'max' };
 
 interface Tunable {
   learningRate: number;
