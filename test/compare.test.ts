@@ -149,7 +149,3 @@ describe('the compare command', () => {
     expect((cpu.user + cpu.system) / 1000).toBeLessThan(1000);
   });
 });
-    expect(out.trimEnd().split('\n')).toHaveLength(301);
-    expect(performance.now() - t0).toBeLessThan(3000); // node start-up included
-  });
-});
