@@ -2,18 +2,21 @@
 import * as tf from '@tensorflow/tfjs';
 
 export type ModelName = 'ann' | 'cnn';
+/** tf.train.adam, or a drop-in such as onednnAdam. */
+export type AdamFactory = (learningRate: number) => tf.Optimizer;
+const plainAdam: AdamFactory = (lr) => tf.train.adam(lr);
 
-export function buildAnn(): tf.LayersModel {
+export function buildAnn(adam = plainAdam): tf.LayersModel {
   const m = tf.sequential();
   m.add(tf.layers.flatten({ inputShape: [28, 28] }));
   m.add(tf.layers.dense({ units: 512, activation: 'sigmoid' }));
   m.add(tf.layers.dense({ units: 128, activation: 'sigmoid' }));
   m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
-  m.compile({ loss: 'categoricalCrossentropy', optimizer: tf.train.adam(0.001) });
+  m.compile({ loss: 'categoricalCrossentropy', optimizer: adam(0.001) });
   return m;
 }
 
-export function buildCnn(): tf.LayersModel {
+export function buildCnn(adam = plainAdam): tf.LayersModel {
   const m = tf.sequential();
   m.add(tf.layers.reshape({ targetShape: [28, 28, 1], inputShape: [28, 28] }));
   m.add(tf.layers.conv2d({ filters: 32, kernelSize: 3 }));
@@ -29,11 +32,11 @@ export function buildCnn(): tf.LayersModel {
   m.add(tf.layers.activation({ activation: 'relu' }));
   m.add(tf.layers.dropout({ rate: 0.2 }));
   m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
-  m.compile({ loss: 'categoricalCrossentropy', optimizer: tf.train.adam(0.01) });
+  m.compile({ loss: 'categoricalCrossentropy', optimizer: adam(0.01) });
   return m;
 }
 
-export const BUILDERS: Record<ModelName, () => tf.LayersModel> = { ann: buildAnn, cnn: buildCnn };
+export const BUILDERS: Record<ModelName, (adam?: AdamFactory) => tf.LayersModel> = { ann: buildAnn, cnn: buildCnn };
 
 /** A random batch: pixel values in [0,1) and one-hot labels; content does not change the cost. */
 export function randomBatch(batch: number): { x: tf.Tensor; y: tf.Tensor } {

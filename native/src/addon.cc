@@ -53,6 +53,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerEltwise(env, exports);
   registerReduce(env, exports);
   registerNorm(env, exports);
+  registerOptim(env, exports);
   return exports;
 }
 
