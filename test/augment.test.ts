@@ -30,7 +30,7 @@ describe('affineTransform', () => {
     expect(transform(img, 28, 28, IDENTITY, { mode, cval: 0.5 })).toEqual(Array.from(img));
   });
 
-  it.each([5, 6, 28])('turns a %i×%i image a quarter clockwise for +90°: transpose, then mirror left-right', (n) => {
+  it.each([5, 6, 28])('turns an n×n image (n = %i) a quarter clockwise for +90°: transpose, then mirror left-right', (n) => {
     // The matrix maps output (r, c) to source (n-1-c, r), so out[r][c] = in[n-1-c][r]: row r of the
     // output is column r of the input read bottom-up, i.e. the transpose mirrored left-right (np.rot90(x, -1)).
     // Only a rotation about (n-1)/2 makes this exact; Keras's n/2 + 0.5 would also shift by a pixel.

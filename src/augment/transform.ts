@@ -51,13 +51,15 @@ export function affineTransform(src: Float32Array, rows: number, cols: number, m
   const [a, b, c, d, e, f] = matrix;
   for (let r = 0; r < rows; r++) {
     const rowBase = r * cols;
+    const sr0 = a * r + c;
+    const sc0 = d * r + f;
     for (let col = 0; col < cols; col++) {
       // Each point is computed afresh, not accumulated, so quarter turns land on exact integers.
-      const sr = a * r + b * col + c;
-      const sc = d * r + e * col + f;
-      const r0 = Math.floor(sr);
-      const c0 = Math.floor(sc);
-      if (r0 >= 0 && r0 < rows - 1 && c0 >= 0 && c0 < cols - 1) {
+      const sr = sr0 + b * col;
+      const sc = sc0 + e * col;
+      if (sr >= 0 && sr < rows - 1 && sc >= 0 && sc < cols - 1) {
+        const r0 = sr | 0; // truncation is floor here: the point is non-negative and in range
+        const c0 = sc | 0;
         const fr = sr - r0;
         const fc = sc - c0;
         const i = r0 * cols + c0;
