@@ -32,7 +32,7 @@ describe('mnist-run sweep on real training', () => {
   it('plans without training: runs, overrides, parameter counts, an estimate', async () => {
     const res = await runCli([...args, '--dry-run'], { cwd: root });
     expect(res.stderr).not.toMatch(/\n\s+at /);
-    expect(res.code).toBe(0);
+    expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/^tiny: 4 runs from /);
     expect(res.stdout).toMatch(/ 16,026 .* model\.layers\.1\.units=16/); // (784·16+16) + (16·128+128) + (128·10+10)
     expect(res.stdout).toMatch(/estimated total: \d+(s|m \d\ds) with --parallel 2/);
@@ -45,7 +45,7 @@ describe('mnist-run sweep on real training', () => {
     while (!(await index().catch(() => [])).some((r) => r[3] === 'completed') && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
     process.kill(pid, 'SIGINT');
     const stopped = await first;
-    expect(stopped.code).toBe(130);
+    expect(stopped.code, stopped.stderr).toBe(130);
     expect(stopped.stderr).toMatch(/mnist-run: sweep interrupted: \d of 4 runs finished; run the same command again to resume/);
     const before = await index();
     const done = before.filter((r) => r[3] === 'completed');
@@ -55,7 +55,7 @@ describe('mnist-run sweep on real training', () => {
     const starts = await Promise.all(done.map(metaStart));
 
     const again = await runCli(args, { cwd: root });
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain(`sweep: ${done.length} of 4 runs already finished, skipped`);
     const after = await index();
     expect(after.map((r) => r[3])).toEqual(['completed', 'completed', 'completed', 'completed']);
@@ -70,7 +70,7 @@ describe('mnist-run sweep on real training', () => {
 
   it('compares the sweep by the key it varies and reports it with mistakes drawn', async () => {
     const cmp = await runCli(['compare', 'sweeps/tiny', '--format', 'csv', '--sort', 'model.layers.1.units'], { cwd: root });
-    expect(cmp.code).toBe(0);
+    expect(cmp.code, cmp.stderr).toBe(0);
     const rows = parseCsv(cmp.stdout);
     expect(rows[0]!.slice(0, 3)).toEqual(['run', 'model.layers.1.units', 'status']);
     expect(rows.slice(1).map((r) => r[1])).toEqual(['16', '32', '64', '128']);
