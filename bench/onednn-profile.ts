@@ -1,14 +1,15 @@
 /**
  * Kernel-by-kernel profile of one training step:
- * `npx vite-node bench/onednn-profile.ts -- <cpu|onednn> <ann|cnn> [batch] [steps]`.
+ * `npx vite-node bench/onednn-profile.ts -- <cpu|onednn> <ann|cnn> [batch] [steps] [tf|fused]` (the Adam).
  * Times each kernel function directly (tf.profile reads every output back, which both slows the
  * step and stops the onednn backend from reusing buffers). Prints ms per kernel name per step.
  */
 import * as tf from '@tensorflow/tfjs';
+import { onednnAdam } from '../src/backend/onednn/adam.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { BUILDERS, randomBatch, type ModelName } from './onednn-models.js';
 
-const [backend = 'cpu', model = 'cnn', batchArg = '64', stepsArg = '3'] = process.argv.slice(2).filter((a) => a !== '--');
+const [backend = 'cpu', model = 'cnn', batchArg = '64', stepsArg = '3', adamArg = 'tf'] = process.argv.slice(2).filter((a) => a !== '--');
 const steps = Number(stepsArg);
 tf.enableProdMode();
 if (backend === 'onednn') {
@@ -16,7 +17,9 @@ if (backend === 'onednn') {
   if (!r.ok) throw new Error(`${r.reason}; ${r.fix}`);
 }
 
-const totals = new Map<string, { ms: number; n: number }>();
+// CPU time (all threads of this process) as well as wall time: on a shared machine a kernel's
+// wall time includes whatever else ran on its core, its CPU time does not.
+const totals = new Map<string, { ms: number; cpuMs: number; n: number }>();
 for (const config of tf.getKernelsForBackend(backend)) {
   const inner = config.kernelFunc;
   tf.unregisterKernel(config.kernelName, backend);
@@ -24,9 +27,12 @@ for (const config of tf.getKernelsForBackend(backend)) {
     ...config,
     kernelFunc: (args) => {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const out = inner(args);
-      const e = totals.get(config.kernelName) ?? { ms: 0, n: 0 };
+      const c = process.cpuUsage(c0);
+      const e = totals.get(config.kernelName) ?? { ms: 0, cpuMs: 0, n: 0 };
       e.ms += performance.now() - t0;
+      e.cpuMs += (c.user + c.system) / 1000;
       e.n += 1;
       totals.set(config.kernelName, e);
       return out;
@@ -35,17 +41,22 @@ for (const config of tf.getKernelsForBackend(backend)) {
 }
 
 await tf.setBackend(backend);
-const m = BUILDERS[model as ModelName]();
+const m = BUILDERS[model as ModelName](adamArg === 'fused' ? onednnAdam : undefined);
 const { x, y } = randomBatch(Number(batchArg));
 await m.trainOnBatch(x, y); // warm-up: weights, optimizer slots, primitive caches
 totals.clear();
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 for (let i = 0; i < steps; i++) await m.trainOnBatch(x, y);
 const wall = (performance.now() - t0) / steps;
+const cpuUsed = process.cpuUsage(cpu0);
+const cpuMs = (cpuUsed.user + cpuUsed.system) / 1000 / steps;
 // Kernels called from inside other kernels (cpu fused ops call Add, etc.) are counted in both.
-const rows = [...totals].map(([name, e]) => [name, e.ms / steps, e.n / steps] as const).sort((a, b) => b[1] - a[1]);
+const rows = [...totals].map(([name, e]) => [name, e.ms / steps, e.cpuMs / steps, e.n / steps] as const).sort((a, b) => b[2] - a[2]);
 const total = rows.reduce((s, r) => s + r[1], 0);
-console.log(`${backend} ${model} batch ${batchArg}: step ${wall.toFixed(1)} ms wall, ${total.toFixed(1)} ms in kernels (mean of ${steps} steps)`);
-for (const [name, ms, n] of rows.filter((r) => r[1] >= 0.05)) {
-  console.log(`${name.padEnd(24)} ${ms.toFixed(2).padStart(9)} ms ${((100 * ms) / wall).toFixed(1).padStart(5)}%  x${n}`);
+const totalCpu = rows.reduce((s, r) => s + r[2], 0);
+console.log(`${backend} ${model} batch ${batchArg}, mean of ${steps} steps: step ${wall.toFixed(1)} ms wall / ${cpuMs.toFixed(1)} ms CPU; in kernels ${total.toFixed(1)} ms wall / ${totalCpu.toFixed(1)} ms CPU`);
+console.log(`${'kernel'.padEnd(24)} ${'wall ms'.padStart(9)} ${'CPU ms'.padStart(9)} ${'% CPU'.padStart(6)}  calls`);
+for (const [name, ms, c, n] of rows.filter((r) => r[2] >= 0.05 || r[1] >= 0.05)) {
+  console.log(`${name.padEnd(24)} ${ms.toFixed(2).padStart(9)} ${c.toFixed(2).padStart(9)} ${((100 * c) / cpuMs).toFixed(1).padStart(6)}  x${n}`);
 }

@@ -93,6 +93,8 @@ const OTHER: Case[] = [
   ['maxPool overlapping 3x3 stride 1', maxPool(3, 1, 'valid'), sh([2, 6, 6, 2]), true],
   // After a ReLU many windows hold equal zeros: the gradient must go where the cpu backend sends it.
   ['maxPool gradient with ties after relu', (x) => tf.maxPool(tf.relu(x!) as tf.Tensor4D, 2, 2, 'valid'), sh([3, 8, 8, 4]), true],
+  ['softmax over the last axis', (x) => tf.softmax(x!), sh([64, 10]), true],
+  ['softmax rank 3, one column', (x) => tf.softmax(x!), sh([2, 3, 1]), true],
   ['relu gradient (Step)', (x) => tf.relu(x!), sh([5, 7, 3]), true],
   ['tile', (x) => tf.tile(x!, [3, 1, 4]), sh([2, 5, 3]), true],
   ['tile a per-channel vector to NHWC', (x) => tf.tile(x!, [4, 6, 6, 1]), sh([1, 1, 1, 8]), true],

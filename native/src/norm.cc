@@ -1,5 +1,6 @@
-// FusedBatchNorm inference/training forward: out = (x - mean) * scale / sqrt(var + eps) + offset,
+// Softmax, and FusedBatchNorm inference/training forward: out = (x - mean) * scale / sqrt(var + eps) + offset,
 // with each parameter either one value or one per channel (x's last axis), as tfjs's op allows.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 #include "common.h"
@@ -40,10 +41,30 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   });
 }
 
+// softmax(x, out, rows, cols): over the last axis, shifted by the row max as tfjs's kernel does.
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  return guarded(info, "softmax", [&] {
+    const float* x = f32(info[0]);
+    float* out = f32(info[1]);
+    const int64_t rows = i64(info[2]), cols = i64(info[3]);
+#pragma omp parallel for schedule(static) if (rows * cols > 65536)
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* xr = x + r * cols;
+      float* o = out + r * cols;
+      float mx = -INFINITY;
+      for (int64_t c = 0; c < cols; ++c) mx = std::max(mx, xr[c]);
+      float sum = 0.f;
+      for (int64_t c = 0; c < cols; ++c) sum += (o[c] = std::exp(xr[c] - mx));
+      for (int64_t c = 0; c < cols; ++c) o[c] /= sum;
+    }
+  });
+}
+
 }  // namespace
 
 void registerNorm(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
+  exports.Set("softmax", Napi::Function::New(env, Softmax));
 }
 
 }  // namespace ox

@@ -22,6 +22,7 @@ export interface OnednnAddon {
   step(alpha: number, x: F32, out: F32): void;
   tile(x: F32, out: F32, inShape: Dims, reps: Dims): void;
   batchNorm(x: F32, out: F32, channels: number, mean: F32, variance: F32, offset: F32 | null, scale: F32 | null, epsilon: number): void;
+  softmax(x: F32, out: F32, rows: number, cols: number): void;
   /** hyper: [beta1, beta2, learningRate, epsilon, 1 - beta1^t, 1 - beta2^t] */
   adam(w: F32, g: F32, m: F32, v: F32, outW: F32, outM: F32, outV: F32, hyper: F32): void;
   /** conv geometry: [n, inH, inW, inC, outH, outW, outC, fH, fW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight] */

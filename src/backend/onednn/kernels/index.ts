@@ -5,7 +5,7 @@ import { batchMatMul, fusedMatMul } from './matmul.js';
 import type { NativeKernel } from './native.js';
 import { maxPool, maxPoolGrad } from './pool.js';
 import { REDUCE_KERNELS } from './reduce.js';
-import { fusedBatchNorm, step, tile } from './shape.js';
+import { fusedBatchNorm, softmax, step, tile } from './shape.js';
 
 export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   BatchMatMul: batchMatMul,
@@ -17,6 +17,7 @@ export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   MaxPool: maxPool,
   MaxPoolGrad: maxPoolGrad,
   FusedBatchNorm: fusedBatchNorm,
+  Softmax: softmax,
   Step: step,
   Tile: tile,
   ...ELEMENTWISE_KERNELS,

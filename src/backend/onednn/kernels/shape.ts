@@ -1,4 +1,4 @@
-/** Step (the ReLU gradient mask), Tile and FusedBatchNorm: full-size passes in a CNN's backward step. */
+/** Step (the ReLU gradient mask), Tile, FusedBatchNorm and Softmax. */
 import { alloc, allFloat32, output, sizeOf, values, type NativeKernel } from './native.js';
 
 export const step: NativeKernel = ({ inputs, backend, attrs }, addon) => {
@@ -31,4 +31,19 @@ export const fusedBatchNorm: NativeKernel = ({ inputs, backend, attrs }, addon) 
   const v = (t: typeof x | undefined) => (t ? values(backend, t) : null);
   addon.batchNorm(values(backend, x), out, channels, values(backend, mean), values(backend, variance), v(offset), v(scale), Number(attrs?.varianceEpsilon ?? 0.001));
   return output(backend, x.shape, out);
+};
+
+/** Over the last axis only (what tf.softmax and the layers use); other axes take the cpu path. */
+export const softmax: NativeKernel = ({ inputs, backend, attrs }, addon) => {
+  const { logits } = inputs;
+  if (!logits || logits.shape.length === 0 || !allFloat32(logits)) return undefined;
+  const rank = logits.shape.length;
+  const dim = Number(attrs?.dim ?? -1);
+  if (dim !== -1 && dim !== rank - 1) return undefined;
+  const cols = logits.shape[rank - 1]!;
+  const size = sizeOf(logits.shape);
+  if (cols === 0 || size === 0) return undefined;
+  const out = alloc(backend, size);
+  addon.softmax(values(backend, logits), out, size / cols, cols);
+  return output(backend, logits.shape, out);
 };
