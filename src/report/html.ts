@@ -49,7 +49,9 @@ function legend(runs: ReportRun[]): string {
 
 function tableHtml(t: CompareTable): string {
   const head = t.columns.map((c) => `<th>${esc(c)}</th>`).join('');
-  const rows = t.rows.map((r) => `<tr>${r.map((c, i) => `<td${typeof c === 'number' || (typeof c === 'object' && c !== null) ? ' class="num"' : ''}>${esc(cellText(c, t.columns[i]!))}</td>`).join('')}</tr>`);
+  const numeric = (c: unknown) => typeof c === 'number' || (typeof c === 'object' && c !== null);
+  const cell = (c: CompareTable['rows'][number][number], i: number) => `<td${numeric(c) ? ' class="num"' : ''}>${esc(cellText(c, t.columns[i]!))}</td>`;
+  const rows = t.rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`);
   return `<table class="compare"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
@@ -71,7 +73,9 @@ export function confusionHtml(m: number[][]): string {
 function mistakesHtml(r: ReportRun): string {
   if (!r.mistakes?.length) return `<p class="note">${esc(r.note ?? 'no misclassified test images')}</p>`;
   const figs = r.mistakes.map(
-    (m) => `<figure><img class="digit" width="56" height="56" alt="test image ${m.index}" src="${digitDataUri(m.pixels, m.cols, m.rows)}"><figcaption>true <b>${m.actual}</b> · said <b>${m.predicted}</b><br>${(m.confidence * 100).toFixed(1)}% · #${m.index}</figcaption></figure>`,
+    (m) =>
+      `<figure><img class="digit" width="56" height="56" alt="test image ${m.index}" src="${digitDataUri(m.pixels, m.cols, m.rows)}">` +
+      `<figcaption>true <b>${m.actual}</b> · said <b>${m.predicted}</b><br>${(m.confidence * 100).toFixed(1)}% · #${m.index}</figcaption></figure>`,
   );
   return `<div class="digits">${figs.join('')}</div>`;
 }
@@ -91,12 +95,20 @@ table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:
 .digits{display:flex;flex-wrap:wrap;gap:8px}figure{margin:0;text-align:center;font-size:11px}img.digit{image-rendering:pixelated;border:1px solid #ccc}.note{color:#777}`;
 
 /** Clicking a legend entry hides or shows that run's line in every chart. */
-const JS = `document.querySelectorAll('.key').forEach(function(b){b.addEventListener('click',function(){var i=b.getAttribute('data-series');var off=b.classList.toggle('off');document.querySelectorAll('.chart .series[data-series="'+i+'"]').forEach(function(g){g.style.display=off?'none':''})})})`;
+const JS = `document.querySelectorAll('.key').forEach(function (b) {
+  b.addEventListener('click', function () {
+    var off = b.classList.toggle('off');
+    document.querySelectorAll('.chart .series[data-series="' + b.getAttribute('data-series') + '"]').forEach(function (g) { g.style.display = off ? 'none' : ''; });
+  });
+});`;
 
 /** The whole report: one HTML file with its CSS, JS, charts and images inline, readable offline. */
 export function reportHtml(d: ReportData): string {
   const perRun = d.runs.map(
-    (r) => `<section class="run"><h3>${esc(r.label)} <small>(${esc(r.status)})</small></h3><p class="note">${esc(r.dir)}</p>${r.confusion ? confusionHtml(r.confusion) : '<p class="note">no confusion_matrix.csv</p>'}<h4>most confidently wrong</h4>${mistakesHtml(r)}</section>`,
+    (r) =>
+      `<section class="run"><h3>${esc(r.label)} <small>(${esc(r.status)})</small></h3><p class="note">${esc(r.dir)}</p>` +
+      `${r.confusion ? confusionHtml(r.confusion) : '<p class="note">no confusion_matrix.csv</p>'}` +
+      `<h4>most confidently wrong</h4>${mistakesHtml(r)}</section>`,
   );
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(d.title)}</title><style>${CSS}</style></head><body>
 <h1>${esc(d.title)}</h1><p class="note">${d.runs.length} runs · generated ${esc(d.generated)}</p>

@@ -50,14 +50,18 @@ export function lineChart(title: string, xLabel: string, series: Series[]): stri
   const xt = niceTicks(x0, x1).filter((t) => Number.isInteger(t));
   const yt = niceTicks(y0, y1);
   const grid = [
-    ...yt.map((t) => `<line x1="${M.left}" x2="${W - M.right}" y1="${sy(t).toFixed(1)}" y2="${sy(t).toFixed(1)}" class="grid"/><text x="${M.left - 6}" y="${(sy(t) + 4).toFixed(1)}" text-anchor="end">${t}</text>`),
+    ...yt.map((t) => {
+      const y = sy(t).toFixed(1);
+      return `<line x1="${M.left}" x2="${W - M.right}" y1="${y}" y2="${y}" class="grid"/><text x="${M.left - 6}" y="${(sy(t) + 4).toFixed(1)}" text-anchor="end">${t}</text>`;
+    }),
     ...xt.map((t) => `<text x="${sx(t).toFixed(1)}" y="${H - M.bottom + 16}" text-anchor="middle">${t}</text>`),
   ];
   const lines = series.map((s, i) => {
     const ok = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     const d = ok.map(([x, y], j) => `${j ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
     const dots = ok.map(([x, y]) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${s.color}"/>`).join('');
-    return `<g class="series" data-series="${i}"><title>${escapeXml(s.name)}</title><path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.8"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>${dots}</g>`;
+    const path = `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.8"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`;
+    return `<g class="series" data-series="${i}"><title>${escapeXml(s.name)}</title>${path}${dots}</g>`;
   });
   return [
     `<svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeXml(title)}" data-points="${pts.length}">`,

@@ -59,7 +59,9 @@ export async function dryRun(plan: SweepPlan, configs: Map<string, LoadedConfig>
     runs.push({ id: run.id, label: run.label, overrides: run.overrides, params: m.params, seconds: runSeconds(cfg, sizes, m) });
   }
   const totalSeconds = makespan(runs.map((r) => r.seconds), o.parallel);
-  const calibration = `${measured.size} architecture(s) timed for up to ${CALIBRATION_BATCHES} batches (10 s) each on ${backend.name} (${backend.device}), ${o.threads} thread(s) per run, ${cpus().length} cores`;
+  const calibration =
+    `${measured.size} architecture(s) timed for up to ${CALIBRATION_BATCHES} batches (10 s) each ` +
+    `on ${backend.name} (${backend.device}), ${o.threads} thread(s) per run, ${cpus().length} cores`;
   return { runs, backend: backend.name, threads: o.threads, parallel: o.parallel, totalSeconds, calibration };
 }
 

@@ -49,7 +49,8 @@ export function sweepCommand(env: CliEnv) {
         throw new InterruptedError(`sweep interrupted: ${res.rows.length - failed} of ${res.rows.length} runs finished; run the same command again to resume (${dir})`);
       }
       if (failed) env.setExitCode(1);
-      emit(env.stdout, a.json, res, () => `${dir}\n${res.rows.length - failed} of ${res.rows.length} runs completed (${res.skipped} skipped as already finished)${failed ? `, ${failed} failed: see ${dir}/index.csv` : ''}`);
+      const done = `${res.rows.length - failed} of ${res.rows.length} runs completed (${res.skipped} skipped as already finished)`;
+      emit(env.stdout, a.json, res, () => `${dir}\n${done}${failed ? `, ${failed} failed: see ${dir}/index.csv` : ''}`);
     },
   };
 }
