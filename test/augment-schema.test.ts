@@ -118,8 +118,8 @@ describe('loadAugmentConfig', () => {
 
   it.each([
     ['', 'x.yaml: the config has no augment section; add one, e.g.\naugment:\n  rotationRange: 10\n  zoomRange: 0.1'],
-    ['augment:\n  zoomRange: [1.1, 0.9]\n', 'x.yaml augment.zoomRange: expected [lo, hi] with lo <= hi, received [1.1, 0.9]; write [0.9, 1.1]'],
-    ['augment:\n  shear: 10\n  cval: -1\n', 'x.yaml augment.shear: unknown key; did you mean shearRange?'],
+    ['augment:\n  zoomRange: [1.1, 0.9]\n', 'x.yaml:8:14 augment.zoomRange: expected [lo, hi] with lo <= hi, received [1.1, 0.9]; write [0.9, 1.1]'],
+    ['augment:\n  shear: 10\n  cval: -1\n', 'x.yaml:8:3 augment.shear: unknown key; did you mean shearRange?'],
   ])('fails on %j with a located message', async (augment, message) => {
     expect(await failure(augment)).toBe(message);
   });

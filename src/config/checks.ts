@@ -1,3 +1,4 @@
+import { augmentIssues } from '../augment/schema.js';
 import { error, warning, type ConfigIssue } from './issue.js';
 import { PROBABILITY_LOSSES } from './names.js';
 import type { Config, LayerSpec } from './schema.js';
@@ -96,8 +97,11 @@ const batchFitsData: Check = (cfg) => {
   return [warning('train.batchSize', `batchSize ${cfg.train.batchSize} is larger than data.trainSize ${n}: every epoch is one batch of ${n}`)];
 };
 
+/** Augmentation's own checks: flips change what a digit is, nonsense ranges. */
+const augmentation: Check = (cfg) => (cfg.augment ? augmentIssues(cfg.augment, 'augment') : []);
+
 /** Every check, by name; each sees the config and the inferred shapes. */
-export const CHECKS: Record<string, Check> = { outputShape, lossMatchesOutput, monitorIsComputed, batchFitsData };
+export const CHECKS: Record<string, Check> = { outputShape, lossMatchesOutput, monitorIsComputed, batchFitsData, augmentation };
 
 /** Runs every check on a config the schema accepted. */
 export function checkConfig(cfg: Config, numClasses = 10, inputShape: number[] = [28, 28]): ConfigIssue[] {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AugmentSchema } from '../augment/schema.js';
 import { LayerSchema } from './layers.js';
 import { LOSSES, METRICS } from './names.js';
 import { OptimizerSchema } from './optimizers.js';
@@ -83,6 +84,7 @@ export const ConfigSchema = z
     optimizer: OptimizerSchema.prefault({ type: 'adam' }),
     metrics: z.array(z.enum(METRICS)).default(['accuracy']).describe('metrics reported every epoch besides the loss (default [accuracy])'),
     train: TrainSchema.prefault({}),
+    augment: AugmentSchema.optional().describe('random geometric changes to each training batch (Keras ImageDataGenerator knobs); never applied to validation or test data'),
   })
   .describe('an mnist-run experiment: data, model, loss, optimizer and training');
 
@@ -95,6 +97,7 @@ export type MetricName = Config['metrics'][number];
 export type InitializerSpec = z.infer<ReturnType<typeof initializer>>;
 export type RegularizerSpec = z.infer<ReturnType<typeof regularizer>>;
 export type ValidationSpec = Config['train']['validation'];
+export type AugmentConfigSpec = NonNullable<Config['augment']>;
 export type EarlyStoppingSpec = NonNullable<Config['train']['earlyStopping']>;
 export type LrScheduleSpec = NonNullable<Config['train']['lrSchedule']>;
 

@@ -1,6 +1,7 @@
 import { copyFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { makeAugmenter } from '../augment/transform.js';
 import { selectBackend, type BackendChoice, type SelectedBackend } from '../backend/select.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
@@ -125,6 +126,7 @@ async function train(loaded: LoadedConfig, dataset: Dataset, backend: SelectedBa
       epochs: cfg.train.epochs,
       seed: cfg.seed,
       callbacks: trainingCallbacks(cfg, model, runDir, log, env.stderr),
+      transformBatch: cfg.augment ? makeAugmenter(cfg.augment, cfg.seed, dataset.rows, dataset.cols) : undefined,
       interrupted: env.interrupted,
     });
     await saveModelDir(model, join(runDir, RUN_FILES.modelDir));

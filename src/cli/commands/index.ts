@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { CliEnv } from '../env.js';
+import { augmentPreviewCommand } from './augment-preview.js';
 import { benchCommand } from './bench.js';
 import { compareCommand } from './compare.js';
 import { doctorCommand } from './doctor.js';
@@ -12,5 +13,16 @@ import { validateCommand } from './validate.js';
 
 /** Every command; each imports its heavy pipeline (tfjs) inside its handler, so validate/schema stay light. */
 export function commands(env: CliEnv): CommandModule<object, never>[] {
-  return [trainCommand(env), validateCommand(env), summaryCommand(env), schemaCommand(env), doctorCommand(env), benchCommand(env), sweepCommand(env), compareCommand(env), reportCommand(env)] as never;
+  return [
+    trainCommand(env),
+    validateCommand(env),
+    summaryCommand(env),
+    schemaCommand(env),
+    doctorCommand(env),
+    benchCommand(env),
+    sweepCommand(env),
+    compareCommand(env),
+    reportCommand(env),
+    augmentPreviewCommand(env),
+  ] as never;
 }
