@@ -34,6 +34,7 @@ train: build
 	node dist/cli/main.js configs/cnn.yaml
 
 test: build
+	scripts/ensure-chromium.sh
 	npx vitest run
 
 doctor: build

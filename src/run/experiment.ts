@@ -17,7 +17,8 @@ import { deriveSeed, withSeededMathRandom } from '../util/random.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
 import { RUN_FILES } from './files.js';
 import { claimRunDir, createRunDir } from './folder.js';
-import { gitCommit, versions, type RunMeta } from './meta.js';
+import { versions, type RunMeta } from './meta.js';
+import { gitCommit } from './version.js';
 import { writeResults, type RunSummary } from './write-results.js';
 
 /** The outside world, built once at the CLI edge; tests pass their own. */

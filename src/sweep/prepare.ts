@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { loadSweep } from './load.js';
 import { planSweep, type PlanDeps } from './plan.js';
-import { gitCommit, PACKAGE_ROOT } from '../run/meta.js';
+import { gitCommit, PACKAGE_ROOT } from '../run/version.js';
 import { join } from 'node:path';
 
 /** The real world for planning: the config loader, data checksums (one read per data folder) and the code version. */
