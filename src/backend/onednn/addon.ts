@@ -50,12 +50,24 @@ export const BUILD_COMMAND = 'npx node-gyp rebuild -C native';
 
 export type AddonLoad = { ok: true; addon: OnednnAddon } | { ok: false; reason: string; fix: string };
 
+/**
+ * OpenMP threads spin between parallel regions by default (~0.3 s in libgomp). On a shared 2-core
+ * machine a spinning thread starves the one it waits for, and a CNN step ran 4x slower with 2
+ * threads than with 1. A short spin keeps hand-offs fast when the machine is quiet and yields when
+ * it is not. libgomp reads this once, when the addon loads it, so it is set here; a user's own
+ * OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
+ */
+function boundOpenMpSpinning(env: NodeJS.ProcessEnv): void {
+  if (env.OMP_WAIT_POLICY === undefined && env.GOMP_SPINCOUNT === undefined) env.GOMP_SPINCOUNT = '20000';
+}
+
 /** Loads the addon at `path`; never throws, so "not built" is an answer rather than a crash. */
 export function loadAddonAt(path: string): AddonLoad {
   if (!existsSync(path)) {
     return { ok: false, reason: `the oneDNN addon is not built (no ${path})`, fix: `build it: \`${BUILD_COMMAND}\`` };
   }
   try {
+    boundOpenMpSpinning(process.env);
     return { ok: true, addon: createRequire(import.meta.url)(path) as OnednnAddon };
   } catch (err) {
     const message = (err as Error).message;
