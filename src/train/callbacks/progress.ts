@@ -35,8 +35,10 @@ export function progressCallback(stream: NodeJS.WriteStream, everySeconds = 10, 
       if (bar) {
         if (l.batch === 1) bar.start(l.batches, 0, { loss: '-', acc: '-' });
         bar.update(l.batch, { loss: fmt(l.loss), acc: fmt(l.metrics.accuracy) });
-      } else if (now() - lastLine >= everySeconds * 1000) {
-        lastLine = now();
+      } else {
+        const t = now();
+        if (t - lastLine < everySeconds * 1000) return;
+        lastLine = t;
         stream.write(`epoch ${current}/${epochs} batch ${l.batch}/${l.batches} loss ${fmt(l.loss)} acc ${fmt(l.metrics.accuracy)}\n`);
       }
     },
