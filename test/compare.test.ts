@@ -10,6 +10,7 @@ import { formatTable } from '../src/compare/format.js';
 import { flatten } from '../src/compare/read-run.js';
 import { meanStd } from '../src/compare/stats.js';
 import { compareTable, differingKeys } from '../src/compare/table.js';
+import { writeNoTfjsGuard } from './helpers/no-tfjs.js';
 import { CLI } from './helpers/cli.js';
 
 /** A run folder as the trainer leaves it, minus the model: compare reads files only. */
@@ -119,13 +120,7 @@ describe('compare', () => {
 });
 
 describe('the compare command', () => {
-  // A preload that fails the process if any @tensorflow module is resolved, through require or import.
-  const preload = async () => {
-    const hook = `data:text/javascript,${encodeURIComponent("export async function resolve(s, c, next) { if (s.includes('@tensorflow')) throw new Error('tfjs loaded: ' + s); return next(s, c); }")}`;
-    const file = join(root, 'no-tfjs.cjs');
-    await writeFile(file, `const M = require('node:module');\nconst load = M._load;\nM._load = function (r, ...a) { if (String(r).includes('@tensorflow')) throw new Error('tfjs loaded: ' + r); return load.call(this, r, ...a); };\nM.register(${JSON.stringify(hook)});\n`);
-    return file;
-  };
+  const preload = () => writeNoTfjsGuard(root);
 
   it('never loads tfjs, and the guard does catch a module that does', async () => {
     const guard = await preload();
