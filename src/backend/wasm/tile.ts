@@ -5,8 +5,8 @@ type Heap = Int32Array | Float32Array | Uint8Array;
 
 /**
  * Tile by block copies. The wasm kernel computes a source index per element; batch norm's
- * gradient tiles per-channel vectors up to the full activation size several times a step, and
- * that took longer there than both conv gradients together. Strings go to the original kernel.
+ * gradient tiles per-channel vectors up to the full activation size several times a step, which
+ * took about 260 ms of a 1.5 s CNN step (batch 64). Strings go to the original kernel.
  */
 export function makeTile(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
