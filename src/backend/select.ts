@@ -62,11 +62,11 @@ const LOADERS: { [K in BackendName]: (ctx: BackendContext) => Promise<LoadResult
     return { ok: true, tfName: 'onednn', device: `CPU (oneDNN ${loaded.version}, ${cpuModel()})`, threads: loaded.threads };
   },
   wasm: async () => {
-    const { initWasmBackend } = await import('./wasm-kernels.js');
+    const { initWasmBackend, wasmThreadsCount } = await import('./wasm-kernels.js');
     await initWasmBackend();
     const failed = await activate('wasm');
     if (failed) return { ok: false, reason: failed, fix: 'reinstall @tensorflow/tfjs-backend-wasm@4.22.0 (`npm ci`)' };
-    return { ok: true, tfName: 'wasm', device: `CPU (WebAssembly SIMD, ${cpuModel()})`, threads: 1 };
+    return { ok: true, tfName: 'wasm', device: `CPU (WebAssembly SIMD, ${cpuModel()})`, threads: wasmThreadsCount() };
   },
   cpu: async () => {
     const failed = await activate('cpu');

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { BACKEND_NAMES } from '../../backend/names.js';
 import type { CliEnv } from '../env.js';
-import { emit, withJson } from './options.js';
+import { applyThreads, emit, withJson, withThreads } from './options.js';
 
 const DEFAULT_CONFIGS = ['configs/ann-seed.yaml', 'configs/ann.yaml', 'configs/cnn.yaml'];
 
@@ -13,12 +13,13 @@ export function benchCommand(env: CliEnv) {
     command: 'bench [configs..]',
     describe: 'measure training and inference samples/s per backend and config (default: the three notebook configs)',
     builder: (y: Argv) =>
-      withJson(y)
+      withThreads(withJson(y))
         .positional('configs', { type: 'string', array: true, describe: 'config files to measure' })
         .option('backends', { type: 'string', array: true, choices: BACKEND_NAMES, describe: 'backends to measure (default: every one that loads)' })
         .option('samples', { type: 'number', default: 2048, describe: 'training (and inference) samples per measurement, at most' })
         .option('seconds', { type: 'number', default: 30, describe: 'stop a measurement after this long, even short of --samples' }),
-    handler: async (a: { configs?: string[]; backends?: string[]; samples: number; seconds: number; set: string[]; json: boolean }) => {
+    handler: async (a: { configs?: string[]; backends?: string[]; samples: number; seconds: number; set: string[]; json: boolean; threads?: number }) => {
+      applyThreads(a.threads);
       const { runBench } = await import('../../bench/run.js');
       const { formatBench } = await import('../../bench/bench.js');
       const files = (a.configs?.length ? a.configs : DEFAULT_CONFIGS).map((f) => resolve(env.cwd, f));

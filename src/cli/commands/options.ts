@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { BACKEND_NAMES } from '../../backend/names.js';
+import { UsageError } from '../../errors.js';
 
 export const withFile = <T>(y: Argv<T>) =>
   y.positional('file', { type: 'string', demandOption: true, describe: 'experiment config (YAML)' });
@@ -17,4 +18,17 @@ export const withBackend = <T>(y: Argv<T>) =>
 /** Prints `value` as JSON when asked, else the text form. Results go to stdout, logs to stderr. */
 export function emit(out: NodeJS.WritableStream, json: boolean, value: unknown, text: () => string): void {
   out.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+}
+
+/** Threads for the native backend; children of a sweep get cores/N through the same variable. */
+export const withThreads = <T>(y: Argv<T>) =>
+  y.option('threads', {
+    type: 'number',
+    describe: 'CPU threads the native backend may use (default: all cores; or env MNIST_RUN_THREADS)',
+  });
+
+export function applyThreads(threads: number | undefined): void {
+  if (threads === undefined) return;
+  if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads ${threads}: expected a whole number of at least 1`);
+  process.env.MNIST_RUN_THREADS = String(threads);
 }

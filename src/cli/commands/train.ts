@@ -1,13 +1,13 @@
 import type { Argv } from 'yargs';
 import type { CliEnv } from '../env.js';
-import { emit, withBackend, withFile, withJson } from './options.js';
+import { applyThreads, emit, withBackend, withFile, withJson, withThreads } from './options.js';
 
 export function trainCommand(env: CliEnv) {
   return {
     command: '$0 <file>',
     describe: 'train and evaluate the experiment FILE describes; prints the run folder',
     builder: (y: Argv) =>
-      withJson(withBackend(withFile(y))).option('out', {
+      withThreads(withJson(withBackend(withFile(y)))).option('out', {
         type: 'string',
         default: 'runs',
         describe: 'root folder for run folders',
@@ -15,7 +15,8 @@ export function trainCommand(env: CliEnv) {
         type: 'string',
         describe: 'write the run into exactly this new or empty folder instead of a timestamped one under --out',
       }),
-    handler: async (a: { file: string; set: string[]; backend: string; out: string; runDir?: string; json: boolean }) => {
+    handler: async (a: { file: string; set: string[]; backend: string; out: string; runDir?: string; json: boolean; threads?: number }) => {
+      applyThreads(a.threads);
       const { runExperiment } = await import('../../run/experiment.js');
       const result = await runExperiment(
         { file: a.file, overrides: a.set, backend: a.backend as never, outDir: a.out, runDir: a.runDir },
