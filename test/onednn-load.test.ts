@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadAddonAt } from '../src/backend/onednn/addon.js';
+import { loadAddonAt, nativeEnvDefaults } from '../src/backend/onednn/addon.js';
 import { loadOnednnBackend, threadsFrom } from '../src/backend/onednn/index.js';
 
 describe('loading the oneDNN addon', () => {
@@ -36,5 +36,13 @@ describe('loading the oneDNN addon', () => {
   it('reports a bad thread setting as ok:false rather than throwing', async () => {
     const result = await loadOnednnBackend({ env: { MNIST_RUN_ONEDNN_THREADS: 'two' } });
     expect(result.ok === false && result.reason).toMatch(/^MNIST_RUN_ONEDNN_THREADS=two is not a positive integer$|not built/);
+  });
+
+  it.each([
+    ['a quiet default on an AVX-512 CPU', {}, 'fpu avx2 avx512f avx512cd avx512bw avx512dq avx512vl', { GOMP_SPINCOUNT: '20000', OPENBLAS_CORETYPE: 'SkylakeX' }],
+    ['nothing over the user\'s own settings', { OMP_WAIT_POLICY: 'active', OPENBLAS_CORETYPE: 'Haswell' }, 'avx512f avx512cd avx512bw avx512dq avx512vl', {}],
+    ['no AVX-512 kernels without every AVX-512 subset', {}, 'avx2 avx512f', { GOMP_SPINCOUNT: '20000' }],
+  ])('sets native library defaults: %s', (_title, env, flags, expected) => {
+    expect(nativeEnvDefaults(env, flags)).toEqual(expected);
   });
 });

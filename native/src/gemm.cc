@@ -1,6 +1,12 @@
-// MatMul / BatchMatMul / _FusedMatMul: row-major SGEMM through oneDNN's JIT GEMM, with the bias
-// and activation applied to the output while it is still in cache.
+// MatMul / BatchMatMul / _FusedMatMul: row-major SGEMM, then bias and activation.
+//
+// Not dnnl_sgemm: in oneDNN < 3.11.2 its JIT kernels point rsp at the heap, so any signal that
+// lands mid-GEMM (Node's --cpu-prof, a SIGINT or SIGWINCH handler) corrupts the heap
+// (uxlfoundation/oneDNN#4845, fixed by #4855; Debian ships 2.6). OpenBLAS runs single-threaded
+// inside our own OpenMP split, so no second thread pool competes for the two cores.
+#include <cblas.h>
 #include <omp.h>
+#include <algorithm>
 #include "common.h"
 #include "eltwise.h"
 
@@ -12,16 +18,36 @@ struct GemmShape {
   bool transA, transB;
 };
 
-void batchedGemm(const GemmShape& s, const float* a, const float* b, float* c) {
+// C = op(A)·op(B) for one batch entry, split into per-thread blocks of rows (or of columns when
+// the output is wide), each a single-threaded OpenBLAS call.
+void gemmOne(const GemmShape& s, const float* a, const float* b, float* c) {
   const int64_t lda = s.transA ? s.m : s.k, ldb = s.transB ? s.k : s.n;
-  for (int64_t bi = 0; bi < s.batch; ++bi) {
-    // tfjs broadcasts batch dims by index modulo size; we match it exactly.
-    const float* ab = a + (bi % s.batchA) * s.m * s.k;
-    const float* bb = b + (bi % s.batchB) * s.k * s.n;
-    dnnl_status_t st = dnnl_sgemm(s.transA ? 'T' : 'N', s.transB ? 'T' : 'N', s.m, s.n, s.k, 1.f, ab, lda, bb, ldb,
-                                  0.f, c + bi * s.m * s.n, s.n);
-    if (st != dnnl_success) throw std::runtime_error("dnnl_sgemm failed with status " + std::to_string(st));
+  const auto ta = s.transA ? CblasTrans : CblasNoTrans, tb = s.transB ? CblasTrans : CblasNoTrans;
+  const bool byRows = s.m >= s.n;
+  const int64_t extent = byRows ? s.m : s.n;
+  const int threads = s.m * s.n * s.k > (1 << 18) ? std::min<int64_t>(omp_get_max_threads(), std::max<int64_t>(1, extent / 16)) : 1;
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t lo = extent * t / nt, hi = extent * (t + 1) / nt;
+    if (hi > lo && byRows) {
+      const float* aBlock = s.transA ? a + lo : a + lo * lda;  // rows lo..hi of op(A)
+      cblas_sgemm(CblasRowMajor, ta, tb, hi - lo, s.n, s.k, 1.f, aBlock, lda, b, ldb, 0.f, c + lo * s.n, s.n);
+    } else if (hi > lo) {
+      const float* bBlock = s.transB ? b + lo * ldb : b + lo;  // columns lo..hi of op(B)
+      cblas_sgemm(CblasRowMajor, ta, tb, s.m, hi - lo, s.k, 1.f, a, lda, bBlock, ldb, 0.f, c + lo, s.n);
+    }
   }
+}
+
+void batchedGemm(const GemmShape& s, const float* a, const float* b, float* c) {
+  if (s.k == 0) {
+    std::fill(c, c + s.batch * s.m * s.n, 0.f);
+    return;
+  }
+  // tfjs broadcasts batch dims by index modulo size; we match it exactly.
+  for (int64_t bi = 0; bi < s.batch; ++bi)
+    gemmOne(s, a + (bi % s.batchA) * s.m * s.k, b + (bi % s.batchB) * s.k * s.n, c + bi * s.m * s.n);
 }
 
 // Adds a bias of `biasLen` elements broadcast along rows (biasLen == n) or full (== rows*n).
@@ -77,6 +103,7 @@ Napi::Value FusedMatMul(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerGemm(Napi::Env env, Napi::Object exports) {
+  openblas_set_num_threads(1);  // parallelism comes from gemmOne's OpenMP split
   exports.Set("matMul", Napi::Function::New(env, MatMul));
   exports.Set("fusedMatMul", Napi::Function::New(env, FusedMatMul));
 }
