@@ -16,9 +16,15 @@ export interface KernelArgs {
  */
 export type NativeKernel = (args: KernelArgs, addon: OnednnAddon) => TensorInfo | undefined;
 
-/** The tensor's own Float32Array (not a copy): the addon reads it in place. */
+/**
+ * The tensor's own Float32Array (not a copy): the addon reads it in place. A float32 tensor can
+ * still hold another array type: the cpu backend's Cast to float32 from bool or int32 shares the
+ * input's data (a Uint8Array or Int32Array) under the new dtype. Read as floats that gave nonsense
+ * (the accuracy metric is such a cast), so those few get a float copy; the shared data stays as is.
+ */
 export function values(backend: MathBackendCPU, t: TensorInfo): Float32Array {
-  return backend.data.get(t.dataId).values as Float32Array;
+  const v = backend.data.get(t.dataId).values;
+  return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
 }
 
 export function allFloat32(...ts: (TensorInfo | undefined)[]): boolean {
