@@ -84,8 +84,12 @@ export function loadAddonAt(path: string): AddonLoad {
     return { ok: true, addon: createRequire(import.meta.url)(path) as OnednnAddon };
   } catch (err) {
     const message = (err as Error).message;
-    if (/libdnnl/.test(message)) {
-      return { ok: false, reason: `the oneDNN addon cannot find libdnnl: ${message}`, fix: `\`apt-get install libdnnl-dev\`, then \`${BUILD_COMMAND}\`` };
+    if (/lib(dnnl|openblas)/.test(message)) {
+      return {
+        ok: false,
+        reason: `the oneDNN addon cannot find a library it was built against: ${message}`,
+        fix: `\`apt-get install libdnnl-dev libopenblas-dev\`, then \`${BUILD_COMMAND}\``,
+      };
     }
     return { ok: false, reason: `the oneDNN addon failed to load: ${message}`, fix: `rebuild it: \`${BUILD_COMMAND}\`` };
   }
