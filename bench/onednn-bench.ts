@@ -2,7 +2,7 @@
  * Training throughput, cpu vs onednn: `npx vite-node bench/onednn-bench.ts -- [--models ann,cnn]
  * [--backends cpu,onednn] [--batch 64] [--seconds 10] [--adam tf|fused]`. `--adam fused` trains with
  * onednnAdam (one native pass per variable) instead of tf.train.adam. Prints samples/s and achieved GFLOP/s.
- * Threads: MNIST_RUN_ONEDNN_THREADS (default all cores); the cpu backend is single-threaded.
+ * Threads: MNIST_RUN_THREADS (default all cores); the cpu backend is single-threaded.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';

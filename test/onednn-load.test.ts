@@ -19,23 +19,23 @@ describe('loading the oneDNN addon', () => {
 
   it.each([
     [{}, 2, 2],
-    [{ MNIST_RUN_ONEDNN_THREADS: '' }, 2, 2],
-    [{ MNIST_RUN_ONEDNN_THREADS: '1' }, 2, 1],
-    [{ MNIST_RUN_ONEDNN_THREADS: '4' }, 2, 4],
+    [{ MNIST_RUN_THREADS: '' }, 2, 2],
+    [{ MNIST_RUN_THREADS: '1' }, 2, 1],
+    [{ MNIST_RUN_THREADS: '4' }, 2, 4],
   ])('takes the thread count from %j with %i cores: %i', (env, cores, expected) => {
     expect(threadsFrom(env, cores)).toBe(expected);
   });
 
-  it.each(['0', '-1', '1.5', 'two'])('rejects MNIST_RUN_ONEDNN_THREADS=%s with a fix', (raw) => {
-    expect(threadsFrom({ MNIST_RUN_ONEDNN_THREADS: raw }, 2)).toEqual({
-      reason: `MNIST_RUN_ONEDNN_THREADS=${raw} is not a positive integer`,
-      fix: 'set MNIST_RUN_ONEDNN_THREADS to a thread count such as 2, or unset it',
+  it.each(['0', '-1', '1.5', 'two'])('rejects MNIST_RUN_THREADS=%s with a fix', (raw) => {
+    expect(threadsFrom({ MNIST_RUN_THREADS: raw }, 2)).toEqual({
+      reason: `MNIST_RUN_THREADS=${raw} is not a positive integer`,
+      fix: 'set MNIST_RUN_THREADS to a thread count such as 2, or unset it',
     });
   });
 
   it('reports a bad thread setting as ok:false rather than throwing', async () => {
-    const result = await loadOnednnBackend({ env: { MNIST_RUN_ONEDNN_THREADS: 'two' } });
-    expect(result.ok === false && result.reason).toMatch(/^MNIST_RUN_ONEDNN_THREADS=two is not a positive integer$|not built/);
+    const result = await loadOnednnBackend({ env: { MNIST_RUN_THREADS: 'two' } });
+    expect(result.ok === false && result.reason).toMatch(/^MNIST_RUN_THREADS=two is not a positive integer$|not built/);
   });
 
   it.each([

@@ -18,7 +18,7 @@ const fs = require('node:fs'); const path = require('node:path');
 const a = process.argv.slice(2); const dir = a[a.indexOf('--run-dir') + 1];
 const sets = Object.fromEntries(a.flatMap((x, i) => a[i - 1] === '--set' ? [x.split('=')] : []));
 fs.mkdirSync(dir, { recursive: true });
-fs.appendFileSync(path.join(dir, '..', '..', 'starts.txt'), sets.name + ' threads=' + process.env.MNIST_RUN_THREADS + '/' + process.env.MNIST_RUN_ONEDNN_THREADS + '\\n');
+fs.appendFileSync(path.join(dir, '..', '..', 'starts.txt'), sets.name + ' threads=' + process.env.MNIST_RUN_THREADS + '\\n');
 const meta = (status, error) => fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ status, error }));
 if (sets.bad) { process.stderr.write('mnist-run: --set bad=1: no such key\\n'); process.exit(1); }
 meta('running');
@@ -96,7 +96,7 @@ describe('runSweep', () => {
       ['bad', 'failed', '--set bad=1: no such key'],
     ]);
     expect((await readFile(join(dir, 'index.csv'), 'utf8')).split('\n')[0]).toBe(INDEX_HEADER.join(','));
-    expect((await starts(dir)).every((l) => l.endsWith('threads=3/3'))).toBe(true);
+    expect((await starts(dir)).every((l) => l.endsWith('threads=3'))).toBe(true);
     expect(await readFile(join(dir, 'sweep.yaml'), 'utf8')).toBe('base: base.yaml\n');
     expect(JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')).runs).toHaveLength(3);
   });

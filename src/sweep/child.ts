@@ -40,8 +40,7 @@ export async function startChild(c: ChildSpec): Promise<Started> {
   const child = spawn(process.execPath, childArgs(c), {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
-    // MNIST_RUN_THREADS is the runner's knob; the oneDNN backend currently reads its own name too.
-    env: { ...process.env, MNIST_RUN_THREADS: String(c.threads), MNIST_RUN_ONEDNN_THREADS: String(c.threads) },
+    env: { ...process.env, MNIST_RUN_THREADS: String(c.threads) },
   });
   child.stderr?.pipe(log);
   const done = new Promise<number | null>((resolve, reject) => {

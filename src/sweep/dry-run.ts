@@ -32,7 +32,6 @@ export interface DryRun {
 export async function dryRun(plan: SweepPlan, configs: Map<string, LoadedConfig>, o: { backend: BackendChoice; parallel: number; threads: number }): Promise<DryRun> {
   // The native backend reads these when it loads: calibrate with the threads each run will get.
   process.env.MNIST_RUN_THREADS = String(o.threads);
-  process.env.MNIST_RUN_ONEDNN_THREADS = String(o.threads);
   const { selectBackend } = await import('../backend/select.js');
   const { loadDataset } = await import('../data/dataset.js');
   const { benchConfig } = await import('../bench/bench.js');

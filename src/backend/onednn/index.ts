@@ -12,7 +12,7 @@ export { BUILD_COMMAND } from './addon.js';
 export type OnednnLoad = { ok: true; threads: number; version: string } | { ok: false; reason: string; fix: string };
 
 /** Environment variable that overrides the thread count (default: every available core). */
-export const THREADS_ENV = 'MNIST_RUN_ONEDNN_THREADS';
+export const THREADS_ENV = 'MNIST_RUN_THREADS';
 
 export function threadsFrom(env: NodeJS.ProcessEnv, cores = availableParallelism()): number | { reason: string; fix: string } {
   const raw = env[THREADS_ENV];
