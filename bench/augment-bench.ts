@@ -1,13 +1,12 @@
 /**
- * Micro-benchmark script, not a module to import: `npx vite-node src/augment/bench.ts` (or
- * `node dist/augment/bench.js` after a build). Augments every MNIST training image in batches of 64,
+ * Micro-benchmark script, not a module to import: `npx vite-node bench/augment-bench.ts`. Augments every MNIST training image in batches of 64,
  * as one training epoch would, for a few specs, and prints µs per image and seconds per epoch.
  * Both wall time and this process's CPU time are shown: on a shared, busy machine the wall time
  * includes waiting for a core, and the CPU time is what the work costs on a core of its own.
  */
-import { loadDataset } from '../data/dataset.js';
-import { AugmentSchema, type AugmentSpec } from './schema.js';
-import { makeAugmenter } from './transform.js';
+import { loadDataset } from '../src/data/dataset.js';
+import { AugmentSchema, type AugmentSpec } from '../src/augment/schema.js';
+import { makeAugmenter } from '../src/augment/transform.js';
 
 const BATCH = 64;
 const CNN_AUGMENT = { rotationRange: 10, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.1, shearRange: 10, fillMode: 'constant' };
