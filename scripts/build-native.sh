@@ -19,5 +19,5 @@ if [ ! -e /usr/include/oneapi/dnnl/dnnl.hpp ] || ! ls /usr/lib/*/libopenblas.so 
   fi
 fi
 
-npx --no-install node-gyp rebuild -C native --jobs max >/dev/null
+npx --no-install node-gyp rebuild -C native --jobs max --loglevel=warn >/dev/null
 echo "built native/build/Release/onednn_addon.node"
