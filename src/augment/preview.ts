@@ -1,12 +1,7 @@
-import pngjs from 'pngjs';
+import type { Grey } from '../util/png.js';
 import type { Augmenter } from './transform.js';
 
-/** A greyscale picture, one byte per pixel, row-major. */
-export interface Grey {
-  width: number;
-  height: number;
-  pixels: Uint8Array;
-}
+export type { Grey };
 
 export interface PreviewOptions {
   /** `count` images of rows×cols, values in [0, 1]. */
@@ -57,11 +52,4 @@ function drawCell(grid: Grey, cell: Float32Array, o: PreviewOptions, x0: number,
       grid.pixels[outRow + x] = Math.round(Math.min(1, Math.max(0, v)) * 255);
     }
   }
-}
-
-/** An 8-bit greyscale PNG (colour type 0) of `grey`. */
-export function encodePng(grey: Grey): Buffer {
-  const png = new pngjs.PNG({ width: grey.width, height: grey.height });
-  png.data = Buffer.from(grey.pixels.buffer, grey.pixels.byteOffset, grey.pixels.byteLength);
-  return pngjs.PNG.sync.write(png, { colorType: 0, inputColorType: 0, bitDepth: 8 });
 }

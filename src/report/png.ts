@@ -1,4 +1,4 @@
-import { encodePng } from '../augment/preview.js';
+import { encodePng } from '../util/png.js';
 
 /** Pixels in [0, 1] (as the trainer sees them) to a data: URI, ink dark on white like a page. */
 export function digitDataUri(values: ArrayLike<number>, width: number, height: number): string {

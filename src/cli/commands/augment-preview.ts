@@ -44,7 +44,8 @@ export function augmentPreviewCommand(env: CliEnv) {
       const { loadDataset } = await import('../../data/dataset.js');
       const { loadAugmentConfig } = await import('../../augment/from-config.js');
       const { makeAugmenter } = await import('../../augment/transform.js');
-      const { encodePng, previewGrid } = await import('../../augment/preview.js');
+      const { previewGrid } = await import('../../augment/preview.js');
+      const { encodePng } = await import('../../util/png.js');
       const { writeFileAtomic } = await import('../../util/fs.js');
       const { loaded, spec, warnings } = await loadAugmentConfig(resolve(env.cwd, a.file), a.set, env.cwd, a.file);
       for (const w of warnings) env.stderr.write(`warning: ${a.file} ${w.path}: ${w.message}\n`);
