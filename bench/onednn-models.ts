@@ -1,5 +1,6 @@
 /** The two notebook models, built straight from tf.layers so the benchmarks do not depend on the config pipeline. */
 import * as tf from '@tensorflow/tfjs';
+import { batchNormalization } from '../src/model/batch-norm.js';
 
 export type ModelName = 'ann' | 'cnn';
 /** tf.train.adam, or a drop-in such as onednnAdam. */
@@ -20,15 +21,15 @@ export function buildCnn(adam = plainAdam): tf.LayersModel {
   const m = tf.sequential();
   m.add(tf.layers.reshape({ targetShape: [28, 28, 1], inputShape: [28, 28] }));
   m.add(tf.layers.conv2d({ filters: 32, kernelSize: 3 }));
-  m.add(tf.layers.batchNormalization());
+  m.add(batchNormalization());
   m.add(tf.layers.activation({ activation: 'relu' }));
   m.add(tf.layers.conv2d({ filters: 32, kernelSize: 3 }));
-  m.add(tf.layers.batchNormalization());
+  m.add(batchNormalization());
   m.add(tf.layers.activation({ activation: 'relu' }));
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   m.add(tf.layers.flatten());
   m.add(tf.layers.dense({ units: 128 }));
-  m.add(tf.layers.batchNormalization());
+  m.add(batchNormalization());
   m.add(tf.layers.activation({ activation: 'relu' }));
   m.add(tf.layers.dropout({ rate: 0.2 }));
   m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerSpec, LayerType } from '../config/schema.js';
+import { batchNormalization } from './batch-norm.js';
 import { makeInitializer, makeRegularizer } from './initializers.js';
 
 type Layer = tf.layers.Layer;
@@ -43,7 +44,7 @@ export const LAYER_BUILDERS: { [K in LayerType]: Builder<K> } = {
   globalAveragePooling2d: (s) => tf.layers.globalAveragePooling2d(s as never),
   globalMaxPooling2d: (s) => tf.layers.globalMaxPooling2d(s as never),
   zeroPadding2d: (s) => tf.layers.zeroPadding2d(s as never),
-  batchNormalization: (s, seed) => tf.layers.batchNormalization(tfArgs(s, seed, false)),
+  batchNormalization: (s, seed) => batchNormalization(tfArgs(s, seed, false)),
   // No fixed seed for dropout: tfjs would draw the same mask at every step. Its masks come from
   // Math.random, which the trainer seeds for the run (see withSeededMathRandom).
   dropout: (s) => tf.layers.dropout(s as never),

@@ -22,6 +22,12 @@ export interface OnednnAddon {
   step(alpha: number, x: F32, out: F32): void;
   tile(x: F32, out: F32, inShape: Dims, reps: Dims): void;
   batchNorm(x: F32, out: F32, channels: number, mean: F32, variance: F32, offset: F32 | null, scale: F32 | null, epsilon: number): void;
+  /** Training batch norm over the last axis: writes out and the batch mean and (biased) variance. */
+  batchNormTrain(x: F32, out: F32, channels: number, scale: F32, offset: F32, epsilon: number, mean: F32, variance: F32): void;
+  /** Its full gradient (through the batch statistics): dx, dScale, dOffset. */
+  batchNormGrad(
+    dy: F32, x: F32, channels: number, scale: F32, mean: F32, variance: F32, epsilon: number, dx: F32, dScale: F32, dOffset: F32,
+  ): void;
   softmax(x: F32, out: F32, rows: number, cols: number): void;
   /** hyper: [beta1, beta2, learningRate, epsilon, 1 - beta1^t, 1 - beta2^t] */
   adam(w: F32, g: F32, m: F32, v: F32, outW: F32, outM: F32, outV: F32, hyper: F32): void;

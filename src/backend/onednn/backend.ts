@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { OnednnAddon } from './addon.js';
+import { registerBatchNormKernels } from './kernels/batch-norm.js';
 import { NATIVE_KERNELS } from './kernels/index.js';
 import type { KernelArgs, NativeKernel, TensorInfo } from './kernels/native.js';
 import { BufferPool } from './pool.js';
@@ -82,4 +83,5 @@ export function registerOnednnBackend(addon: OnednnAddon): void {
     const kernelFunc = native ? nativeKernel(native, config.kernelFunc, addon) : cpuKernel(config.kernelFunc);
     tf.registerKernel({ ...config, backendName: BACKEND_NAME, kernelFunc });
   }
+  registerBatchNormKernels(BACKEND_NAME, addon);
 }
