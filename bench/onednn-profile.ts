@@ -1,11 +1,15 @@
 /**
  * Kernel-by-kernel profile of one training step:
- * `npx vite-node bench/onednn-profile.ts -- <cpu|onednn> <ann|cnn> [batch] [steps] [tf|fused]` (the Adam).
+ * `npx vite-node bench/onednn-profile.ts -- <cpu|onednn> <ann|cnn|configs/X.yaml> [batch] [steps] [tf|fused]`
+ * (the last picks the Adam of the ann/cnn builders; a config brings its own optimizer, and its
+ * batch size when `batch` is 0).
  * Times each kernel function directly (tf.profile reads every output back, which both slows the
  * step and stops the onednn backend from reusing buffers). Prints ms per kernel name per step.
  */
 import * as tf from '@tensorflow/tfjs';
 import { onednnAdam } from '../src/backend/onednn/adam.js';
+import { loadConfig } from '../src/config/load.js';
+import { compileModel } from '../src/model/compile.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { BUILDERS, randomBatch, type ModelName } from './onednn-models.js';
 
@@ -41,8 +45,13 @@ for (const config of tf.getKernelsForBackend(backend)) {
 }
 
 await tf.setBackend(backend);
-const m = BUILDERS[model as ModelName](adamArg === 'fused' ? onednnAdam : undefined);
-const { x, y } = randomBatch(Number(batchArg));
+async function build(): Promise<{ m: tf.LayersModel; batch: number }> {
+  if (!model.endsWith('.yaml')) return { m: BUILDERS[model as ModelName](adamArg === 'fused' ? onednnAdam : undefined), batch: Number(batchArg) };
+  const { config } = await loadConfig(model);
+  return { m: compileModel(config, [28, 28], config.seed), batch: Number(batchArg) || config.train.batchSize };
+}
+const { m, batch } = await build();
+const { x, y } = randomBatch(batch);
 await m.trainOnBatch(x, y); // warm-up: weights, optimizer slots, primitive caches
 totals.clear();
 const t0 = performance.now();
@@ -55,7 +64,7 @@ const cpuMs = (cpuUsed.user + cpuUsed.system) / 1000 / steps;
 const rows = [...totals].map(([name, e]) => [name, e.ms / steps, e.cpuMs / steps, e.n / steps] as const).sort((a, b) => b[2] - a[2]);
 const total = rows.reduce((s, r) => s + r[1], 0);
 const totalCpu = rows.reduce((s, r) => s + r[2], 0);
-console.log(`${backend} ${model} batch ${batchArg}, mean of ${steps} steps: step ${wall.toFixed(1)} ms wall / ${cpuMs.toFixed(1)} ms CPU; in kernels ${total.toFixed(1)} ms wall / ${totalCpu.toFixed(1)} ms CPU`);
+console.log(`${backend} ${model} batch ${batch}, mean of ${steps} steps: step ${wall.toFixed(1)} ms wall / ${cpuMs.toFixed(1)} ms CPU; in kernels ${total.toFixed(1)} ms wall / ${totalCpu.toFixed(1)} ms CPU`);
 console.log(`${'kernel'.padEnd(24)} ${'wall ms'.padStart(9)} ${'CPU ms'.padStart(9)} ${'% CPU'.padStart(6)}  calls`);
 for (const [name, ms, c, n] of rows.filter((r) => r[2] >= 0.05 || r[1] >= 0.05)) {
   console.log(`${name.padEnd(24)} ${ms.toFixed(2).padStart(9)} ${c.toFixed(2).padStart(9)} ${((100 * c) / cpuMs).toFixed(1).padStart(6)}  x${n}`);

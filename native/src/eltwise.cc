@@ -151,6 +151,8 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
       case 6: broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return (x - y) * (x - y); }); break;
       // ReluGrad-style masks: dy where x > 0.
       case 7: broadcastLoop(a, b, o, shape, sa, sb, [](float dy, float x) { return x > 0.f ? dy : 0.f; }); break;
+      // The sigmoid's gradient from its output y: dy * y * (1 - y).
+      case 8: broadcastLoop(a, b, o, shape, sa, sb, [](float dy, float y) { return dy * y * (1.f - y); }); break;
       default: throw std::runtime_error("unknown binary code");
     }
   });

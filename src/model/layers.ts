@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerSpec, LayerType } from '../config/schema.js';
 import { batchNormalization } from './batch-norm.js';
+import { dense } from './dense.js';
 import { makeInitializer, makeRegularizer } from './initializers.js';
 
 type Layer = tf.layers.Layer;
@@ -36,7 +37,7 @@ function tfArgs(spec: Record<string, unknown>, seed: (role: string) => number, k
 export const LAYER_BUILDERS: { [K in LayerType]: Builder<K> } = {
   flatten: (s) => tf.layers.flatten(s as never),
   reshape: (s) => tf.layers.reshape(s as never),
-  dense: (s, seed) => tf.layers.dense(tfArgs(s, seed, true)),
+  dense: (s, seed) => dense(tfArgs(s, seed, true)),
   activation: (s) => tf.layers.activation(s as never),
   conv2d: (s, seed) => tf.layers.conv2d(tfArgs(s, seed, true)),
   maxPooling2d: (s) => tf.layers.maxPooling2d(s as never),

@@ -44,7 +44,7 @@ export interface OnednnAddon {
 
 /** Codes shared with native/src/eltwise.cc. */
 export const UNARY = { relu: 0, sigmoid: 1, exp: 2, log: 3, tanh: 4, sqrt: 5, square: 6, abs: 7, linear: 8, elu: 9, clip: 10 } as const;
-export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, squaredDifference: 6, reluGrad: 7 } as const;
+export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, squaredDifference: 6, reluGrad: 7, sigmoidGrad: 8 } as const;
 /** Codes shared with native/src/reduce.cc. */
 export const REDUCE = { sum: 0, mean: 1, max: 2, min: 3 } as const;
 /** Fused activation codes shared with native/src/gemm.cc. */

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { OnednnAddon } from './addon.js';
 import { registerBatchNormKernels } from './kernels/batch-norm.js';
+import { registerDenseKernels } from './kernels/dense.js';
 import { NATIVE_KERNELS } from './kernels/index.js';
 import type { KernelArgs, NativeKernel, TensorInfo } from './kernels/native.js';
 import { BufferPool } from './pool.js';
@@ -84,4 +85,5 @@ export function registerOnednnBackend(addon: OnednnAddon): void {
     tf.registerKernel({ ...config, backendName: BACKEND_NAME, kernelFunc });
   }
   registerBatchNormKernels(BACKEND_NAME, addon);
+  registerDenseKernels(BACKEND_NAME, addon);
 }
