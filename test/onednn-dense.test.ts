@@ -4,6 +4,7 @@ import { crossCheck, relativeError, seededFloats, type Computation } from '../sr
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { DENSE, denseForward, hasDenseKernel, type DenseActivation } from '../src/backend/onednn/kernels/dense.js';
 import { dense } from '../src/model/dense.js';
+import { countKernel } from './helpers/kernels.js';
 
 tf.enableProdMode();
 const load = await loadOnednnBackend();
@@ -96,20 +97,4 @@ async function trainTiny(backend: string, args: Partial<Parameters<typeof dense>
   tf.dispose([x, y]);
   model.dispose();
   return weights;
-}
-
-/** How many times `kernelName` runs on the active backend during `f`. */
-async function countKernel(kernelName: string, f: () => Promise<unknown>): Promise<number> {
-  const backendName = tf.getBackend();
-  const config = tf.getKernel(kernelName, backendName)!;
-  let calls = 0;
-  tf.unregisterKernel(kernelName, backendName);
-  tf.registerKernel({ ...config, kernelFunc: (args) => (calls++, config.kernelFunc(args)) });
-  try {
-    await f();
-  } finally {
-    tf.unregisterKernel(kernelName, backendName);
-    tf.registerKernel(config);
-  }
-  return calls;
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerSpec, LayerType } from '../config/schema.js';
 import { batchNormalization } from './batch-norm.js';
+import { conv2d } from './conv2d.js';
 import { dense } from './dense.js';
 import { makeInitializer, makeRegularizer } from './initializers.js';
 
@@ -39,7 +40,7 @@ export const LAYER_BUILDERS: { [K in LayerType]: Builder<K> } = {
   reshape: (s) => tf.layers.reshape(s as never),
   dense: (s, seed) => dense(tfArgs(s, seed, true)),
   activation: (s) => tf.layers.activation(s as never),
-  conv2d: (s, seed) => tf.layers.conv2d(tfArgs(s, seed, true)),
+  conv2d: (s, seed) => conv2d(tfArgs(s, seed, true)),
   maxPooling2d: (s) => tf.layers.maxPooling2d(s as never),
   averagePooling2d: (s) => tf.layers.averagePooling2d(s as never),
   globalAveragePooling2d: (s) => tf.layers.globalAveragePooling2d(s as never),

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { OnednnAddon } from './addon.js';
 import { registerBatchNormKernels } from './kernels/batch-norm.js';
+import { registerConv2DKernel } from './kernels/conv2d.js';
 import { registerDenseKernels } from './kernels/dense.js';
 import { NATIVE_KERNELS } from './kernels/index.js';
 import type { KernelArgs, NativeKernel, TensorInfo } from './kernels/native.js';
@@ -86,4 +87,5 @@ export function registerOnednnBackend(addon: OnednnAddon): void {
   }
   registerBatchNormKernels(BACKEND_NAME, addon);
   registerDenseKernels(BACKEND_NAME, addon);
+  registerConv2DKernel(BACKEND_NAME, addon);
 }
