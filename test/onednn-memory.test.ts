@@ -2,24 +2,32 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import type { OnednnBackend } from '../src/backend/onednn/backend.js';
+import { onednnAdam } from '../src/backend/onednn/adam.js';
+import { batchNormalization } from '../src/model/batch-norm.js';
+import { conv2d } from '../src/model/conv2d.js';
+import { dense } from '../src/model/dense.js';
 
 tf.enableProdMode();
 const load = await loadOnednnBackend();
 const skipReason = load.ok ? '' : ` (skipped: ${load.reason}; ${load.fix})`;
 
-/** The notebook CNN's layer types at a smaller size, so a step takes milliseconds. */
+/**
+ * The notebook CNN's layer types at a smaller size, so a step takes milliseconds; the layers and
+ * Adam the config compiler uses, so their fused kernels are covered.
+ */
 function smallCnn(): tf.LayersModel {
   const m = tf.sequential();
   m.add(tf.layers.reshape({ targetShape: [14, 14, 1], inputShape: [14, 14] }));
-  m.add(tf.layers.conv2d({ filters: 8, kernelSize: 3 }));
-  m.add(tf.layers.batchNormalization());
+  m.add(conv2d({ filters: 8, kernelSize: 3 }));
+  m.add(batchNormalization());
   m.add(tf.layers.activation({ activation: 'relu' }));
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   m.add(tf.layers.flatten());
-  m.add(tf.layers.dense({ units: 32, activation: 'sigmoid' }));
+  m.add(dense({ units: 32, activation: 'sigmoid' }));
+  m.add(batchNormalization());
   m.add(tf.layers.dropout({ rate: 0.2 }));
-  m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
-  m.compile({ loss: 'categoricalCrossentropy', optimizer: tf.train.adam(0.01) });
+  m.add(dense({ units: 10, activation: 'softmax' }));
+  m.compile({ loss: 'categoricalCrossentropy', optimizer: onednnAdam(0.01) });
   return m;
 }
 
