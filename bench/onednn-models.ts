@@ -1,6 +1,11 @@
-/** The two notebook models, built straight from tf.layers so the benchmarks do not depend on the config pipeline. */
+/**
+ * The two notebook models, built from the project's layers (tfjs's, with fused kernels on onednn)
+ * without the config pipeline.
+ */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormalization } from '../src/model/batch-norm.js';
+import { conv2d } from '../src/model/conv2d.js';
+import { dense } from '../src/model/dense.js';
 
 export type ModelName = 'ann' | 'cnn';
 /** tf.train.adam, or a drop-in such as onednnAdam. */
@@ -10,9 +15,9 @@ const plainAdam: AdamFactory = (lr) => tf.train.adam(lr);
 export function buildAnn(adam = plainAdam): tf.LayersModel {
   const m = tf.sequential();
   m.add(tf.layers.flatten({ inputShape: [28, 28] }));
-  m.add(tf.layers.dense({ units: 512, activation: 'sigmoid' }));
-  m.add(tf.layers.dense({ units: 128, activation: 'sigmoid' }));
-  m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+  m.add(dense({ units: 512, activation: 'sigmoid' }));
+  m.add(dense({ units: 128, activation: 'sigmoid' }));
+  m.add(dense({ units: 10, activation: 'softmax' }));
   m.compile({ loss: 'categoricalCrossentropy', optimizer: adam(0.001) });
   return m;
 }
@@ -20,19 +25,19 @@ export function buildAnn(adam = plainAdam): tf.LayersModel {
 export function buildCnn(adam = plainAdam): tf.LayersModel {
   const m = tf.sequential();
   m.add(tf.layers.reshape({ targetShape: [28, 28, 1], inputShape: [28, 28] }));
-  m.add(tf.layers.conv2d({ filters: 32, kernelSize: 3 }));
+  m.add(conv2d({ filters: 32, kernelSize: 3 }));
   m.add(batchNormalization());
   m.add(tf.layers.activation({ activation: 'relu' }));
-  m.add(tf.layers.conv2d({ filters: 32, kernelSize: 3 }));
+  m.add(conv2d({ filters: 32, kernelSize: 3 }));
   m.add(batchNormalization());
   m.add(tf.layers.activation({ activation: 'relu' }));
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   m.add(tf.layers.flatten());
-  m.add(tf.layers.dense({ units: 128 }));
+  m.add(dense({ units: 128 }));
   m.add(batchNormalization());
   m.add(tf.layers.activation({ activation: 'relu' }));
   m.add(tf.layers.dropout({ rate: 0.2 }));
-  m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+  m.add(dense({ units: 10, activation: 'softmax' }));
   m.compile({ loss: 'categoricalCrossentropy', optimizer: adam(0.01) });
   return m;
 }
