@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 #include "common.h"
 
 namespace ox {
@@ -17,23 +18,6 @@ PoolGeom readGeom(const Napi::Value& v) {
   auto d = dims(v);
   if (d.size() != 12) throw std::runtime_error("pool geometry must have 12 entries");
   return {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]};
-}
-
-// Index (into x) of the window's first maximum for channel ch, or -1 when nothing beats -inf.
-inline int64_t argmaxAt(const PoolGeom& g, const float* x, int64_t b, int64_t oy, int64_t ox, int64_t ch) {
-  float best = -std::numeric_limits<float>::infinity();
-  int64_t at = -1;
-  for (int64_t fy = 0; fy < g.fH; ++fy) {
-    const int64_t iy = oy * g.sH - g.padT + fy;
-    if (iy < 0 || iy >= g.inH) continue;
-    for (int64_t fx = 0; fx < g.fW; ++fx) {
-      const int64_t ix = ox * g.sW - g.padL + fx;
-      if (ix < 0 || ix >= g.inW) continue;
-      const int64_t idx = ((b * g.inH + iy) * g.inW + ix) * g.c + ch;
-      if (x[idx] > best) { best = x[idx]; at = idx; }
-    }
-  }
-  return at;
 }
 
 // maxPool(x, out, geometry)
@@ -64,21 +48,47 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
 }
 
 // maxPoolGrad(dy, x, dx, geometry): windows may overlap, so threads split the batch, never a sample.
+// Per output pixel, all channels at once: the window is walked in row-major order and a channel's
+// maximum moves only on a strictly greater value, so the first maximum wins (and NaN never does).
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   return guarded(info, "maxPoolGrad", [&] {
     const PoolGeom g = readGeom(info[3]);
     const float *dy = f32(info[0]), *x = f32(info[1]);
     float* dx = f32(info[2]);
     const int64_t sample = g.inH * g.inW * g.c;
-#pragma omp parallel for schedule(static)
-    for (int64_t b = 0; b < g.n; ++b) {
-      std::memset(dx + b * sample, 0, sizeof(float) * sample);
-      for (int64_t oy = 0; oy < g.outH; ++oy)
-        for (int64_t ox = 0; ox < g.outW; ++ox)
-          for (int64_t ch = 0; ch < g.c; ++ch) {
-            const int64_t at = argmaxAt(g, x, b, oy, ox, ch);
-            if (at >= 0) dx[at] += dy[((b * g.outH + oy) * g.outW + ox) * g.c + ch];
+#pragma omp parallel
+    {
+      std::vector<float> best(g.c);
+      std::vector<int64_t> at(g.c);
+#pragma omp for schedule(static)
+      for (int64_t b = 0; b < g.n; ++b) {
+        std::memset(dx + b * sample, 0, sizeof(float) * sample);
+        for (int64_t oy = 0; oy < g.outH; ++oy)
+          for (int64_t ox = 0; ox < g.outW; ++ox) {
+            float* bv = best.data();
+            int64_t* ba = at.data();
+            for (int64_t ch = 0; ch < g.c; ++ch) { bv[ch] = -std::numeric_limits<float>::infinity(); ba[ch] = -1; }
+            for (int64_t fy = 0; fy < g.fH; ++fy) {
+              const int64_t iy = oy * g.sH - g.padT + fy;
+              if (iy < 0 || iy >= g.inH) continue;
+              for (int64_t fx = 0; fx < g.fW; ++fx) {
+                const int64_t ix = ox * g.sW - g.padL + fx;
+                if (ix < 0 || ix >= g.inW) continue;
+                const int64_t base = ((b * g.inH + iy) * g.inW + ix) * g.c;
+                const float* p = x + base;
+#pragma omp simd
+                for (int64_t ch = 0; ch < g.c; ++ch) {
+                  const bool more = p[ch] > bv[ch];
+                  bv[ch] = more ? p[ch] : bv[ch];
+                  ba[ch] = more ? base + ch : ba[ch];
+                }
+              }
+            }
+            const float* d = dy + ((b * g.outH + oy) * g.outW + ox) * g.c;
+            for (int64_t ch = 0; ch < g.c; ++ch)
+              if (ba[ch] >= 0) dx[ba[ch]] += d[ch];
           }
+      }
     }
   });
 }
