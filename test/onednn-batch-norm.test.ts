@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { crossCheck, relativeError, seededFloats, type CheckInput, type Computation } from '../src/backend/onednn/compare.js';
+import { crossCheck, relativeError, type CheckInput, type Computation } from '../src/backend/onednn/compare.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { BATCH_NORM_TRAIN, batchNormTraining, hasBatchNormTraining } from '../src/backend/onednn/kernels/batch-norm.js';
 import { batchNormalization, normalizeInTraining } from '../src/model/batch-norm.js';
+import { trainThreeSteps } from './helpers/kernels.js';
 
 tf.enableProdMode();
 const load = await loadOnednnBackend();
@@ -102,24 +103,14 @@ describe(`fused batch normalisation${skipReason}`, () => {
   });
 });
 
-/** Three Adam steps of conv → our BatchNormalization → dense on fixed data; returns every weight. */
-async function trainTiny(backend: string, args: Parameters<typeof batchNormalization>[0], stock: boolean) {
-  await tf.setBackend(backend);
-  const seeded = (shape: number[], seed: number, lo = -1, hi = 1) => tf.tensor(seededFloats(tf.util.sizeFromShape(shape), seed, lo, hi), shape);
-  const model = tf.sequential({
-    layers: [
-      // No conv bias: BatchNorm cancels it, so its gradient is rounding noise that Adam would amplify.
-      tf.layers.conv2d({ inputShape: [7, 7, 2], filters: 5, kernelSize: 3, useBias: false, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
-      stock ? tf.layers.batchNormalization(args) : batchNormalization(args),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }),
-    ],
-  });
-  model.compile({ optimizer: tf.train.adam(0.05), loss: 'meanSquaredError' });
-  const [x, y] = [seeded([6, 7, 7, 2], 5, 1, 3), seeded([6, 3], 6)];
-  for (let i = 0; i < 3; i++) await model.trainOnBatch(x, y);
-  const weights = model.weights.map((w) => ({ name: w.originalName, values: w.read().dataSync() as Float32Array }));
-  tf.dispose([x, y]);
-  model.dispose();
-  return weights;
+/** Three Adam steps of conv → BatchNormalization (ours or tfjs's) → dense on fixed data; returns every weight. */
+function trainTiny(backend: string, args: Parameters<typeof batchNormalization>[0], stock: boolean) {
+  const init = (seed: number) => tf.initializers.glorotUniform({ seed });
+  return trainThreeSteps(backend, () => [
+    // No conv bias: BatchNorm cancels it, so its gradient is rounding noise that Adam would amplify.
+    tf.layers.conv2d({ inputShape: [7, 7, 2], filters: 5, kernelSize: 3, useBias: false, kernelInitializer: init(3) }),
+    stock ? tf.layers.batchNormalization(args) : batchNormalization(args),
+    tf.layers.flatten(),
+    tf.layers.dense({ units: 3, kernelInitializer: init(4) }),
+  ], { x: [6, 7, 7, 2], y: [6, 3], xLo: 1, xHi: 3 });
 }

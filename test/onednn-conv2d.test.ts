@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { crossCheck, relativeError, seededFloats, type Computation } from '../src/backend/onednn/compare.js';
+import { crossCheck, relativeError, type Computation } from '../src/backend/onednn/compare.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { CONV2D, conv2dForward, hasConv2DKernel, type Conv2DActivation } from '../src/backend/onednn/kernels/conv2d.js';
 import { conv2d } from '../src/model/conv2d.js';
-import { countKernel } from './helpers/kernels.js';
+import { countKernel, trainThreeSteps } from './helpers/kernels.js';
 
 tf.enableProdMode();
 const load = await loadOnednnBackend();
@@ -76,23 +76,14 @@ describe(`the conv2d layer kernel${skipReason}`, () => {
   });
 });
 
-/** Three Adam steps of conv2d(args) → flatten → dense(2) on fixed data; returns every weight. */
+/** Three Adam steps of conv2d(args) (ours or tfjs's) → flatten → dense(2) on fixed data; returns every weight. */
 async function trainTiny(backend: string, args: Partial<Parameters<typeof conv2d>[0]>, stock: boolean) {
-  await tf.setBackend(backend);
   const make = stock ? tf.layers.conv2d : conv2d;
-  const model = tf.sequential({
-    layers: [
-      make({ inputShape: [7, 6, 2], filters: 3, kernelSize: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }), biasInitializer: 'ones', ...args }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
-    ],
-  });
-  model.compile({ optimizer: tf.train.adam(0.05), loss: 'meanSquaredError' });
-  const seeded = (shape: number[], seed: number) => tf.tensor(seededFloats(tf.util.sizeFromShape(shape), seed), shape);
-  const [x, y] = [seeded([5, 7, 6, 2], 3), seeded([5, 2], 4)];
-  for (let i = 0; i < 3; i++) await model.trainOnBatch(x, y);
-  const weights = model.weights.map((w) => w.read().dataSync() as Float32Array);
-  tf.dispose([x, y]);
-  model.dispose();
-  return weights;
+  const init = (seed: number) => tf.initializers.glorotUniform({ seed });
+  const weights = await trainThreeSteps(backend, () => [
+    make({ inputShape: [7, 6, 2], filters: 3, kernelSize: 3, kernelInitializer: init(1), biasInitializer: 'ones', ...args }),
+    tf.layers.flatten(),
+    tf.layers.dense({ units: 2, kernelInitializer: init(2) }),
+  ], { x: [5, 7, 6, 2], y: [5, 2] });
+  return weights.map((w) => w.values);
 }

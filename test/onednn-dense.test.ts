@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { crossCheck, relativeError, seededFloats, type Computation } from '../src/backend/onednn/compare.js';
+import { crossCheck, relativeError, type Computation } from '../src/backend/onednn/compare.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { DENSE, denseForward, hasDenseKernel, type DenseActivation } from '../src/backend/onednn/kernels/dense.js';
 import { dense } from '../src/model/dense.js';
-import { countKernel } from './helpers/kernels.js';
+import { countKernel, trainThreeSteps } from './helpers/kernels.js';
 
 tf.enableProdMode();
 const load = await loadOnednnBackend();
@@ -77,24 +77,14 @@ describe(`dense kernels${skipReason}`, () => {
   });
 });
 
-/** Three Adam steps of flatten → dense(args) → dense(2) on fixed data; returns every weight. */
+/** Three Adam steps of flatten → dense(args) (ours or tfjs's) → dense(2) on fixed data; returns every weight. */
 async function trainTiny(backend: string, args: Partial<Parameters<typeof dense>[0]>, stock: boolean) {
-  await tf.setBackend(backend);
   const make = stock ? tf.layers.dense : dense;
   const init = (seed: number) => tf.initializers.glorotUniform({ seed });
-  const model = tf.sequential({
-    layers: [
-      tf.layers.flatten({ inputShape: [4, 5] }),
-      make({ units: 7, kernelInitializer: init(1), biasInitializer: 'ones', ...args }),
-      make({ units: 2, kernelInitializer: init(2) }),
-    ],
-  });
-  model.compile({ optimizer: tf.train.adam(0.05), loss: 'meanSquaredError' });
-  const seeded = (shape: number[], seed: number) => tf.tensor(seededFloats(tf.util.sizeFromShape(shape), seed), shape);
-  const [x, y] = [seeded([6, 4, 5], 3), seeded([6, 2], 4)];
-  for (let i = 0; i < 3; i++) await model.trainOnBatch(x, y);
-  const weights = model.weights.map((w) => w.read().dataSync() as Float32Array);
-  tf.dispose([x, y]);
-  model.dispose();
-  return weights;
+  const weights = await trainThreeSteps(backend, () => [
+    tf.layers.flatten({ inputShape: [4, 5] }),
+    make({ units: 7, kernelInitializer: init(1), biasInitializer: 'ones', ...args }),
+    make({ units: 2, kernelInitializer: init(2) }),
+  ], { x: [6, 4, 5], y: [6, 2] });
+  return weights.map((w) => w.values);
 }

@@ -1,5 +1,6 @@
-// Softmax, and FusedBatchNorm inference/training forward: out = (x - mean) * scale / sqrt(var + eps) + offset,
-// with each parameter either one value or one per channel (x's last axis), as tfjs's op allows.
+// Softmax; FusedBatchNorm with given statistics, out = (x - mean) * scale / sqrt(var + eps) + offset,
+// with each parameter either one value or one per channel (x's last axis), as tfjs's op allows; and
+// training batch norm (statistics of the batch) forward and backward, for the BatchNormalization layer.
 #include <omp.h>
 #include <algorithm>
 #include <cmath>
@@ -20,6 +21,17 @@ std::vector<float> perChannel(const Napi::Value& v, int64_t channels, float fall
   return out;
 }
 
+// out[r, c] = (x[r, c] - mean[c]) * mul[c] + add[c] over a [rows, channels] array.
+void normalizeRows(const float* x, float* out, int64_t rows, int64_t channels, const float* mean, const float* mul, const float* add) {
+#pragma omp parallel for schedule(static) if (rows * channels > 65536)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * channels;
+    float* o = out + r * channels;
+#pragma omp simd
+    for (int64_t c = 0; c < channels; ++c) o[c] = (xr[c] - mean[c]) * mul[c] + add[c];
+  }
+}
+
 // batchNorm(x, out, channels, mean, variance, offset|null, scale|null, epsilon)
 Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   return guarded(info, "batchNorm", [&] {
@@ -31,14 +43,7 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
     const float eps = info[7].As<Napi::Number>().FloatValue();
     std::vector<float> mul(channels);
     for (int64_t c = 0; c < channels; ++c) mul[c] = scale[c] / std::sqrt(var[c] + eps);
-    const float *m = mean.data(), *a = mul.data(), *b = offset.data();
-#pragma omp parallel for schedule(static) if (rows * channels > 65536)
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* xr = x + r * channels;
-      float* o = out + r * channels;
-#pragma omp simd
-      for (int64_t c = 0; c < channels; ++c) o[c] = (xr[c] - m[c]) * a[c] + b[c];
-    }
+    normalizeRows(x, out, rows, channels, mean.data(), mul.data(), offset.data());
   });
 }
 
@@ -79,23 +84,14 @@ Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
         s2[c] += static_cast<double>(xr[c]) * xr[c];
       }
     });
-    std::vector<float> a(channels), b(channels);
+    std::vector<float> mul(channels);
     for (int64_t c = 0; c < channels; ++c) {
       const double mean = sums[c] / rows, var = std::max(0.0, sums[channels + c] / rows - mean * mean);
-      const double k = scale[c] / std::sqrt(var + eps);
       meanOut[c] = static_cast<float>(mean);
       varOut[c] = static_cast<float>(var);
-      a[c] = static_cast<float>(k);
-      b[c] = offset[c];
+      mul[c] = static_cast<float>(scale[c] / std::sqrt(var + eps));
     }
-    const float *pm = meanOut, *pa = a.data(), *pb = b.data();
-#pragma omp parallel for schedule(static) if (rows * channels > 65536)
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* xr = x + r * channels;
-      float* o = out + r * channels;
-#pragma omp simd
-      for (int64_t c = 0; c < channels; ++c) o[c] = (xr[c] - pm[c]) * pa[c] + pb[c];
-    }
+    normalizeRows(x, out, rows, channels, meanOut, mul.data(), offset);
   });
 }
 

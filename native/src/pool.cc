@@ -1,6 +1,6 @@
-// MaxPool and MaxPoolGrad on NHWC, as plain OpenMP loops. The gradient goes to the first maximum
-// of each window in row-major order, as in tfjs's cpu kernel: after a ReLU, windows of equal zeros
-// are common, and a different tie rule would change the gradient.
+// MaxPool and MaxPoolGrad on NHWC, as plain OpenMP loops vectorised over channels. The gradient goes
+// to the first maximum of each window in row-major order, as in tfjs's cpu kernel: after a ReLU,
+// windows of equal zeros are common, and a different tie rule would change the gradient.
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -20,6 +20,20 @@ PoolGeom readGeom(const Napi::Value& v) {
   return {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]};
 }
 
+// Walks the output pixel's window in row-major order, skipping padding: visit(offset of the input
+// pixel's first channel in x). Both kernels take the window in this order, so they agree on ties.
+template <typename Visit>
+inline void forEachInWindow(const PoolGeom& g, int64_t b, int64_t oy, int64_t ox, Visit&& visit) {
+  for (int64_t fy = 0; fy < g.fH; ++fy) {
+    const int64_t iy = oy * g.sH - g.padT + fy;
+    if (iy < 0 || iy >= g.inH) continue;
+    for (int64_t fx = 0; fx < g.fW; ++fx) {
+      const int64_t ix = ox * g.sW - g.padL + fx;
+      if (ix >= 0 && ix < g.inW) visit(((b * g.inH + iy) * g.inW + ix) * g.c);
+    }
+  }
+}
+
 // maxPool(x, out, geometry)
 Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   return guarded(info, "maxPool", [&] {
@@ -32,24 +46,18 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
         for (int64_t ox = 0; ox < g.outW; ++ox) {
           float* o = out + ((b * g.outH + oy) * g.outW + ox) * g.c;
           for (int64_t ch = 0; ch < g.c; ++ch) o[ch] = -std::numeric_limits<float>::infinity();
-          for (int64_t fy = 0; fy < g.fH; ++fy) {
-            const int64_t iy = oy * g.sH - g.padT + fy;
-            if (iy < 0 || iy >= g.inH) continue;
-            for (int64_t fx = 0; fx < g.fW; ++fx) {
-              const int64_t ix = ox * g.sW - g.padL + fx;
-              if (ix < 0 || ix >= g.inW) continue;
-              const float* p = x + ((b * g.inH + iy) * g.inW + ix) * g.c;
+          forEachInWindow(g, b, oy, ox, [&](int64_t base) {
+            const float* p = x + base;
 #pragma omp simd
-              for (int64_t ch = 0; ch < g.c; ++ch) o[ch] = p[ch] > o[ch] ? p[ch] : o[ch];  // NaN never wins, as in tfjs
-            }
-          }
+            for (int64_t ch = 0; ch < g.c; ++ch) o[ch] = p[ch] > o[ch] ? p[ch] : o[ch];  // NaN never wins, as in tfjs
+          });
         }
   });
 }
 
 // maxPoolGrad(dy, x, dx, geometry): windows may overlap, so threads split the batch, never a sample.
-// Per output pixel, all channels at once: the window is walked in row-major order and a channel's
-// maximum moves only on a strictly greater value, so the first maximum wins (and NaN never does).
+// Per output pixel, all channels at once: a channel's maximum moves only on a strictly greater
+// value, so the first maximum in window order wins (as in tfjs's cpu kernel) and NaN never does.
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   return guarded(info, "maxPoolGrad", [&] {
     const PoolGeom g = readGeom(info[3]);
@@ -60,30 +68,23 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
     {
       std::vector<float> best(g.c);
       std::vector<int64_t> at(g.c);
+      float* bv = best.data();
+      int64_t* ba = at.data();
 #pragma omp for schedule(static)
       for (int64_t b = 0; b < g.n; ++b) {
         std::memset(dx + b * sample, 0, sizeof(float) * sample);
         for (int64_t oy = 0; oy < g.outH; ++oy)
           for (int64_t ox = 0; ox < g.outW; ++ox) {
-            float* bv = best.data();
-            int64_t* ba = at.data();
             for (int64_t ch = 0; ch < g.c; ++ch) { bv[ch] = -std::numeric_limits<float>::infinity(); ba[ch] = -1; }
-            for (int64_t fy = 0; fy < g.fH; ++fy) {
-              const int64_t iy = oy * g.sH - g.padT + fy;
-              if (iy < 0 || iy >= g.inH) continue;
-              for (int64_t fx = 0; fx < g.fW; ++fx) {
-                const int64_t ix = ox * g.sW - g.padL + fx;
-                if (ix < 0 || ix >= g.inW) continue;
-                const int64_t base = ((b * g.inH + iy) * g.inW + ix) * g.c;
-                const float* p = x + base;
+            forEachInWindow(g, b, oy, ox, [&](int64_t base) {
+              const float* p = x + base;
 #pragma omp simd
-                for (int64_t ch = 0; ch < g.c; ++ch) {
-                  const bool more = p[ch] > bv[ch];
-                  bv[ch] = more ? p[ch] : bv[ch];
-                  ba[ch] = more ? base + ch : ba[ch];
-                }
+              for (int64_t ch = 0; ch < g.c; ++ch) {
+                const bool more = p[ch] > bv[ch];
+                bv[ch] = more ? p[ch] : bv[ch];
+                ba[ch] = more ? base + ch : ba[ch];
               }
-            }
+            });
             const float* d = dy + ((b * g.outH + oy) * g.outW + ox) * g.c;
             for (int64_t ch = 0; ch < g.c; ++ch)
               if (ba[ch] >= 0) dx[ba[ch]] += d[ch];

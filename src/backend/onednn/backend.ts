@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { OnednnAddon } from './addon.js';
+import { registerActivationGradKernel } from './kernels/activation-grad.js';
 import { registerBatchNormKernels } from './kernels/batch-norm.js';
 import { registerConv2DKernel } from './kernels/conv2d.js';
 import { registerDenseKernels } from './kernels/dense.js';
@@ -85,6 +86,7 @@ export function registerOnednnBackend(addon: OnednnAddon): void {
     const kernelFunc = native ? nativeKernel(native, config.kernelFunc, addon) : cpuKernel(config.kernelFunc);
     tf.registerKernel({ ...config, backendName: BACKEND_NAME, kernelFunc });
   }
+  registerActivationGradKernel(BACKEND_NAME, addon);
   registerBatchNormKernels(BACKEND_NAME, addon);
   registerDenseKernels(BACKEND_NAME, addon);
   registerConv2DKernel(BACKEND_NAME, addon);

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OnednnAddon } from '../addon.js';
-import { ACTIVATION_GRAD } from './dense.js';
+import { throughActivation } from './activation-grad.js';
 import { fusedConv2d } from './conv.js';
 import type { KernelArgs, TensorInfo } from './native.js';
 
@@ -40,7 +40,7 @@ export function registerConv2DKernel(backendName: string, addon: OnednnAddon): v
       gradFunc: (dy, saved, attrs) => {
         const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
         const { strides, pad, activation } = attrs as unknown as Conv2DAttrs;
-        const g = activation === 'relu' ? (tf.engine().runKernel(ACTIVATION_GRAD, { dy: dy as tf.Tensor, y }, { activation }) as tf.Tensor) : (dy as tf.Tensor);
+        const g = throughActivation(dy as tf.Tensor, y, activation); // once, shared by the three parts
         const conv = { strides, pad, dataFormat: 'NHWC', dilations: 1 };
         return {
           x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter }, { ...conv, inputShape: x.shape }) as tf.Tensor,

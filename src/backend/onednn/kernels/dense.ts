@@ -6,13 +6,13 @@
  * (src/model/dense.ts) calls `denseForward` when the backend has these kernels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BINARY, FUSED_ACTIVATION, type OnednnAddon } from '../addon.js';
-import { alloc, output, sizeOf, values, type KernelArgs, type TensorInfo } from './native.js';
+import { FUSED_ACTIVATION, type OnednnAddon } from '../addon.js';
+import { throughActivation, type FusedActivation } from './activation-grad.js';
+import { alloc, output, values, type KernelArgs, type TensorInfo } from './native.js';
 
 export const DENSE = 'OnednnDense';
-export const ACTIVATION_GRAD = 'OnednnActivationGrad';
 /** Activations the native kernel applies itself; any other runs after it, as its own op. */
-export type DenseActivation = 'linear' | 'relu' | 'sigmoid';
+export type DenseActivation = FusedActivation;
 export const DENSE_ACTIVATIONS: readonly string[] = ['linear', 'relu', 'sigmoid'] satisfies DenseActivation[];
 
 /** Inputs x [rows, in], kernel [in, units], bias [units] (optional); attrs activation. */
@@ -26,19 +26,9 @@ function dense({ inputs, backend, attrs }: KernelArgs, addon: OnednnAddon): Tens
   return output(backend, [rows, units], out);
 }
 
-/** dy through the activation, from the activation's output y: one native pass. */
-function activationGrad({ inputs, backend, attrs }: KernelArgs, addon: OnednnAddon): TensorInfo {
-  const { dy, y } = inputs as Record<'dy' | 'y', TensorInfo>;
-  const out = alloc(backend, sizeOf(dy.shape));
-  const code = attrs!.activation === 'relu' ? BINARY.reluGrad : BINARY.sigmoidGrad;
-  addon.binary(code, values(backend, dy), values(backend, y), out, [out.length], [1], [1]);
-  return output(backend, dy.shape, out);
-}
-
 export function registerDenseKernels(backendName: string, addon: OnednnAddon): void {
   if (!tf.getKernel(DENSE, backendName)) {
     tf.registerKernel({ kernelName: DENSE, backendName, kernelFunc: (args) => dense(args as unknown as KernelArgs, addon) });
-    tf.registerKernel({ kernelName: ACTIVATION_GRAD, backendName, kernelFunc: (args) => activationGrad(args as unknown as KernelArgs, addon) });
   }
   if (!tf.getGradient(DENSE)) {
     tf.registerGradient({
@@ -47,9 +37,8 @@ export function registerDenseKernels(backendName: string, addon: OnednnAddon): v
       outputsToSave: [true],
       gradFunc: (dy, saved, attrs) => {
         const [x, kernel, y] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-        const activation = attrs.activation as DenseActivation;
         // Shared by all three parts, so computed here, once; each part only when asked for.
-        const g = activation === 'linear' ? (dy as tf.Tensor) : (tf.engine().runKernel(ACTIVATION_GRAD, { dy: dy as tf.Tensor, y }, { activation }) as tf.Tensor);
+        const g = throughActivation(dy as tf.Tensor, y, attrs.activation as DenseActivation);
         return {
           x: () => tf.matMul(g, kernel, false, true),
           kernel: () => tf.matMul(x, g, true, false),
