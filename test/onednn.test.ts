@@ -1,38 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { crossCheck, type CheckInput, type Computation } from '../src/backend/onednn/compare.js';
+import { type CheckInput, type Computation } from '../src/backend/onednn/compare.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
+import { expectClose, MATMUL, positive, sh, type Case } from './helpers/kernel-cases.js';
 
 tf.enableProdMode();
 const load = await loadOnednnBackend();
 // CI must build the addon first (`npx node-gyp rebuild -C native`); without it this file is skipped.
 const skipReason = load.ok ? '' : ` (skipped: ${load.reason}; ${load.fix})`;
-const TOL = 1e-4;
-
-type Case = [title: string, fn: Computation, inputs: CheckInput[], grads: boolean];
-const sh = (...shapes: number[][]): CheckInput[] => shapes.map((shape) => ({ shape }));
-const positive = (shape: number[]): CheckInput => ({ shape, lo: 0.1, hi: 3 });
-
-async function expectClose([, fn, inputs, grads]: Case) {
-  const errors = await crossCheck(fn, inputs, { grads });
-  for (const e of errors) expect(e).toBeLessThanOrEqual(TOL);
-}
-
-const MATMUL: Case[] = [
-  ['matMul 2-D', (a, b) => tf.matMul(a!, b!), sh([17, 33], [33, 9]), true],
-  ['matMul transposeA', (a, b) => tf.matMul(a!, b!, true, false), sh([33, 17], [33, 9]), true],
-  ['matMul transposeB', (a, b) => tf.matMul(a!, b!, false, true), sh([17, 33], [9, 33]), true],
-  ['matMul both transposed', (a, b) => tf.matMul(a!, b!, true, true), sh([33, 17], [9, 33]), true],
-  ['matMul 1x1', (a, b) => tf.matMul(a!, b!), sh([1, 1], [1, 1]), true],
-  ['batched matMul', (a, b) => tf.matMul(a!, b!), sh([3, 5, 4], [3, 4, 6]), true],
-  // tfjs has no gradient for broadcast batch dims, on any backend: forward only.
-  ['batched matMul broadcasting a batch of one', (a, b) => tf.matMul(a!, b!), sh([1, 5, 4], [2, 3, 4, 6]), false],
-  ['dense layer shapes', (a, b) => tf.matMul(a!, b!), sh([64, 784], [784, 128]), true],
-  ['fused matMul with bias', (a, b, c) => tf.fused.matMul({ a: a!, b: b!, bias: c! }), sh([7, 5], [5, 6], [6]), true],
-  ['fused matMul bias+relu', (a, b, c) => tf.fused.matMul({ a: a!, b: b!, bias: c!, activation: 'relu' }), sh([7, 5], [5, 6], [6]), false],
-  ['fused matMul bias+sigmoid transposed', (a, b, c) =>
-    tf.fused.matMul({ a: a!, b: b!, bias: c!, activation: 'sigmoid', transposeA: true }), sh([5, 7], [5, 6], [6]), false],
-];
+const avx512 = existsSync('/proc/cpuinfo') && /\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
 
 const BINARY_OPS: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
   ['add', tf.add], ['sub', tf.sub], ['mul', tf.mul], ['div', tf.div], ['maximum', tf.maximum], ['minimum', tf.minimum],
@@ -105,6 +82,9 @@ const OTHER: Case[] = [
 ];
 
 describe(`oneDNN kernels match the cpu backend${skipReason}`, () => {
+  it.skipIf(!load.ok || !avx512)('matrix products run on oneDNN brgemm (this CPU has AVX-512)', () => {
+    expect(load.ok && load.matmul).toBe('oneDNN brgemm');
+  });
   it.skipIf(!load.ok).each(MATMUL)('%s', async (...c) => expectClose(c as unknown as Case));
   it.skipIf(!load.ok).each(BINARY)('%s', async (...c) => expectClose(c as unknown as Case));
   it.skipIf(!load.ok).each(CONV)('%s', async (...c) => expectClose(c as unknown as Case));

@@ -33,6 +33,7 @@ static Napi::Value Info(const Napi::CallbackInfo& info) {
   out.Set("version", std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch));
   out.Set("threads", omp_get_max_threads());
   out.Set("cpuRuntime", v->cpu_runtime == DNNL_RUNTIME_OMP ? "omp" : "other");
+  out.Set("matmul", gemmDescription());
   return out;
 }
 
@@ -54,6 +55,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerReduce(env, exports);
   registerNorm(env, exports);
   registerOptim(env, exports);
+  registerDenseStack(env, exports);
   return exports;
 }
 

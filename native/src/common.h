@@ -36,12 +36,16 @@ Napi::Value guarded(const Napi::CallbackInfo& info, const char* name, F&& body) 
   return info.Env().Undefined();
 }
 
+// Which library runs the matrix products on this CPU: "oneDNN brgemm" or "OpenBLAS <core>".
+std::string gemmDescription();
+
 void registerGemm(Napi::Env env, Napi::Object exports);
 void registerConv(Napi::Env env, Napi::Object exports);
 void registerPool(Napi::Env env, Napi::Object exports);
 void registerEltwise(Napi::Env env, Napi::Object exports);
 void registerNorm(Napi::Env env, Napi::Object exports);
 void registerOptim(Napi::Env env, Napi::Object exports);
+void registerDenseStack(Napi::Env env, Napi::Object exports);
 void registerReduce(Napi::Env env, Napi::Object exports);
 
 }  // namespace ox

@@ -9,4 +9,8 @@ void eltwiseForward(dnnl::algorithm alg, float alpha, float beta, const float* s
 void eltwiseBackward(dnnl::algorithm alg, float alpha, float beta, const float* diffDst, const float* data,
                      float* diffSrc, int64_t n);
 
+// Softmax over each row of a [rows, cols] array, shifted by the row max as tfjs's kernel does;
+// out may be x.
+void softmaxRows(const float* x, float* out, int64_t rows, int64_t cols);
+
 }  // namespace ox

@@ -1,17 +1,28 @@
-// MatMul / BatchMatMul / _FusedMatMul: row-major SGEMM, then bias and activation.
+// MatMul / BatchMatMul / _FusedMatMul: row-major SGEMM, bias and activation.
 //
-// Not dnnl_sgemm: in oneDNN < 3.11.2 its JIT kernels point rsp at the heap, so any signal that
-// lands mid-GEMM (Node's --cpu-prof, a SIGINT or SIGWINCH handler) corrupts the heap
-// (uxlfoundation/oneDNN#4845, fixed by #4855; Debian ships 2.6). OpenBLAS runs single-threaded
-// inside our own OpenMP split, so no second thread pool competes for the two cores.
+// First choice: oneDNN's matmul primitive when it picks its brgemm kernels (JIT, AVX-512 where
+// the CPU has it, both threads, bias and activation fused as post-ops): ~190 GFLOP/s a core on
+// this machine's Zen 5, twice OpenBLAS's rate with the Haswell kernels that OPENBLAS_CORETYPE
+// may pin it to. Only brgemm: oneDNN's other f32 matmul is its JIT gemm, whose kernels in
+// oneDNN < 3.11.2 point rsp at the heap, so any signal that lands mid-GEMM (Node's --cpu-prof, a
+// SIGINT or SIGWINCH handler) corrupts the heap (uxlfoundation/oneDNN#4845, fixed by #4855;
+// Debian ships 2.6). Shapes brgemm does not take go to OpenBLAS, run single-threaded inside our
+// own OpenMP split, so no second thread pool competes for the two cores.
 #include <cblas.h>
 #include <omp.h>
 #include <algorithm>
+#include <map>
+#include <optional>
+#include <tuple>
+#include <unordered_map>
 #include "common.h"
 #include "eltwise.h"
+#include "gemm.h"
 
 namespace ox {
 namespace {
+
+using dnnl::memory;
 
 struct GemmShape {
   int64_t batch, batchA, batchB, m, n, k;
@@ -40,14 +51,78 @@ void gemmOne(const GemmShape& s, const float* a, const float* b, float* c) {
   }
 }
 
-void batchedGemm(const GemmShape& s, const float* a, const float* b, float* c) {
+// A bias of n elements added along rows, then the activation (0 linear, 1 relu, 2 sigmoid).
+struct Epilogue {
+  bool bias = false;
+  int activation = 0;
+};
+
+using BrgemmKey = std::tuple<int64_t, int64_t, int64_t, bool, bool, bool, int, int>;
+
+struct Brgemm {
+  dnnl::matmul prim;
+  memory::desc a, b, c, bias;
+};
+
+// The brgemm matmul for one shape, epilogue and thread count, or nothing when oneDNN would
+// run this shape on another implementation. Both answers are kept.
+const std::optional<Brgemm>& brgemm(const GemmShape& s, Epilogue e) {
+  static std::map<BrgemmKey, std::optional<Brgemm>> cache;
+  const BrgemmKey key{s.m, s.n, s.k, s.transA, s.transB, e.bias, e.activation, omp_get_max_threads()};
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  if (cache.size() > 256) cache.clear();
+  std::optional<Brgemm> made;
+  try {
+    memory::desc a({s.m, s.k}, memory::data_type::f32, s.transA ? memory::dims{1, s.m} : memory::dims{s.k, 1});
+    memory::desc b({s.k, s.n}, memory::data_type::f32, s.transB ? memory::dims{1, s.k} : memory::dims{s.n, 1});
+    memory::desc c({s.m, s.n}, memory::data_type::f32, memory::dims{s.n, 1});
+    dnnl::post_ops ops;
+    if (e.activation == 1) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    if (e.activation == 2) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_logistic, 0.f, 0.f);
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(ops);
+    memory::desc bias({1, s.n}, memory::data_type::f32, memory::dims{s.n, 1});
+    auto desc = e.bias ? dnnl::matmul::desc(a, b, bias, c) : dnnl::matmul::desc(a, b, c);
+    dnnl::matmul::primitive_desc pd(desc, attr, cpuEngine());
+    if (std::string(pd.impl_info_str()).rfind("brg", 0) == 0) made = Brgemm{dnnl::matmul(pd), a, b, c, bias};
+  } catch (const dnnl::error&) {
+    // no oneDNN implementation for this shape: OpenBLAS takes it
+  }
+  return cache.emplace(key, std::move(made)).first->second;
+}
+
+// One batch entry through brgemm; false when brgemm does not take this shape.
+bool brgemmOne(const GemmShape& s, Epilogue e, const float* a, const float* b, const float* bias, float* c) {
+  const auto& mm = brgemm(s, e);
+  if (!mm) return false;
+  auto& eng = cpuEngine();
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(mm->a, eng, const_cast<float*>(a))},
+                                       {DNNL_ARG_WEIGHTS, memory(mm->b, eng, const_cast<float*>(b))},
+                                       {DNNL_ARG_DST, memory(mm->c, eng, c)}};
+  if (e.bias) args.emplace(DNNL_ARG_BIAS, memory(mm->bias, eng, const_cast<float*>(bias)));
+  mm->prim.execute(cpuStream(), args);
+  return true;
+}
+
+// C = op(A)·op(B) [+ bias, activation] for every batch entry. Returns whether the epilogue was
+// applied (brgemm fuses it; OpenBLAS leaves it to the caller).
+bool batchedGemm(const GemmShape& s, const float* a, const float* b, float* c, Epilogue e = {}, const float* bias = nullptr) {
+  if (s.batch == 0 || s.m == 0 || s.n == 0) return true;
   if (s.k == 0) {
     std::fill(c, c + s.batch * s.m * s.n, 0.f);
-    return;
+    return false;
   }
   // tfjs broadcasts batch dims by index modulo size; we match it exactly.
-  for (int64_t bi = 0; bi < s.batch; ++bi)
-    gemmOne(s, a + (bi % s.batchA) * s.m * s.k, b + (bi % s.batchB) * s.k * s.n, c + bi * s.m * s.n);
+  bool fused = true;
+  for (int64_t bi = 0; bi < s.batch; ++bi) {
+    const float *ai = a + (bi % s.batchA) * s.m * s.k, *bi_ = b + (bi % s.batchB) * s.k * s.n;
+    float* ci = c + bi * s.m * s.n;
+    if (brgemmOne(s, e, ai, bi_, bias, ci)) continue;
+    gemmOne(s, ai, bi_, ci);
+    fused = false;
+  }
+  return fused;
 }
 
 // Adds a bias of `biasLen` elements broadcast along rows (biasLen == n) or full (== rows*n).
@@ -62,6 +137,23 @@ void addBias(float* c, const float* bias, int64_t rows, int64_t n, int64_t biasL
     float* row = c + r * n;
 #pragma omp simd
     for (int64_t j = 0; j < n; ++j) row[j] += bias[j % biasLen];
+  }
+}
+
+// The product, then a bias of `biasLen` elements (n, or the whole output) and an activation
+// (0 linear, 1 relu, 2 sigmoid). brgemm fuses a bias of n elements and the activation after it;
+// with a full-shape bias, or on OpenBLAS, both come after the product.
+void fusedGemm(const GemmShape& s, const float* a, const float* b, float* c, const float* bias, int64_t biasLen, int activation) {
+  const int64_t rows = s.batch * s.m;
+  const bool rowBias = bias && biasLen == s.n;
+  const Epilogue e = bias && !rowBias ? Epilogue{} : Epilogue{rowBias, activation};
+  const bool fused = batchedGemm(s, a, b, c, e, rowBias ? bias : nullptr);
+  if (bias && !(fused && e.bias)) addBias(c, bias, rows, s.n, biasLen);
+  if (fused && e.activation != 0) return;
+  switch (activation) {
+    case 1: eltwiseForward(dnnl::algorithm::eltwise_relu, 0.f, 0.f, c, c, rows * s.n); break;
+    case 2: eltwiseForward(dnnl::algorithm::eltwise_logistic, 0.f, 0.f, c, c, rows * s.n); break;
+    default: break;
   }
 }
 
@@ -84,23 +176,26 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
 }
 
 // fusedMatMul(a, b, out, batchA, batchB, m, n, k, transA, transB, bias|null, activation)
-// activation: 0 linear, 1 relu, 2 sigmoid.
 Napi::Value FusedMatMul(const Napi::CallbackInfo& info) {
   return guarded(info, "fusedMatMul", [&] {
-    GemmShape s = readShape(info, 3);
-    float* c = f32(info[2]);
-    batchedGemm(s, f32(info[0]), f32(info[1]), c);
-    const int64_t rows = s.batch * s.m, total = rows * s.n;
-    if (info[10].IsTypedArray()) addBias(c, f32(info[10]), rows, s.n, static_cast<int64_t>(len(info[10])));
-    switch (i64(info[11])) {
-      case 1: eltwiseForward(dnnl::algorithm::eltwise_relu, 0.f, 0.f, c, c, total); break;
-      case 2: eltwiseForward(dnnl::algorithm::eltwise_logistic, 0.f, 0.f, c, c, total); break;
-      default: break;
-    }
+    const bool hasBias = info[10].IsTypedArray();
+    fusedGemm(readShape(info, 3), f32(info[0]), f32(info[1]), f32(info[2]), hasBias ? f32(info[10]) : nullptr,
+              hasBias ? static_cast<int64_t>(len(info[10])) : 0, static_cast<int>(i64(info[11])));
   });
 }
 
 }  // namespace
+
+void gemm(int64_t m, int64_t n, int64_t k, bool transA, bool transB, const float* a, const float* b, float* c,
+          const float* bias, int activation) {
+  fusedGemm({1, 1, 1, m, n, k, transA, transB}, a, b, c, bias, bias ? n : 0, activation);
+}
+
+std::string gemmDescription() {
+  const GemmShape annLayer{1, 1, 1, 128, 512, 784, false, false};  // the notebook ANN's first layer
+  if (brgemm(annLayer, {})) return "oneDNN brgemm";
+  return std::string("OpenBLAS ") + openblas_get_corename();
+}
 
 void registerGemm(Napi::Env env, Napi::Object exports) {
   openblas_set_num_threads(1);  // parallelism comes from gemmOne's OpenMP split

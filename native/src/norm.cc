@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 #include "common.h"
+#include "eltwise.h"
 
 namespace ox {
 namespace {
@@ -138,26 +139,25 @@ Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
   });
 }
 
-// softmax(x, out, rows, cols): over the last axis, shifted by the row max as tfjs's kernel does.
+// softmax(x, out, rows, cols)
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
-  return guarded(info, "softmax", [&] {
-    const float* x = f32(info[0]);
-    float* out = f32(info[1]);
-    const int64_t rows = i64(info[2]), cols = i64(info[3]);
-#pragma omp parallel for schedule(static) if (rows * cols > 65536)
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* xr = x + r * cols;
-      float* o = out + r * cols;
-      float mx = -INFINITY;
-      for (int64_t c = 0; c < cols; ++c) mx = std::max(mx, xr[c]);
-      float sum = 0.f;
-      for (int64_t c = 0; c < cols; ++c) sum += (o[c] = std::exp(xr[c] - mx));
-      for (int64_t c = 0; c < cols; ++c) o[c] /= sum;
-    }
-  });
+  return guarded(info, "softmax", [&] { softmaxRows(f32(info[0]), f32(info[1]), i64(info[2]), i64(info[3])); });
 }
 
 }  // namespace
+
+void softmaxRows(const float* x, float* out, int64_t rows, int64_t cols) {
+#pragma omp parallel for schedule(static) if (rows * cols > 65536)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * cols;
+    float* o = out + r * cols;
+    float mx = -INFINITY;
+    for (int64_t c = 0; c < cols; ++c) mx = std::max(mx, xr[c]);
+    float sum = 0.f;
+    for (int64_t c = 0; c < cols; ++c) sum += (o[c] = std::exp(xr[c] - mx));
+    for (int64_t c = 0; c < cols; ++c) o[c] /= sum;
+  }
+}
 
 void registerNorm(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));

@@ -3,27 +3,36 @@
 // the same arithmetic in the same order.
 #include <cmath>
 #include "common.h"
+#include "optim.h"
 
 namespace ox {
+
+void adamUpdate(const float* w, const float* g, const float* m, const float* v, float* ow, float* om, float* ov, int64_t n,
+                const float* h) {
+  const float b1 = h[0], b2 = h[1], lr = h[2], eps = h[3], c1 = h[4], c2 = h[5];
+  const float a1 = 1.f - b1, a2 = 1.f - b2, negLr = -lr;
+#pragma omp parallel for simd schedule(static) if (n > 65536)
+  for (int64_t i = 0; i < n; ++i) {
+    const float mi = m[i] * b1 + g[i] * a1;
+    const float vi = v[i] * b2 + (g[i] * g[i]) * a2;
+    om[i] = mi;
+    ov[i] = vi;
+    ow[i] = ((mi / c1) / (std::sqrt(vi / c2) + eps)) * negLr + w[i];
+  }
+}
+
+void sgdUpdate(const float* w, const float* g, float* ow, int64_t n, float learningRate) {
+#pragma omp parallel for simd schedule(static) if (n > 65536)
+  for (int64_t i = 0; i < n; ++i) ow[i] = w[i] - learningRate * g[i];
+}
+
 namespace {
 
-// adam(w, g, m, v, outW, outM, outV, [beta1, beta2, learningRate, epsilon, oneMinusAccBeta1, oneMinusAccBeta2])
+// adam(w, g, m, v, outW, outM, outV, hyper)
 Napi::Value Adam(const Napi::CallbackInfo& info) {
   return guarded(info, "adam", [&] {
-    const float *w = f32(info[0]), *g = f32(info[1]), *m = f32(info[2]), *v = f32(info[3]);
-    float *ow = f32(info[4]), *om = f32(info[5]), *ov = f32(info[6]);
-    auto h = info[7].As<Napi::Float32Array>();
-    const float b1 = h[0], b2 = h[1], lr = h[2], eps = h[3], c1 = h[4], c2 = h[5];
-    const float a1 = 1.f - b1, a2 = 1.f - b2, negLr = -lr;
-    const int64_t n = static_cast<int64_t>(len(info[0]));
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-    for (int64_t i = 0; i < n; ++i) {
-      const float mi = m[i] * b1 + g[i] * a1;
-      const float vi = v[i] * b2 + (g[i] * g[i]) * a2;
-      om[i] = mi;
-      ov[i] = vi;
-      ow[i] = ((mi / c1) / (std::sqrt(vi / c2) + eps)) * negLr + w[i];
-    }
+    adamUpdate(f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3]), f32(info[4]), f32(info[5]), f32(info[6]),
+               static_cast<int64_t>(len(info[0])), f32(info[7]));
   });
 }
 

@@ -59,7 +59,7 @@ const LOADERS: { [K in BackendName]: (ctx: BackendContext) => Promise<LoadResult
     if (!loaded.ok) return loaded;
     const failed = await activate('onednn');
     if (failed) return { ok: false, reason: failed, fix: 'rebuild the addon: `make native`' };
-    return { ok: true, tfName: 'onednn', device: `CPU (oneDNN ${loaded.version}, ${cpuModel()})`, threads: loaded.threads };
+    return { ok: true, tfName: 'onednn', device: `CPU (oneDNN ${loaded.version}, matmul on ${loaded.matmul}, ${cpuModel()})`, threads: loaded.threads };
   },
   wasm: async () => {
     const { initWasmBackend, wasmThreadsCount } = await import('./wasm-kernels.js');

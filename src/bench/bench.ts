@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.js';
 import type { Dataset } from '../data/dataset.js';
 import { compileModel } from '../model/compile.js';
-import { gatherImages, identityOrder, labelTensor } from '../train/batches.js';
+import { gatherImages, identityOrder } from '../train/batches.js';
+import { makeTrainStep } from '../train/step.js';
 
 export interface BenchCell {
   backend: string;
@@ -42,12 +43,10 @@ export async function benchConfig(name: string, cfg: Config, data: Dataset, back
   const batchSize = cfg.train.batchSize;
   const labelFormat = cfg.loss === 'sparseCategoricalCrossentropy' ? 'sparse' : 'oneHot';
   try {
+    const { step } = makeTrainStep(model, { sampleShape: shape, numClasses: data.numClasses, labelFormat, metricNames: cfg.metrics });
     const train = await timed(limit, batchSize, async (start, size) => {
       const from = start % Math.max(1, n - size);
-      const x = tf.tensor(gatherImages(data.train, order, from, from + size, per), [size, ...shape]);
-      const y = labelTensor(data.train.labels.subarray(from, from + size), data.numClasses, labelFormat);
-      await model.trainOnBatch(x, y);
-      tf.dispose([x, y]);
+      await step(gatherImages(data.train, order, from, from + size, per), data.train.labels.subarray(from, from + size));
     });
     const inferBatch = Math.max(batchSize, 256);
     const infer = await timed(limit, inferBatch, async (start, size) => {

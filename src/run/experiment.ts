@@ -11,6 +11,7 @@ import { compileModel } from '../model/compile.js';
 import { saveModelDir } from '../model/io.js';
 import { summarize } from '../model/summary.js';
 import { trainModel } from '../train/loop.js';
+import { makeTrainStep } from '../train/step.js';
 import { splitValidation } from '../train/validation.js';
 import { trainingCallbacks } from '../train/callbacks/index.js';
 import { deriveSeed, withSeededMathRandom } from '../util/random.js';
@@ -119,9 +120,12 @@ async function train(loaded: LoadedConfig, dataset: Dataset, backend: SelectedBa
     batchSize: cfg.train.batchSize,
   };
   try {
+    const { step, kind } = makeTrainStep(model, shared);
+    log.info({ trainStep: kind }, 'training step');
     const history = await trainModel({
       ...shared,
       model,
+      step,
       train,
       validation,
       epochs: cfg.train.epochs,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InterruptedError } from '../errors.js';
 import { deriveSeed, makeRng, shuffledIndices } from '../util/random.js';
 import { gatherImages, gatherLabels, labelTensor, type LabelFormat, type Samples } from './batches.js';
+import { makeTrainStep, type TrainStep } from './step.js';
 import type { Callback, EpochLogs } from './callbacks/types.js';
 
 export interface TrainOptions {
@@ -19,6 +20,8 @@ export interface TrainOptions {
   callbacks: Callback[];
   /** Polled between batches; true stops the run with an InterruptedError (Ctrl-C). */
   interrupted?: () => boolean;
+  /** How a batch trains; by default makeTrainStep's choice for the model. */
+  step?: TrainStep;
   /** Hook for on-the-fly augmentation of a training batch (never applied to validation data). */
   transformBatch?: (images: Float32Array, count: number, epoch: number, batch: number) => Float32Array;
 }
@@ -36,7 +39,7 @@ export async function evaluate(model: tf.LayersModel, data: Samples, o: Pick<Tra
   return Object.fromEntries(['loss', ...o.metricNames].map((k, i) => [k, values[i]!]));
 }
 
-async function runEpoch(o: TrainOptions, epoch: number): Promise<Record<string, number>> {
+async function runEpoch(o: TrainOptions, step: TrainStep, epoch: number): Promise<Record<string, number>> {
   const n = o.train.count;
   const rng = makeRng(deriveSeed(o.seed, `shuffle/${epoch}`));
   const order = shuffledIndices(n, rng); // model.fit's own shuffle is unseeded
@@ -50,11 +53,7 @@ async function runEpoch(o: TrainOptions, epoch: number): Promise<Record<string, 
     const end = Math.min(n, start + o.batchSize);
     let images = gatherImages(o.train, order, start, end, per);
     if (o.transformBatch) images = o.transformBatch(images, end - start, epoch, b);
-    const x = tf.tensor(images, [end - start, ...o.sampleShape]);
-    const y = labelTensor(gatherLabels(o.train, order, start, end), o.numClasses, o.labelFormat);
-    const out = await o.model.trainOnBatch(x, y); // tidy cannot wrap an await: dispose by hand
-    tf.dispose([x, y]);
-    const values = Array.isArray(out) ? out : [out];
+    const values = await step(images, gatherLabels(o.train, order, start, end));
     values.forEach((v, i) => (sums[i]! += v * (end - start)));
     const running = Object.fromEntries(names.map((k, i) => [k, sums[i]! / end]));
     for (const cb of o.callbacks) {
@@ -65,17 +64,18 @@ async function runEpoch(o: TrainOptions, epoch: number): Promise<Record<string, 
 }
 
 /**
- * The training loop: seeded shuffle per epoch, one trainOnBatch per batch, validation after each
+ * The training loop: seeded shuffle per epoch, one training step per batch, validation after each
  * epoch, hooks for everything else. Returns the per-epoch logs.
  */
 export async function trainModel(o: TrainOptions): Promise<EpochLogs[]> {
   const batches = Math.ceil(o.train.count / o.batchSize);
+  const step = o.step ?? makeTrainStep(o.model, o).step;
   const history: EpochLogs[] = [];
   for (const cb of o.callbacks) await cb.onTrainBegin?.({ epochs: o.epochs, batches, samples: o.train.count, batchSize: o.batchSize });
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     for (const cb of o.callbacks) await cb.onEpochBegin?.(epoch);
     const t0 = performance.now();
-    const metrics = await runEpoch(o, epoch);
+    const metrics = await runEpoch(o, step, epoch);
     const seconds = (performance.now() - t0) / 1000;
     if (o.validation) {
       const val = await evaluate(o.model, o.validation, o);

@@ -29,18 +29,41 @@ export class OnednnAdam extends tf.AdamOptimizer {
       return super.applyGradients(gradients);
     }
     this.fusedStep(backend, load.addon, entries);
+    this.endStep();
+  }
+
+  /**
+   * The hyperparameters of this step ([beta1, beta2, learningRate, epsilon, 1 - beta1^t,
+   * 1 - beta2^t]) and the moments of each of `variables` (made on first use), for a native update.
+   */
+  stepState(variables: readonly tf.Variable[]): { hyper: Float32Array; moments: { m: tf.Variable; v: tf.Variable }[] } {
+    const state = this as unknown as AdamState;
+    const [p1, p2] = [state.accBeta1.dataSync()[0]!, state.accBeta2.dataSync()[0]!];
+    const hyper = new Float32Array([this.beta1, this.beta2, this.learningRate, this.epsilon, 1 - p1, 1 - p2]);
+    const moments = variables.map((value, i) => ({
+      m: (state.accumulatedFirstMoment[i] ??= slot(`${value.name}/m`, value)).variable,
+      v: (state.accumulatedSecondMoment[i] ??= slot(`${value.name}/v`, value)).variable,
+    }));
+    return { hyper, moments };
+  }
+
+  /** After a step's update: the beta powers and the iteration count advance, as in tfjs. */
+  endStep(): void {
+    const state = this as unknown as AdamState;
+    tf.tidy(() => {
+      state.accBeta1.assign(tf.mul(state.accBeta1, this.beta1));
+      state.accBeta2.assign(tf.mul(state.accBeta2, this.beta2));
+    });
     this.incrementIterations();
   }
 
   private fusedStep(backend: OnednnBackend, addon: OnednnAddon, entries: (readonly [string, tf.Tensor | undefined])[]) {
-    const state = this as unknown as AdamState;
-    const [p1, p2] = [state.accBeta1.dataSync()[0]!, state.accBeta2.dataSync()[0]!];
-    const hyper = new Float32Array([this.beta1, this.beta2, this.learningRate, this.epsilon, 1 - p1, 1 - p2]);
+    const variables = entries.map(([name]) => tf.engine().registeredVariables[name]!);
+    const { hyper, moments } = this.stepState(variables);
     const vals = (t: tf.Tensor) => backend.data.get(t.dataId).values as Float32Array;
-    entries.forEach(([name, gradient], i) => {
-      const value = tf.engine().registeredVariables[name]!;
-      const m = (state.accumulatedFirstMoment[i] ??= slot(`${name}/m`, value)).variable;
-      const v = (state.accumulatedSecondMoment[i] ??= slot(`${name}/v`, value)).variable;
+    entries.forEach(([, gradient], i) => {
+      const value = variables[i]!;
+      const { m, v } = moments[i]!;
       if (!gradient) return;
       const [ow, om, ov] = [0, 1, 2].map(() => backend.pool.take(value.size));
       addon.adam(vals(value), vals(gradient), vals(m), vals(v), ow!, om!, ov!, hyper);
@@ -49,10 +72,6 @@ export class OnednnAdam extends tf.AdamOptimizer {
       v.assign(made[2]!);
       value.assign(made[0]!);
       tf.dispose(made);
-    });
-    tf.tidy(() => {
-      state.accBeta1.assign(tf.mul(state.accBeta1, this.beta1));
-      state.accBeta2.assign(tf.mul(state.accBeta2, this.beta2));
     });
   }
 }

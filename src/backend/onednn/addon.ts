@@ -10,7 +10,8 @@ type F32 = Float32Array;
 type Dims = readonly number[];
 
 export interface OnednnAddon {
-  info(): { version: string; threads: number; cpuRuntime: string };
+  /** `matmul`: the library that runs matrix products here, "oneDNN brgemm" or "OpenBLAS <core>". */
+  info(): { version: string; threads: number; cpuRuntime: string; matmul: string };
   setThreads(n: number): number;
   matMul(a: F32, b: F32, out: F32, batchA: number, batchB: number, m: number, n: number, k: number, tA: boolean, tB: boolean): void;
   fusedMatMul(
@@ -38,6 +39,11 @@ export interface OnednnAddon {
   /** pool geometry: [n, inH, inW, c, outH, outW, fH, fW, strideH, strideW, padTop, padLeft] */
   maxPool(x: F32, out: F32, geometry: Dims): void;
   maxPoolGrad(dy: F32, x: F32, dx: F32, geometry: Dims): void;
+  /** A whole training step of a stack of dense layers (see dense-stack.ts for the arguments). */
+  denseStackStep(
+    x: F32, targets: F32, rows: number, dims: Dims, activations: Dims, params: (F32 | null)[], newParams: (F32 | null)[],
+    state: (F32 | null)[], newState: (F32 | null)[], loss: number, optimizer: number, hyper: F32, metrics: Float64Array,
+  ): void;
   /** Reduces the middle axis of x viewed as [outer, reduce, inner]. */
   reduce(code: number, x: F32, out: F32, outer: number, reduce: number, inner: number): void;
 }

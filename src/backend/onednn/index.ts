@@ -9,7 +9,7 @@ import { registerOnednnBackend } from './backend.js';
 export { BACKEND_NAME } from './backend.js';
 export { BUILD_COMMAND } from './addon.js';
 
-export type OnednnLoad = { ok: true; threads: number; version: string } | { ok: false; reason: string; fix: string };
+export type OnednnLoad = { ok: true; threads: number; version: string; matmul: string } | { ok: false; reason: string; fix: string };
 
 /** Environment variable that overrides the thread count (default: every available core). */
 export const THREADS_ENV = 'MNIST_RUN_THREADS';
@@ -31,7 +31,7 @@ export async function loadOnednnBackend(options: { threads?: number; env?: NodeJ
     load.addon.setThreads(threads);
     registerOnednnBackend(load.addon);
     const info = load.addon.info();
-    return { ok: true, threads: info.threads, version: info.version };
+    return { ok: true, threads: info.threads, version: info.version, matmul: info.matmul };
   } catch (err) {
     return { ok: false, reason: `the oneDNN addon failed to start: ${(err as Error).message}`, fix: 'rebuild it: `npx node-gyp rebuild -C native`' };
   }

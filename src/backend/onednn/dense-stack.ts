@@ -1,0 +1,166 @@
+/**
+ * A training step in one native call for models that are a stack of dense layers (the notebook
+ * ANN and its sweeps: width, depth, activation, loss, optimizer). Through tfjs such a step is
+ * ~100 kernel dispatches, and their bookkeeping cost more than the matrix products; the native
+ * step (native/src/dense_stack.cc) is the products and a few passes over small arrays, with
+ * tfjs's arithmetic. The weights and Adam's moments stay the model's own tfjs variables (new
+ * values are assigned, as tfjs's optimizers do), so saving, evaluating and predicting see no
+ * difference, and the optimizer's state carries over either way.
+ *
+ * `denseStackStep` says which models qualify; anything else (other layers, regularizers,
+ * constraints, frozen layers, other losses, metrics or optimizers, sparse labels, another
+ * backend) trains through model.trainOnBatch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { loadAddon, type OnednnAddon } from './addon.js';
+import { OnednnAdam } from './adam.js';
+import { OnednnBackend } from './backend.js';
+
+/** Codes shared with native/src/dense_stack.cc. */
+const ACTIVATION = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, softmax: 4 } as const;
+const LOSS = { meanSquaredError: 0, categoricalCrossentropy: 1 } as const;
+const OPTIMIZER = { sgd: 0, adam: 1 } as const;
+/** Where each metric lands in the native step's output (0 is the loss). */
+const METRIC_SLOT: Record<string, number> = { accuracy: 1, categoricalCrossentropy: 2, meanSquaredError: 3, meanAbsoluteError: 4 };
+
+type ActivationName = keyof typeof ACTIVATION;
+
+interface DenseLayer {
+  kernel: tf.Variable;
+  bias: tf.Variable | null;
+  activation: ActivationName;
+}
+
+/** One training step on a batch: `x` [rows, inputs] and one-hot `targets`; returns [loss, ...metrics]. */
+export type DenseStackStep = (x: Float32Array, targets: Float32Array, rows: number) => number[];
+
+/** What keeps a model off the native step, or the layers it runs. */
+export type DenseStackPlan = { ok: true; layers: DenseLayer[] } | { ok: false; reason: string };
+
+const isActivation = (name: unknown): name is ActivationName => typeof name === 'string' && name in ACTIVATION;
+
+/** The model as a list of dense layers, each with its activation; or why it is not one. */
+export function planDenseStack(model: tf.LayersModel): DenseStackPlan {
+  const layers: DenseLayer[] = [];
+  for (const layer of model.layers) {
+    const kind = layer.getClassName();
+    const config = layer.getConfig();
+    if (kind === 'InputLayer') continue;
+    if (kind === 'Flatten' && layers.length === 0) continue;
+    if (!layer.trainable && layer.weights.length > 0) return { ok: false, reason: `layer ${layer.name} is frozen` };
+    if (kind === 'Activation') {
+      const last = layers[layers.length - 1];
+      if (!last || last.activation !== 'linear') return { ok: false, reason: `activation ${layer.name} does not follow a linear dense layer` };
+      if (!isActivation(config.activation)) return { ok: false, reason: `activation ${String(config.activation)}` };
+      last.activation = config.activation;
+      continue;
+    }
+    if (kind !== 'Dense') return { ok: false, reason: `layer ${layer.name} (${kind})` };
+    const extras = ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint'];
+    const extra = extras.find((k) => config[k] != null);
+    if (extra) return { ok: false, reason: `layer ${layer.name} has a ${extra}` };
+    if ((layer.input as tf.SymbolicTensor).shape.length !== 2) return { ok: false, reason: `layer ${layer.name} takes a rank-3+ input` };
+    if (!isActivation(config.activation)) return { ok: false, reason: `activation ${String(config.activation)}` };
+    const [kernel, bias] = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+    layers.push({ kernel: kernel!, bias: config.useBias ? bias! : null, activation: config.activation });
+  }
+  if (layers.length === 0) return { ok: false, reason: 'no dense layer' };
+  if (layers.slice(0, -1).some((l) => l.activation === 'softmax')) return { ok: false, reason: 'softmax before the last layer' };
+  return { ok: true, layers };
+}
+
+interface StepOptions {
+  /** The config's metric names, in compile order. */
+  metricNames: readonly string[];
+  labelFormat: 'oneHot' | 'sparse';
+  numClasses: number;
+}
+
+/** The native training step for `model`, or why there is none. */
+export function denseStackStep(model: tf.LayersModel, o: StepOptions): { ok: true; step: DenseStackStep } | { ok: false; reason: string } {
+  const backend = tf.backend();
+  const load = loadAddon();
+  if (!(backend instanceof OnednnBackend) || !load.ok) return { ok: false, reason: 'not on the onednn backend' };
+  const loss = model.loss;
+  if (typeof loss !== 'string' || !(loss in LOSS)) return { ok: false, reason: `loss ${String(loss)}` };
+  if (o.labelFormat !== 'oneHot') return { ok: false, reason: 'sparse labels' };
+  const unknown = o.metricNames.find((m) => !(m in METRIC_SLOT));
+  if (unknown) return { ok: false, reason: `metric ${unknown}` };
+  const optimizer = model.optimizer;
+  // By constructor: tfjs's optimizers answer `instanceof` by duck typing (an SGD is an "AdamOptimizer").
+  const kind = optimizer?.constructor === OnednnAdam ? 'adam' : optimizer?.constructor === tf.SGDOptimizer ? 'sgd' : undefined;
+  if (!kind) return { ok: false, reason: `optimizer ${optimizer?.getClassName()}` };
+  const plan = planDenseStack(model);
+  if (!plan.ok) return plan;
+  const units = plan.layers[plan.layers.length - 1]!.kernel.shape[1];
+  if (units !== o.numClasses) return { ok: false, reason: `${units} outputs for ${o.numClasses} classes` };
+  const variables = plan.layers.flatMap((l) => (l.bias ? [l.kernel, l.bias] : [l.kernel]));
+  if (variables.some((v) => v.dtype !== 'float32')) return { ok: false, reason: 'weights that are not float32' };
+  const slots = o.metricNames.map((m) => METRIC_SLOT[m]!);
+  const run = kind === 'adam' ? adamRun(optimizer as OnednnAdam, variables) : sgdRun(optimizer as tf.SGDOptimizer);
+  return { ok: true, step: (x, targets, rows) => nativeStep(backend, load.addon, plan.layers, LOSS[loss as keyof typeof LOSS], run, slots, x, targets, rows) };
+}
+
+/** How an optimizer takes part: its code, hyperparameters and state for this step, and what it does after. */
+interface OptimizerRun {
+  code: number;
+  begin(): { hyper: Float32Array; state: tf.Variable[] };
+  end(): void;
+}
+
+function sgdRun(sgd: tf.SGDOptimizer): OptimizerRun {
+  return {
+    code: OPTIMIZER.sgd,
+    begin: () => ({ hyper: new Float32Array([(sgd as unknown as { learningRate: number }).learningRate]), state: [] }),
+    end: () => (sgd as unknown as { incrementIterations(): void }).incrementIterations(),
+  };
+}
+
+function adamRun(adam: OnednnAdam, variables: tf.Variable[]): OptimizerRun {
+  return {
+    code: OPTIMIZER.adam,
+    begin: () => {
+      const { hyper, moments } = adam.stepState(variables);
+      // Per layer: m(kernel), v(kernel), m(bias), v(bias), as the native step reads them.
+      return { hyper, state: moments.flatMap(({ m, v }) => [m, v]) };
+    },
+    end: () => adam.endStep(),
+  };
+}
+
+function nativeStep(
+  backend: OnednnBackend, addon: OnednnAddon, layers: DenseLayer[], loss: number, run: OptimizerRun, slots: number[],
+  x: Float32Array, targets: Float32Array, rows: number,
+): number[] {
+  const vals = (v: tf.Variable) => backend.data.get(v.dataId).values as Float32Array;
+  const params = layers.flatMap((l) => [l.kernel, l.bias]);
+  const { hyper, state } = run.begin();
+  // Adam's state, laid out per layer as [m(k), v(k), m(b), v(b)]: `state` is per variable [m, v].
+  const perLayerState: (tf.Variable | null)[] = [];
+  let i = 0;
+  for (const l of layers) {
+    const [mk, vk] = [state[i++], state[i++]];
+    const [mb, vb] = l.bias ? [state[i++], state[i++]] : [null, null];
+    if (state.length > 0) perLayerState.push(mk!, vk!, mb ?? null, vb ?? null);
+  }
+  const take = (v: tf.Variable | null) => (v ? backend.pool.take(v.size) : null);
+  const newParams = params.map(take);
+  const newState = perLayerState.map(take);
+  const metrics = new Float64Array(5);
+  addon.denseStackStep(
+    x, targets, rows, [layers[0]!.kernel.shape[0]!, ...layers.map((l) => l.kernel.shape[1]!)], layers.map((l) => ACTIVATION[l.activation]),
+    params.map((v) => (v ? vals(v) : null)), newParams, perLayerState.map((v) => (v ? vals(v) : null)), newState,
+    loss, run.code, hyper, metrics,
+  );
+  const assign = (vars: (tf.Variable | null)[], buffers: (Float32Array | null)[]) =>
+    vars.forEach((v, j) => {
+      if (!v) return;
+      const t = tf.engine().makeTensor(buffers[j]!, v.shape, 'float32', backend);
+      v.assign(t);
+      t.dispose();
+    });
+  assign(params, newParams);
+  assign(perLayerState, newState);
+  run.end();
+  return [metrics[0]!, ...slots.map((s) => metrics[s]!)];
+}

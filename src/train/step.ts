@@ -1,0 +1,43 @@
+/**
+ * One training step on a batch, as the loop and the benchmark run it: the onednn backend's native
+ * step where the model is a stack of dense layers (src/backend/onednn/dense-stack.ts), tfjs's
+ * model.trainOnBatch everywhere else. Both return [loss, ...metrics] in compile order.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { denseStackStep } from '../backend/onednn/dense-stack.js';
+import { oneHot } from '../data/dataset.js';
+import { labelTensor, type LabelFormat } from './batches.js';
+
+/** Trains on `labels.length` samples whose pixels are `images`; returns [loss, ...metrics]. */
+export type TrainStep = (images: Float32Array, labels: Uint8Array) => Promise<number[]>;
+
+export interface StepOptions {
+  sampleShape: number[];
+  numClasses: number;
+  labelFormat: LabelFormat;
+  metricNames: readonly string[];
+}
+
+/** The step for `model`, and in words which one it is (for the run log). */
+export function makeTrainStep(model: tf.LayersModel, o: StepOptions): { step: TrainStep; kind: string } {
+  const native = denseStackStep(model, o);
+  if (native.ok) {
+    return {
+      kind: 'native dense-stack step (one call per batch)',
+      step: async (images, labels) => native.step(images, oneHot(labels, o.numClasses), labels.length),
+    };
+  }
+  return {
+    kind: `tfjs trainOnBatch (native step not taken: ${native.reason})`,
+    step: async (images, labels) => {
+      const x = tf.tensor(images, [labels.length, ...o.sampleShape]);
+      const y = labelTensor(labels, o.numClasses, o.labelFormat);
+      try {
+        const out = await model.trainOnBatch(x, y); // tidy cannot wrap an await: dispose by hand
+        return Array.isArray(out) ? out : [out];
+      } finally {
+        tf.dispose([x, y]);
+      }
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * On a CPU without AVX-512, oneDNN has no brgemm matmul and the backend's matrix products run on
+ * OpenBLAS instead. This file stands in for such a CPU: oneDNN reads ONEDNN_MAX_CPU_ISA when the
+ * addon is first loaded, and every test file runs in its own process.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { loadOnednnBackend } from '../src/backend/onednn/index.js';
+import { expectClose, MATMUL, type Case } from './helpers/kernel-cases.js';
+
+process.env.ONEDNN_MAX_CPU_ISA = 'AVX2';
+tf.enableProdMode();
+const load = await loadOnednnBackend();
+const skipReason = load.ok ? '' : ` (skipped: ${load.reason}; ${load.fix})`;
+
+describe(`matrix products on OpenBLAS (oneDNN limited to AVX2)${skipReason}`, () => {
+  it.skipIf(!load.ok)('the backend says OpenBLAS runs them', () => {
+    expect(load.ok && load.matmul).toMatch(/^OpenBLAS /);
+  });
+  it.skipIf(!load.ok).each(MATMUL)('%s', async (...c) => expectClose(c as unknown as Case));
+});
