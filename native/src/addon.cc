@@ -9,8 +9,9 @@ dnnl::engine& cpuEngine() {
   return eng;
 }
 
+// One per thread: the dense-stack step runs products from several threads at once.
 dnnl::stream& cpuStream() {
-  static dnnl::stream s(cpuEngine());
+  thread_local dnnl::stream s(cpuEngine());
   return s;
 }
 

@@ -9,7 +9,7 @@
 
 namespace ox {
 
-// One engine and one stream for the process; oneDNN primitives are created against them.
+// One engine for the process and one stream per thread; oneDNN primitives are created against them.
 dnnl::engine& cpuEngine();
 dnnl::stream& cpuStream();
 

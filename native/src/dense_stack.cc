@@ -5,8 +5,15 @@
 // passes over small arrays. The arithmetic follows tfjs op by op (its losses with their clipping,
 // its activation gradients, its optimizers), so weights agree with model.trainOnBatch's to float
 // rounding. The caller (src/backend/onednn/dense-stack.ts) decides which models qualify.
+//
+// Threads split the batch, not the products: each runs forward and backward over its own rows
+// with single-threaded products, then the update sums their gradients. Splitting each product
+// between two threads instead ran the notebook ANN's step at about the speed of one thread on
+// this machine: every product's operands had just been written by the other core.
 #include <algorithm>
+#include <omp.h>
 #include <cmath>
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -43,7 +50,8 @@ float* entry(const Napi::Array& a, uint32_t i, int64_t expected, bool optional, 
 
 // The activation on a layer's output in place; relu and sigmoid come fused into the product.
 void activate(int activation, float* y, int64_t rows, int64_t cols) {
-  if (activation == kTanh) eltwiseForward(dnnl::algorithm::eltwise_tanh, 0.f, 0.f, y, y, rows * cols);
+  if (activation == kTanh)
+    for (int64_t i = 0; i < rows * cols; ++i) y[i] = std::tanh(y[i]);
   if (activation == kSoftmax) softmaxRows(y, y, rows, cols);
 }
 
@@ -86,14 +94,13 @@ int64_t argMax(const float* v, int64_t n) {  // first maximum, as tfjs's ArgMax
   return best;
 }
 
-// The batch means of the loss and every metric into `out`, and the loss's gradient for the
-// output p into dp. tfjs-layers' losses: meanSquaredError = mean((p − t)², −1);
+// Adds the per-sample metrics of `rows` samples to `sums`, and writes the loss's gradient for
+// the output p into dp. tfjs-layers' losses: meanSquaredError = mean((p − t)², −1);
 // categoricalCrossentropy = −sum(t · log(clip(p / sum(p), ε, 1 − ε)), −1), ε = 1e-7; each
-// averaged over the batch.
-void lossAndMetrics(int loss, const float* p, const float* t, float* dp, int64_t rows, int64_t cols, double* out) {
+// averaged over the batch of `batchRows`.
+void lossAndMetrics(int loss, const float* p, const float* t, float* dp, int64_t rows, int64_t cols, int64_t batchRows, double* sums) {
   const float lo = 1e-7f, hi = 1.f - 1e-7f;
-  const float perSample = 1.f / static_cast<float>(rows);
-  double sums[kMetrics] = {};
+  const float perSample = 1.f / static_cast<float>(batchRows);
   std::vector<float> q(cols);
   for (int64_t r = 0; r < rows; ++r) {
     const float *pr = p + r * cols, *tr = t + r * cols;
@@ -128,97 +135,203 @@ void lossAndMetrics(int loss, const float* p, const float* t, float* dp, int64_t
       for (int64_t c = 0; c < cols; ++c) dr[c] = dr[c] / total + dTotal;
     }
   }
-  for (int m = kAccuracy; m < kMetrics; ++m) out[m] = sums[m] / rows;
-  out[kLoss] = loss == kMeanSquaredError ? out[kSquaredError] : out[kCrossentropy];
 }
 
-// Steps run one at a time (from the JS thread), so one workspace serves them all.
-std::vector<float>& workspace() {
-  static std::vector<float> w;
-  return w;
+void columnSums(const float* a, int64_t rows, int64_t cols, float* out) {
+  std::fill(out, out + cols, 0.f);
+  for (int64_t r = 0; r < rows; ++r)
+#pragma omp simd
+    for (int64_t c = 0; c < cols; ++c) out[c] += a[r * cols + c];
+}
+
+// The step's network and batch, as the JS side passed them.
+struct Stack {
+  int64_t rows;
+  std::vector<int64_t> d, act;
+  std::vector<const float*> w, b;  // per layer; a bias may be null
+  const float *x, *t;
+  int loss;
+};
+
+// What one thread computes over its rows of the batch: every layer's output, every kernel's
+// and bias's gradient over those rows, and the sums of the loss and metrics.
+struct Part {
+  int64_t row0 = 0, rows = 0;
+  std::vector<float> buffer;
+  std::vector<float*> y, dw, db;
+  float *dz = nullptr, *da = nullptr;
+  double sums[kMetrics] = {};
+
+  void layout(const Stack& s, int64_t first, int64_t count) {
+    row0 = first;
+    rows = count;
+    const size_t L = s.act.size();
+    int64_t size = 0, widest = 0;
+    for (size_t l = 0; l < L; ++l) {
+      size += rows * s.d[l + 1] + s.d[l] * s.d[l + 1] + s.d[l + 1];
+      widest = std::max(widest, s.d[l + 1]);
+    }
+    buffer.resize(size + 2 * rows * widest);
+    y.resize(L), dw.resize(L), db.resize(L);
+    float* at = buffer.data();
+    for (size_t l = 0; l < L; ++l) {
+      y[l] = at, at += rows * s.d[l + 1];
+      dw[l] = at, at += s.d[l] * s.d[l + 1];
+      db[l] = at, at += s.d[l + 1];
+    }
+    dz = at, da = at + rows * widest;
+    std::fill(sums, sums + kMetrics, 0.0);
+  }
+};
+
+void forwardBackward(const Stack& s, Part& p) {
+  const size_t L = s.act.size();
+  const float* x = s.x + p.row0 * s.d[0];
+  for (size_t l = 0; l < L; ++l) {
+    const int fused = s.act[l] == kRelu || s.act[l] == kSigmoid ? static_cast<int>(s.act[l]) : 0;
+    gemm(p.rows, s.d[l + 1], s.d[l], false, false, l ? p.y[l - 1] : x, s.w[l], p.y[l], s.b[l], fused);
+    activate(static_cast<int>(s.act[l]), p.y[l], p.rows, s.d[l + 1]);
+  }
+  float *dz = p.dz, *da = p.da;
+  lossAndMetrics(s.loss, p.y[L - 1], s.t + p.row0 * s.d[L], dz, p.rows, s.d[L], s.rows, p.sums);
+  throughActivation(static_cast<int>(s.act[L - 1]), p.y[L - 1], dz, p.rows, s.d[L]);
+  for (size_t l = L; l-- > 0;) {
+    const int64_t in = s.d[l], out = s.d[l + 1];
+    gemm(in, out, p.rows, true, false, l ? p.y[l - 1] : x, dz, p.dw[l]);  // dW = inputᵀ·dZ
+    if (s.b[l]) columnSums(dz, p.rows, out, p.db[l]);
+    if (l > 0) {  // the gradient for the layer below (none for the model's input)
+      gemm(p.rows, in, out, false, true, dz, s.w[l], da);  // dA = dZ·Wᵀ
+      throughActivation(static_cast<int>(s.act[l - 1]), p.y[l - 1], da, p.rows, in);
+      std::swap(dz, da);
+    }
+  }
+}
+
+// One tensor the optimizer updates: its values, gradient (a kernel's or a bias's, per part),
+// Adam's moments when used, and where the new values go (which may be the old ones: in place).
+struct Target {
+  const float* w;
+  float* out;
+  const float *m = nullptr, *v = nullptr;
+  float *outM = nullptr, *outV = nullptr;
+  int64_t n;
+  size_t layer;
+  bool bias;
+};
+
+const float* gradient(const Part& p, const Target& u) { return u.bias ? p.db[u.layer] : p.dw[u.layer]; }
+
+// tf.train's update of elements [lo, hi) of `u`, with the parts' gradients summed.
+void updateSlice(const Target& u, std::vector<Part>& parts, int optimizer, const float* hyper, int64_t lo, int64_t hi) {
+  if (hi <= lo) return;
+  const float* g = gradient(parts[0], u) + lo;
+  const float* g2 = nullptr;
+  if (parts.size() > 1) {
+    float* into = const_cast<float*>(gradient(parts[1], u)) + lo;
+    for (size_t i = 2; i < parts.size(); ++i) {  // more than two parts: fold the rest into the second
+      const float* more = gradient(parts[i], u) + lo;
+      for (int64_t j = 0; j < hi - lo; ++j) into[j] += more[j];
+    }
+    g2 = into;
+  }
+  if (optimizer == kSgd) return sgdUpdate(u.w + lo, g, u.out + lo, hi - lo, hyper[0], g2);
+  adamUpdate(u.w + lo, g, u.m + lo, u.v + lo, u.out + lo, u.outM + lo, u.outV + lo, hi - lo, hyper, g2);
+}
+
+// Forward, backward and update, with the batch split by rows between up to `threads` threads.
+// Each part's products run single-threaded; after a barrier every thread updates its slice of
+// every tensor.
+void trainStep(const Stack& s, std::vector<Part>& parts, const std::vector<Target>& targets, int optimizer, const float* hyper,
+               int threads) {
+  constexpr int64_t kMinRows = 16;  // with fewer rows per thread, one part with threaded products wins
+  const int64_t P = std::max<int64_t>(1, std::min<int64_t>(threads, s.rows / kMinRows));
+  parts.resize(P);
+  for (int64_t i = 0; i < P; ++i) parts[i].layout(s, s.rows * i / P, s.rows * (i + 1) / P - s.rows * i / P);
+  if (P == 1) {
+    forwardBackward(s, parts[0]);
+    for (const Target& u : targets) updateSlice(u, parts, optimizer, hyper, 0, u.n);  // threaded inside when large
+    return;
+  }
+  std::exception_ptr error;
+#pragma omp parallel num_threads(static_cast<int>(P))
+  {
+    // This thread's products run on it alone. omp_set_num_threads changes only this thread's
+    // setting inside the region, and the product cache keys on it (see gemm.cc).
+    omp_set_num_threads(1);
+    const int id = omp_get_thread_num(), team = omp_get_num_threads();
+    for (int64_t i = id; i < P; i += team) {
+      try {
+        forwardBackward(s, parts[i]);
+      } catch (...) {
+#pragma omp critical
+        error = std::current_exception();
+      }
+    }
+#pragma omp barrier
+    if (!error)
+      for (const Target& u : targets) updateSlice(u, parts, optimizer, hyper, u.n * id / team, u.n * (id + 1) / team);
+  }
+  if (error) std::rethrow_exception(error);
 }
 
 // denseStackStep(x, targets, rows, dims, activations, params, newParams, state, newState,
 //                loss, optimizer, hyper, metrics)
 // dims [d0..dL]; activations L codes; params [w0, b0, w1, b1, ...] with wl [d_l, d_l+1] and bl
-// [d_l+1] or null; newParams the same shapes, written. state/newState: Adam's [m(w0), v(w0),
-// m(b0), v(b0), ...], empty for sgd. hyper: sgd [learningRate]; adam as adamUpdate's.
-// metrics (Float64Array of 5): loss, accuracy, crossentropy, squared error, absolute error.
+// [d_l+1] or null; newParams the same shapes, written (an entry may be its param itself: updated
+// in place). state/newState: Adam's [m(w0), v(w0), m(b0), v(b0), ...], empty for sgd; likewise
+// in place where the same. hyper: sgd [learningRate]; adam as adamUpdate's. metrics
+// (Float64Array of 5): loss, accuracy, crossentropy, squared error, absolute error.
 Napi::Value DenseStackStep(const Napi::CallbackInfo& info) {
   return guarded(info, "denseStackStep", [&] {
-    const int64_t rows = i64(info[2]);
-    const std::vector<int64_t> d = dims(info[3]), act = dims(info[4]);
+    Stack s;
+    s.rows = i64(info[2]);
+    s.d = dims(info[3]);
+    s.act = dims(info[4]);
     const auto params = info[5].As<Napi::Array>(), newParams = info[6].As<Napi::Array>();
     const auto state = info[7].As<Napi::Array>(), newState = info[8].As<Napi::Array>();
-    const int loss = static_cast<int>(i64(info[9])), optimizer = static_cast<int>(i64(info[10]));
+    s.loss = static_cast<int>(i64(info[9]));
+    const int optimizer = static_cast<int>(i64(info[10]));
     const float* hyper = f32(info[11]);
-    const size_t L = act.size();
-    if (L == 0 || d.size() != L + 1 || rows < 1) throw std::runtime_error("expected one more dimension than activations, and rows");
+    const size_t L = s.act.size();
+    if (L == 0 || s.d.size() != L + 1 || s.rows < 1) throw std::runtime_error("expected one more dimension than activations, and rows");
     if (params.Length() != 2 * L || newParams.Length() != 2 * L) throw std::runtime_error("expected a kernel and a bias per layer");
     const uint32_t perLayer = optimizer == kAdam ? 4 : 0;
     if (state.Length() != perLayer * L || newState.Length() != perLayer * L) throw std::runtime_error("optimizer state does not match");
     if (len(info[11]) < (optimizer == kAdam ? 6u : 1u)) throw std::runtime_error("too few hyperparameters");
     if (info[12].As<Napi::Float64Array>().ElementLength() != kMetrics) throw std::runtime_error("metrics must hold 5 numbers");
-    const float* x = floats(info[0], rows * d[0], "the input");
-    const float* t = floats(info[1], rows * d[L], "the targets");
-
-    // Workspace: every layer's output, two gradient buffers of the widest layer, one kernel gradient.
-    int64_t outputs = 0, widest = 0, biggest = 0;
+    s.x = floats(info[0], s.rows * s.d[0], "the input");
+    s.t = floats(info[1], s.rows * s.d[L], "the targets");
+    // Every buffer is read and checked here, on the JS thread: the threads below never touch N-API.
+    std::vector<Target> targets;
     for (size_t l = 0; l < L; ++l) {
-      outputs += rows * d[l + 1];
-      widest = std::max(widest, d[l + 1]);
-      biggest = std::max(biggest, d[l] * d[l + 1]);
+      const int64_t in = s.d[l], out = s.d[l + 1];
+      s.w.push_back(entry(params, 2 * l, in * out, false, "param"));
+      s.b.push_back(entry(params, 2 * l + 1, out, true, "param"));
+      for (const bool bias : {false, true}) {
+        if (bias && !s.b[l]) continue;
+        const uint32_t i = 2 * static_cast<uint32_t>(l) + bias, k = 4 * static_cast<uint32_t>(l) + 2 * bias;
+        const int64_t n = bias ? out : in * out;
+        Target u{bias ? s.b[l] : s.w[l], entry(newParams, i, n, false, "new param"), nullptr, nullptr, nullptr, nullptr, n, l, bias};
+        if (optimizer == kAdam) {
+          u.m = entry(state, k, n, false, "state");
+          u.v = entry(state, k + 1, n, false, "state");
+          u.outM = entry(newState, k, n, false, "new state");
+          u.outV = entry(newState, k + 1, n, false, "new state");
+        }
+        targets.push_back(u);
+      }
     }
-    auto& ws = workspace();
-    ws.resize(outputs + 2 * rows * widest + biggest + widest);
-    std::vector<float*> y(L);
-    float* at = ws.data();
-    for (size_t l = 0; l < L; ++l) {
-      y[l] = at;
-      at += rows * d[l + 1];
-    }
-    float *dz = at, *da = at + rows * widest, *dw = at + 2 * rows * widest, *db = dw + biggest;
 
-    for (size_t l = 0; l < L; ++l) {
-      const float* w = entry(params, 2 * l, d[l] * d[l + 1], false, "param");
-      const float* b = entry(params, 2 * l + 1, d[l + 1], true, "param");
-      const int fused = act[l] == kRelu || act[l] == kSigmoid ? static_cast<int>(act[l]) : 0;
-      gemm(rows, d[l + 1], d[l], false, false, l ? y[l - 1] : x, w, y[l], b, fused);
-      activate(static_cast<int>(act[l]), y[l], rows, d[l + 1]);
-    }
-    lossAndMetrics(loss, y[L - 1], t, dz, rows, d[L], info[12].As<Napi::Float64Array>().Data());
-    throughActivation(static_cast<int>(act[L - 1]), y[L - 1], dz, rows, d[L]);
+    static std::vector<Part> parts;  // steps run one at a time, from the JS thread
+    trainStep(s, parts, targets, optimizer, hyper, omp_get_max_threads());
 
-    for (size_t l = L; l-- > 0;) {
-      const int64_t in = d[l], out = d[l + 1];
-      const float* w = entry(params, 2 * l, in * out, false, "param");
-      const float* b = entry(params, 2 * l + 1, out, true, "param");
-      gemm(in, out, rows, true, false, l ? y[l - 1] : x, dz, dw);  // dW = inputᵀ·dZ
-      if (b) {
-        std::fill(db, db + out, 0.f);
-        for (int64_t r = 0; r < rows; ++r)
-#pragma omp simd
-          for (int64_t c = 0; c < out; ++c) db[c] += dz[r * out + c];
-      }
-      if (l > 0) {  // the gradient for the layer below, before this layer's kernel changes
-        gemm(rows, in, out, false, true, dz, w, da);  // dA = dZ·Wᵀ
-        throughActivation(static_cast<int>(act[l - 1]), y[l - 1], da, rows, in);
-      }
-      float* nw = entry(newParams, 2 * l, in * out, false, "new param");
-      float* nb = b ? entry(newParams, 2 * l + 1, out, false, "new param") : nullptr;
-      if (optimizer == kSgd) {
-        sgdUpdate(w, dw, nw, in * out, hyper[0]);
-        if (b) sgdUpdate(b, db, nb, out, hyper[0]);
-      } else {
-        const uint32_t s = 4 * static_cast<uint32_t>(l);
-        adamUpdate(w, dw, entry(state, s, in * out, false, "state"), entry(state, s + 1, in * out, false, "state"), nw,
-                   entry(newState, s, in * out, false, "new state"), entry(newState, s + 1, in * out, false, "new state"), in * out, hyper);
-        if (b)
-          adamUpdate(b, db, entry(state, s + 2, out, false, "state"), entry(state, s + 3, out, false, "state"), nb,
-                     entry(newState, s + 2, out, false, "new state"), entry(newState, s + 3, out, false, "new state"), out, hyper);
-      }
-      std::swap(dz, da);
+    double* metrics = info[12].As<Napi::Float64Array>().Data();
+    for (int m = kAccuracy; m < kMetrics; ++m) {
+      double sum = 0;
+      for (const Part& p : parts) sum += p.sums[m];
+      metrics[m] = sum / s.rows;
     }
+    metrics[kLoss] = s.loss == kMeanSquaredError ? metrics[kSquaredError] : metrics[kCrossentropy];
   });
 }
 

@@ -12,7 +12,8 @@
 #include <omp.h>
 #include <algorithm>
 #include <map>
-#include <optional>
+#include <mutex>
+#include <memory>
 #include <tuple>
 #include <unordered_map>
 #include "common.h"
@@ -57,7 +58,8 @@ struct Epilogue {
   int activation = 0;
 };
 
-using BrgemmKey = std::tuple<int64_t, int64_t, int64_t, bool, bool, bool, int, int>;
+// m, n, k, transA, transB, bias, activation, threads, the calling thread inside a region (else -1)
+using BrgemmKey = std::tuple<int64_t, int64_t, int64_t, bool, bool, bool, int, int, int>;
 
 struct Brgemm {
   dnnl::matmul prim;
@@ -65,14 +67,19 @@ struct Brgemm {
 };
 
 // The brgemm matmul for one shape, epilogue and thread count, or nothing when oneDNN would
-// run this shape on another implementation. Both answers are kept.
-const std::optional<Brgemm>& brgemm(const GemmShape& s, Epilogue e) {
-  static std::map<BrgemmKey, std::optional<Brgemm>> cache;
-  const BrgemmKey key{s.m, s.n, s.k, s.transA, s.transB, e.bias, e.activation, omp_get_max_threads()};
+// run this shape on another implementation. Both answers are kept. Inside our own parallel
+// regions (the dense-stack step runs one product per thread, each thread set to one thread)
+// every thread gets its own primitive: one brgemm primitive run from two threads at once gave
+// wrong results. Threads may ask at once, hence the lock.
+std::shared_ptr<const Brgemm> brgemm(const GemmShape& s, Epilogue e) {
+  static std::map<BrgemmKey, std::shared_ptr<const Brgemm>> cache;
+  static std::mutex lock;
+  const BrgemmKey key{s.m, s.n, s.k, s.transA, s.transB, e.bias, e.activation, omp_get_max_threads(), omp_in_parallel() ? omp_get_thread_num() : -1};
+  std::lock_guard<std::mutex> held(lock);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
   if (cache.size() > 256) cache.clear();
-  std::optional<Brgemm> made;
+  std::shared_ptr<const Brgemm> made;
   try {
     memory::desc a({s.m, s.k}, memory::data_type::f32, s.transA ? memory::dims{1, s.m} : memory::dims{s.k, 1});
     memory::desc b({s.k, s.n}, memory::data_type::f32, s.transB ? memory::dims{1, s.k} : memory::dims{s.n, 1});
@@ -85,16 +92,16 @@ const std::optional<Brgemm>& brgemm(const GemmShape& s, Epilogue e) {
     memory::desc bias({1, s.n}, memory::data_type::f32, memory::dims{s.n, 1});
     auto desc = e.bias ? dnnl::matmul::desc(a, b, bias, c) : dnnl::matmul::desc(a, b, c);
     dnnl::matmul::primitive_desc pd(desc, attr, cpuEngine());
-    if (std::string(pd.impl_info_str()).rfind("brg", 0) == 0) made = Brgemm{dnnl::matmul(pd), a, b, c, bias};
+    if (std::string(pd.impl_info_str()).rfind("brg", 0) == 0) made = std::make_shared<const Brgemm>(Brgemm{dnnl::matmul(pd), a, b, c, bias});
   } catch (const dnnl::error&) {
     // no oneDNN implementation for this shape: OpenBLAS takes it
   }
-  return cache.emplace(key, std::move(made)).first->second;
+  return cache.emplace(key, made).first->second;
 }
 
 // One batch entry through brgemm; false when brgemm does not take this shape.
 bool brgemmOne(const GemmShape& s, Epilogue e, const float* a, const float* b, const float* bias, float* c) {
-  const auto& mm = brgemm(s, e);
+  const auto mm = brgemm(s, e);  // held: another thread may clear the cache meanwhile
   if (!mm) return false;
   auto& eng = cpuEngine();
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(mm->a, eng, const_cast<float*>(a))},

@@ -7,23 +7,51 @@
 
 namespace ox {
 
-void adamUpdate(const float* w, const float* g, const float* m, const float* v, float* ow, float* om, float* ov, int64_t n,
-                const float* h) {
+namespace {
+
+// The updates below take the gradient as one array or as the sum of two (the halves of a batch
+// that two threads worked on); `G` reads element i either way, inlined into the one loop.
+struct One {
+  const float* g;
+  float operator[](int64_t i) const { return g[i]; }
+};
+struct SumOfTwo {
+  const float *g, *g2;
+  float operator[](int64_t i) const { return g[i] + g2[i]; }
+};
+
+template <typename G>
+void adam(const float* w, G g, const float* m, const float* v, float* ow, float* om, float* ov, int64_t n, const float* h) {
   const float b1 = h[0], b2 = h[1], lr = h[2], eps = h[3], c1 = h[4], c2 = h[5];
   const float a1 = 1.f - b1, a2 = 1.f - b2, negLr = -lr;
 #pragma omp parallel for simd schedule(static) if (n > 65536)
   for (int64_t i = 0; i < n; ++i) {
-    const float mi = m[i] * b1 + g[i] * a1;
-    const float vi = v[i] * b2 + (g[i] * g[i]) * a2;
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * a1;
+    const float vi = v[i] * b2 + (gi * gi) * a2;
     om[i] = mi;
     ov[i] = vi;
     ow[i] = ((mi / c1) / (std::sqrt(vi / c2) + eps)) * negLr + w[i];
   }
 }
 
-void sgdUpdate(const float* w, const float* g, float* ow, int64_t n, float learningRate) {
+template <typename G>
+void sgd(const float* w, G g, float* ow, int64_t n, float learningRate) {
 #pragma omp parallel for simd schedule(static) if (n > 65536)
   for (int64_t i = 0; i < n; ++i) ow[i] = w[i] - learningRate * g[i];
+}
+
+}  // namespace
+
+void adamUpdate(const float* w, const float* g, const float* m, const float* v, float* ow, float* om, float* ov, int64_t n,
+                const float* h, const float* g2) {
+  if (g2) adam(w, SumOfTwo{g, g2}, m, v, ow, om, ov, n, h);
+  else adam(w, One{g}, m, v, ow, om, ov, n, h);
+}
+
+void sgdUpdate(const float* w, const float* g, float* ow, int64_t n, float learningRate, const float* g2) {
+  if (g2) sgd(w, SumOfTwo{g, g2}, ow, n, learningRate);
+  else sgd(w, One{g}, ow, n, learningRate);
 }
 
 namespace {

@@ -21,8 +21,16 @@ export interface BenchLimits {
   seconds: number; // …or stop after this long, whichever comes first (the cpu backend is very slow on CNNs)
 }
 
+/**
+ * Warm-up before timing: kernels compile, optimizer slots appear, V8 optimises the batch
+ * assembly. Up to 50 steps or half a second, whichever ends first, and always at least one (a
+ * CNN step on the cpu backend takes a minute).
+ */
+const WARM_UP = { steps: 50, seconds: 0.5 };
+
 async function timed(limit: BenchLimits, batchSize: number, step: (start: number, size: number) => Promise<void>) {
-  await step(0, batchSize); // warm-up: kernels compile, optimizer slots appear
+  const w0 = performance.now();
+  for (let i = 0; i < WARM_UP.steps && (i === 0 || performance.now() - w0 < WARM_UP.seconds * 1000); i++) await step(i * batchSize, batchSize);
   let done = 0;
   const t0 = performance.now();
   while (done < limit.samples && (done === 0 || performance.now() - t0 < limit.seconds * 1000)) {

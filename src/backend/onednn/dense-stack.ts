@@ -3,9 +3,11 @@
  * ANN and its sweeps: width, depth, activation, loss, optimizer). Through tfjs such a step is
  * ~100 kernel dispatches, and their bookkeeping cost more than the matrix products; the native
  * step (native/src/dense_stack.cc) is the products and a few passes over small arrays, with
- * tfjs's arithmetic. The weights and Adam's moments stay the model's own tfjs variables (new
- * values are assigned, as tfjs's optimizers do), so saving, evaluating and predicting see no
- * difference, and the optimizer's state carries over either way.
+ * tfjs's arithmetic. The weights and Adam's moments stay the model's own tfjs variables, so
+ * saving, evaluating and predicting see no difference, and the optimizer's state carries over
+ * either way. They are updated in place when nothing outside the backend can see their buffers
+ * (the buffer pool's rule: never read out, not shared), else assigned new values as tfjs's
+ * optimizers do.
  *
  * `denseStackStep` says which models qualify; anything else (other layers, regularizers,
  * constraints, frozen layers, other losses, metrics or optimizers, sparse labels, another
@@ -143,9 +145,15 @@ function nativeStep(
     const [mb, vb] = l.bias ? [state[i++], state[i++]] : [null, null];
     if (state.length > 0) perLayerState.push(mk!, vk!, mb ?? null, vb ?? null);
   }
-  const take = (v: tf.Variable | null) => (v ? backend.pool.take(v.size) : null);
-  const newParams = params.map(take);
-  const newState = perLayerState.map(take);
+  // New values go into the variable's own buffer when nothing else can see it (the pool owns it
+  // and no other tensor shares it), else into a fresh one that the variable is then assigned.
+  const target = (v: tf.Variable | null) => {
+    if (!v) return null;
+    const own = vals(v);
+    return backend.pool.owns(own) && backend.refCount(v.dataId) === 1 ? own : backend.pool.take(v.size);
+  };
+  const newParams = params.map(target);
+  const newState = perLayerState.map(target);
   const metrics = new Float64Array(5);
   addon.denseStackStep(
     x, targets, rows, [layers[0]!.kernel.shape[0]!, ...layers.map((l) => l.kernel.shape[1]!)], layers.map((l) => ACTIVATION[l.activation]),
@@ -154,7 +162,7 @@ function nativeStep(
   );
   const assign = (vars: (tf.Variable | null)[], buffers: (Float32Array | null)[]) =>
     vars.forEach((v, j) => {
-      if (!v) return;
+      if (!v || buffers[j] === vals(v)) return;
       const t = tf.engine().makeTensor(buffers[j]!, v.shape, 'float32', backend);
       v.assign(t);
       t.dispose();

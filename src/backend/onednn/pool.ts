@@ -41,6 +41,11 @@ export class BufferPool {
     if (ArrayBuffer.isView(values)) this.owned.delete(values.buffer);
   }
 
+  /** Whether nothing outside the backend can see `values`: it may then be rewritten in place. */
+  owns(values: unknown): boolean {
+    return ArrayBuffer.isView(values) && this.owned.has(values.buffer);
+  }
+
   stats(): { pooledBytes: number; pooledBuffers: number } {
     let pooledBuffers = 0;
     for (const list of this.free.values()) pooledBuffers += list.length;
