@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
+import { compareWithTfjs } from './helpers/dense-stack.js';
 import { expectClose, MATMUL, type Case } from './helpers/kernel-cases.js';
 
 process.env.ONEDNN_MAX_CPU_ISA = 'AVX2';
@@ -18,4 +19,10 @@ describe(`matrix products on OpenBLAS (oneDNN limited to AVX2)${skipReason}`, ()
     expect(load.ok && load.matmul).toMatch(/^OpenBLAS /);
   });
   it.skipIf(!load.ok).each(MATMUL)('%s', async (...c) => expectClose(c as unknown as Case));
+  // Its products run on OpenBLAS here, in each thread's part of the batch.
+  it.skipIf(!load.ok)('the native dense-stack step matches tfjs on cpu (the notebook ANN as written, 3 SGD steps)', async () => {
+    const { weights, logs } = await compareWithTfjs('cpu', 'configs/ann-seed.yaml', []);
+    expect(weights).toBeLessThanOrEqual(1e-4);
+    expect(logs).toBeLessThanOrEqual(1e-4);
+  });
 });
