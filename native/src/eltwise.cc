@@ -11,7 +11,7 @@
 namespace ox {
 namespace {
 
-using Key = std::tuple<int, int, float, float, int64_t>;  // direction, alg, alpha, beta, n
+using Key = std::tuple<int, int, float, float, int64_t, int>;  // direction, alg, alpha, beta, n, threads
 
 struct Cached {
   dnnl::primitive prim;
@@ -39,9 +39,10 @@ dnnl::memory::desc flatDesc(int64_t n) {
 
 void eltwiseForward(dnnl::algorithm alg, float alpha, float beta, const float* src, float* dst, int64_t n) {
   if (n == 0) return;
+  CallingThreadOnly alone(n <= kSerialElements);
   auto& eng = cpuEngine();
   auto md = flatDesc(n);
-  const auto& c = lookup({0, static_cast<int>(alg), alpha, beta, n}, [&] {
+  const auto& c = lookup({0, static_cast<int>(alg), alpha, beta, n, omp_get_max_threads()}, [&] {
     dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
     return dnnl::primitive(dnnl::eltwise_forward::primitive_desc(d, eng));
   });
@@ -52,9 +53,10 @@ void eltwiseForward(dnnl::algorithm alg, float alpha, float beta, const float* s
 void eltwiseBackward(dnnl::algorithm alg, float alpha, float beta, const float* diffDst, const float* data,
                      float* diffSrc, int64_t n) {
   if (n == 0) return;
+  CallingThreadOnly alone(n <= kSerialElements);
   auto& eng = cpuEngine();
   auto md = flatDesc(n);
-  const auto& c = lookup({1, static_cast<int>(alg), alpha, beta, n}, [&] {
+  const auto& c = lookup({1, static_cast<int>(alg), alpha, beta, n, omp_get_max_threads()}, [&] {
     dnnl::eltwise_forward::desc fd(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
     dnnl::eltwise_forward::primitive_desc fpd(fd, eng);
     dnnl::eltwise_backward::desc bd(alg, md, md, alpha, beta);

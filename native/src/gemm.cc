@@ -101,6 +101,7 @@ std::shared_ptr<const Brgemm> brgemm(const GemmShape& s, Epilogue e) {
 
 // One batch entry through brgemm; false when brgemm does not take this shape.
 bool brgemmOne(const GemmShape& s, Epilogue e, const float* a, const float* b, const float* bias, float* c) {
+  CallingThreadOnly alone(s.m * s.n * s.k < kSerialMultiplyAdds);
   const auto mm = brgemm(s, e);  // held: another thread may clear the cache meanwhile
   if (!mm) return false;
   auto& eng = cpuEngine();

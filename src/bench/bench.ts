@@ -59,7 +59,9 @@ export async function benchConfig(name: string, cfg: Config, data: Dataset, back
     const inferBatch = Math.max(batchSize, 256);
     const infer = await timed(limit, inferBatch, async (start, size) => {
       const from = start % Math.max(1, n - size);
-      const out = tf.tidy(() => model.predict(tf.tensor(data.train.images.subarray(from * per, (from + size) * per), [size, ...shape])) as tf.Tensor);
+      const x = tf.tensor(data.train.images.subarray(from * per, (from + size) * per), [size, ...shape]);
+      const out = tf.tidy(() => model.predict(x, { batchSize: size }) as tf.Tensor); // tfjs's default would be batches of 32
+      x.dispose();
       await out.data(); // reads back, so the time includes the work
       out.dispose();
     });

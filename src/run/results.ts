@@ -9,7 +9,7 @@ export async function predictClasses(model: tf.LayersModel, data: Samples, sampl
     const end = Math.min(data.count, start + batchSize);
     const classes = tf.tidy(() => {
       const x = tf.tensor(data.images.subarray(start * per, end * per), [end - start, ...sampleShape]);
-      return (model.predict(x) as tf.Tensor).argMax(-1);
+      return (model.predict(x, { batchSize }) as tf.Tensor).argMax(-1); // tfjs would split it into batches of 32
     });
     out.set(await classes.data(), start); // reads back from the device
     classes.dispose();
