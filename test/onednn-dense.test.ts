@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { crossCheck, relativeError, type Computation } from '../src/backend/onednn/compare.js';
+import { crossCheck, type Computation } from '../src/backend/onednn/compare.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { DENSE, denseForward, hasDenseKernel, type DenseActivation } from '../src/backend/onednn/kernels/dense.js';
 import { dense } from '../src/model/dense.js';
-import { countKernel, trainThreeSteps } from './helpers/kernels.js';
+import { countKernel, expectAllClose, trainThreeSteps } from './helpers/kernels.js';
 
 tf.enableProdMode();
 const load = await loadOnednnBackend();
@@ -50,8 +50,7 @@ describe(`dense kernels${skipReason}`, () => {
   ] as const)('the layer trains the same on onednn as tfjs\'s layer on cpu: %s', async (_t, args) => {
     const ref = await trainTiny('cpu', args, true);
     const got = await trainTiny('onednn', args, false);
-    expect(got).toHaveLength(ref.length);
-    for (let i = 0; i < ref.length; i++) expect(relativeError(ref[i]!, got[i]!)).toBeLessThanOrEqual(TOL);
+    expectAllClose(ref, got, TOL);
   });
 
   // The model's first layer needs no gradient for its input (the images): that matmul is skipped.

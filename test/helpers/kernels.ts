@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { seededFloats } from '../../src/backend/onednn/compare.js';
+import { expect } from 'vitest';
+import { relativeError, seededFloats } from '../../src/backend/onednn/compare.js';
+
+/** The same number of arrays, each within `tol` relative error of its reference. */
+export function expectAllClose(ref: (Float32Array | number[])[], got: (Float32Array | number[])[], tol: number): void {
+  expect(got).toHaveLength(ref.length);
+  for (let i = 0; i < ref.length; i++) expect(relativeError(ref[i]!, got[i]!)).toBeLessThanOrEqual(tol);
+}
 
 /** How many times `kernelName` runs on the active backend during `f`. */
 export async function countKernel(kernelName: string, f: () => Promise<unknown>): Promise<number> {

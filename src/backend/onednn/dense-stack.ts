@@ -96,17 +96,22 @@ export function denseStackStep(model: tf.LayersModel, o: StepOptions): { ok: tru
   if (!plan.ok) return plan;
   const units = plan.layers[plan.layers.length - 1]!.kernel.shape[1];
   if (units !== o.numClasses) return { ok: false, reason: `${units} outputs for ${o.numClasses} classes` };
-  const variables = plan.layers.flatMap((l) => (l.bias ? [l.kernel, l.bias] : [l.kernel]));
-  if (variables.some((v) => v.dtype !== 'float32')) return { ok: false, reason: 'weights that are not float32' };
+  // As the native step reads them: kernel and bias per layer, null for a layer without bias.
+  const params = plan.layers.flatMap((l) => [l.kernel, l.bias]);
+  if (params.some((v) => v && v.dtype !== 'float32')) return { ok: false, reason: 'weights that are not float32' };
   const slots = o.metricNames.map((m) => METRIC_SLOT[m]!);
-  const run = kind === 'adam' ? adamRun(optimizer as OnednnAdam, variables) : sgdRun(optimizer as tf.SGDOptimizer);
-  return { ok: true, step: (x, targets, rows) => nativeStep(backend, load.addon, plan.layers, LOSS[loss as keyof typeof LOSS], run, slots, x, targets, rows) };
+  const run = kind === 'adam' ? adamRun(optimizer as OnednnAdam, params) : sgdRun(optimizer as tf.SGDOptimizer);
+  return {
+    ok: true,
+    step: (x, targets, rows) => nativeStep(backend, load.addon, plan.layers, params, LOSS[loss as keyof typeof LOSS], run, slots, x, targets, rows),
+  };
 }
 
 /** How an optimizer takes part: its code, hyperparameters and state for this step, and what it does after. */
 interface OptimizerRun {
   code: number;
-  begin(): { hyper: Float32Array; state: tf.Variable[] };
+  /** `state`: per entry of the params, its slots in order (Adam: m, v), nulls for a null param. */
+  begin(): { hyper: Float32Array; state: (tf.Variable | null)[] };
   end(): void;
 }
 
@@ -118,33 +123,26 @@ function sgdRun(sgd: tf.SGDOptimizer): OptimizerRun {
   };
 }
 
-function adamRun(adam: OnednnAdam, variables: tf.Variable[]): OptimizerRun {
+function adamRun(adam: OnednnAdam, params: (tf.Variable | null)[]): OptimizerRun {
+  const variables = params.filter((v): v is tf.Variable => v !== null); // the model's order: Adam's slots follow it
   return {
     code: OPTIMIZER.adam,
     begin: () => {
       const { hyper, moments } = adam.stepState(variables);
-      // Per layer: m(kernel), v(kernel), m(bias), v(bias), as the native step reads them.
-      return { hyper, state: moments.flatMap(({ m, v }) => [m, v]) };
+      let i = 0;
+      const state = params.flatMap((p) => (p ? [moments[i]!.m, moments[i++]!.v] : [null, null]));
+      return { hyper, state };
     },
     end: () => adam.endStep(),
   };
 }
 
 function nativeStep(
-  backend: OnednnBackend, addon: OnednnAddon, layers: DenseLayer[], loss: number, run: OptimizerRun, slots: number[],
-  x: Float32Array, targets: Float32Array, rows: number,
+  backend: OnednnBackend, addon: OnednnAddon, layers: DenseLayer[], params: (tf.Variable | null)[], loss: number,
+  run: OptimizerRun, slots: number[], x: Float32Array, targets: Float32Array, rows: number,
 ): number[] {
   const vals = (v: tf.Variable) => backend.data.get(v.dataId).values as Float32Array;
-  const params = layers.flatMap((l) => [l.kernel, l.bias]);
   const { hyper, state } = run.begin();
-  // Adam's state, laid out per layer as [m(k), v(k), m(b), v(b)]: `state` is per variable [m, v].
-  const perLayerState: (tf.Variable | null)[] = [];
-  let i = 0;
-  for (const l of layers) {
-    const [mk, vk] = [state[i++], state[i++]];
-    const [mb, vb] = l.bias ? [state[i++], state[i++]] : [null, null];
-    if (state.length > 0) perLayerState.push(mk!, vk!, mb ?? null, vb ?? null);
-  }
   // New values go into the variable's own buffer when nothing else can see it (the pool owns it
   // and no other tensor shares it), else into a fresh one that the variable is then assigned.
   const target = (v: tf.Variable | null) => {
@@ -153,11 +151,11 @@ function nativeStep(
     return backend.pool.owns(own) && backend.refCount(v.dataId) === 1 ? own : backend.pool.take(v.size);
   };
   const newParams = params.map(target);
-  const newState = perLayerState.map(target);
+  const newState = state.map(target);
   const metrics = new Float64Array(5);
   addon.denseStackStep(
     x, targets, rows, [layers[0]!.kernel.shape[0]!, ...layers.map((l) => l.kernel.shape[1]!)], layers.map((l) => ACTIVATION[l.activation]),
-    params.map((v) => (v ? vals(v) : null)), newParams, perLayerState.map((v) => (v ? vals(v) : null)), newState,
+    params.map((v) => (v ? vals(v) : null)), newParams, state.map((v) => (v ? vals(v) : null)), newState,
     loss, run.code, hyper, metrics,
   );
   const assign = (vars: (tf.Variable | null)[], buffers: (Float32Array | null)[]) =>
@@ -168,7 +166,7 @@ function nativeStep(
       t.dispose();
     });
   assign(params, newParams);
-  assign(perLayerState, newState);
+  assign(state, newState);
   run.end();
   return [metrics[0]!, ...slots.map((s) => metrics[s]!)];
 }
