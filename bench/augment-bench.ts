@@ -9,14 +9,31 @@ import { AugmentSchema, type AugmentSpec } from '../src/augment/schema.js';
 import { makeAugmenter } from '../src/augment/transform.js';
 
 const BATCH = 64;
-const CNN_AUGMENT = { rotationRange: 10, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.1, shearRange: 10, fillMode: 'constant' };
+const CNN_AUGMENT = {
+  rotationRange: 10,
+  widthShiftRange: 0.1,
+  heightShiftRange: 0.1,
+  zoomRange: 0.1,
+  shearRange: 10,
+  fillMode: 'constant',
+};
 
 const SPECS: [string, Partial<AugmentSpec>][] = [
   ['no-op (copy only)', {}],
   ['rotation 10', { rotationRange: 10 }],
   ['configs/cnn-augment.yaml', CNN_AUGMENT as Partial<AugmentSpec>],
   ['same, fill nearest', { ...CNN_AUGMENT, fillMode: 'nearest' } as Partial<AugmentSpec>],
-  ['strong, fill reflect', { rotationRange: 40, widthShiftRange: 0.3, heightShiftRange: 0.3, zoomRange: [0.6, 1.4], shearRange: 30, fillMode: 'reflect' }],
+  [
+    'strong, fill reflect',
+    {
+      rotationRange: 40,
+      widthShiftRange: 0.3,
+      heightShiftRange: 0.3,
+      zoomRange: [0.6, 1.4],
+      shearRange: 30,
+      fillMode: 'reflect',
+    },
+  ],
 ];
 
 interface Timing {
@@ -42,12 +59,15 @@ function epochSeconds(spec: AugmentSpec, images: Float32Array, count: number, si
   return best;
 }
 
-const show = (seconds: number, count: number) => `${((seconds / count) * 1e6).toFixed(2).padStart(7)} µs/image ${seconds.toFixed(2).padStart(6)} s/epoch`;
+const show = (seconds: number, count: number) =>
+  `${((seconds / count) * 1e6).toFixed(2).padStart(7)} µs/image ${seconds.toFixed(2).padStart(6)} s/epoch`;
 
 const data = await loadDataset({});
 const { images, count } = data.train;
 const size = data.rows * data.cols;
-process.stdout.write(`augmenting ${count} ${data.rows}x${data.cols} images in batches of ${BATCH}, best of 3: wall | cpu\n`);
+process.stdout.write(
+  `augmenting ${count} ${data.rows}x${data.cols} images in batches of ${BATCH}, best of 3: wall | cpu\n`,
+);
 for (const [name, partial] of SPECS) {
   const s = epochSeconds(AugmentSchema.parse(partial), images, count, size, 3);
   process.stdout.write(`${name.padEnd(26)} ${show(s.wall, count)} | ${show(s.cpu, count)}\n`);

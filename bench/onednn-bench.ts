@@ -43,11 +43,21 @@ async function measure(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor) {
   }
   const cpu = process.cpuUsage(cpu0);
   const samples = steps * batch;
-  return { perSec: (samples * 1000) / (performance.now() - t0), perCpuSec: (samples * 1e6) / (cpu.user + cpu.system), steps };
+  return {
+    perSec: (samples * 1000) / (performance.now() - t0),
+    perCpuSec: (samples * 1e6) / (cpu.user + cpu.system),
+    steps,
+  };
 }
 
-console.log(`batch ${batch}, ~${seconds}s per row, onednn threads ${onednn.ok ? onednn.threads : '-'}, adam ${adam ? 'fused' : 'tf.train.adam'}`);
-console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
+console.log(
+  `batch ${batch}, ~${seconds}s per row, onednn threads ${onednn.ok ? onednn.threads : '-'}, adam ${adam ? 'fused' : 'tf.train.adam'}`,
+);
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${availableParallelism()} cores`,
+);
 console.log('model  backend  samples/s  GFLOP/s  samples/cpu-s  steps  tensors');
 for (const name of models) {
   for (const backend of backends) {
@@ -57,7 +67,9 @@ for (const name of models) {
     const { x, y } = randomBatch(batch);
     const { perSec, perCpuSec, steps } = await measure(model, x, y);
     const gflops = (perSec * MFLOP_PER_SAMPLE[name]) / 1000;
-    console.log(`${name.padEnd(6)} ${backend.padEnd(8)} ${perSec.toFixed(1).padStart(9)} ${gflops.toFixed(2).padStart(8)} ${perCpuSec.toFixed(1).padStart(14)} ${String(steps).padStart(6)} ${String(tf.memory().numTensors).padStart(8)}`);
+    console.log(
+      `${name.padEnd(6)} ${backend.padEnd(8)} ${perSec.toFixed(1).padStart(9)} ${gflops.toFixed(2).padStart(8)} ${perCpuSec.toFixed(1).padStart(14)} ${String(steps).padStart(6)} ${String(tf.memory().numTensors).padStart(8)}`,
+    );
     tf.dispose([x, y]);
     model.dispose();
   }

@@ -13,7 +13,9 @@ import { compileModel } from '../src/model/compile.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { BUILDERS, randomBatch, type ModelName } from './onednn-models.js';
 
-const [backend = 'cpu', model = 'cnn', batchArg = '64', stepsArg = '3', adamArg = 'tf'] = process.argv.slice(2).filter((a) => a !== '--');
+const [backend = 'cpu', model = 'cnn', batchArg = '64', stepsArg = '3', adamArg = 'tf'] = process.argv
+  .slice(2)
+  .filter((a) => a !== '--');
 const steps = Number(stepsArg);
 tf.enableProdMode();
 if (backend === 'onednn') {
@@ -46,7 +48,8 @@ for (const config of tf.getKernelsForBackend(backend)) {
 
 await tf.setBackend(backend);
 async function build(): Promise<{ m: tf.LayersModel; batch: number }> {
-  if (!model.endsWith('.yaml')) return { m: BUILDERS[model as ModelName](adamArg === 'fused' ? onednnAdam : undefined), batch: Number(batchArg) };
+  if (!model.endsWith('.yaml'))
+    return { m: BUILDERS[model as ModelName](adamArg === 'fused' ? onednnAdam : undefined), batch: Number(batchArg) };
   const { config } = await loadConfig(model);
   return { m: compileModel(config, [28, 28], config.seed), batch: Number(batchArg) || config.train.batchSize };
 }
@@ -61,11 +64,17 @@ const wall = (performance.now() - t0) / steps;
 const cpuUsed = process.cpuUsage(cpu0);
 const cpuMs = (cpuUsed.user + cpuUsed.system) / 1000 / steps;
 // Kernels called from inside other kernels (cpu fused ops call Add, etc.) are counted in both.
-const rows = [...totals].map(([name, e]) => [name, e.ms / steps, e.cpuMs / steps, e.n / steps] as const).sort((a, b) => b[2] - a[2]);
+const rows = [...totals]
+  .map(([name, e]) => [name, e.ms / steps, e.cpuMs / steps, e.n / steps] as const)
+  .sort((a, b) => b[2] - a[2]);
 const total = rows.reduce((s, r) => s + r[1], 0);
 const totalCpu = rows.reduce((s, r) => s + r[2], 0);
-console.log(`${backend} ${model} batch ${batch}, mean of ${steps} steps: step ${wall.toFixed(1)} ms wall / ${cpuMs.toFixed(1)} ms CPU; in kernels ${total.toFixed(1)} ms wall / ${totalCpu.toFixed(1)} ms CPU`);
+console.log(
+  `${backend} ${model} batch ${batch}, mean of ${steps} steps: step ${wall.toFixed(1)} ms wall / ${cpuMs.toFixed(1)} ms CPU; in kernels ${total.toFixed(1)} ms wall / ${totalCpu.toFixed(1)} ms CPU`,
+);
 console.log(`${'kernel'.padEnd(24)} ${'wall ms'.padStart(9)} ${'CPU ms'.padStart(9)} ${'% CPU'.padStart(6)}  calls`);
 for (const [name, ms, c, n] of rows.filter((r) => r[2] >= 0.05 || r[1] >= 0.05)) {
-  console.log(`${name.padEnd(24)} ${ms.toFixed(2).padStart(9)} ${c.toFixed(2).padStart(9)} ${((100 * c) / cpuMs).toFixed(1).padStart(6)}  x${n}`);
+  console.log(
+    `${name.padEnd(24)} ${ms.toFixed(2).padStart(9)} ${c.toFixed(2).padStart(9)} ${((100 * c) / cpuMs).toFixed(1).padStart(6)}  x${n}`,
+  );
 }

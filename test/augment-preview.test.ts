@@ -59,7 +59,18 @@ describe('augment-preview', () => {
     const out: string[] = [];
     const err: string[] = [];
     const stream = (into: string[]) => ({ write: (s: string) => into.push(s) }) as unknown as NodeJS.WriteStream;
-    return { cwd: dir, argv: [], stdout: stream(out), stderr: stream(err), now: () => new Date(0), interrupted: () => false, setExitCode: () => {}, exitCode: () => 0, out, err };
+    return {
+      cwd: dir,
+      argv: [],
+      stdout: stream(out),
+      stderr: stream(err),
+      now: () => new Date(0),
+      interrupted: () => false,
+      setExitCode: () => {},
+      exitCode: () => 0,
+      out,
+      err,
+    };
   }
   const args = { file: 'aug.yaml', set: [], output: 'grid.png', digits: 3, variants: 2, scale: 1 };
 
@@ -67,7 +78,9 @@ describe('augment-preview', () => {
     const e = env();
     await augmentPreviewCommand(e).handler(args);
     expect(e.out).toEqual([`${join(dir, 'grid.png')}\n`]);
-    expect(e.err.join('')).toContain('warning: aug.yaml augment.horizontalFlip: a flipped digit is often not the same digit');
+    expect(e.err.join('')).toContain(
+      'warning: aug.yaml augment.horizontalFlip: a flipped digit is often not the same digit',
+    );
     const png = pngjs.PNG.sync.read(await readFile(join(dir, 'grid.png')));
     expect([png.width, png.height, png.colorType]).toEqual([1 + 28 + 3 + 2 * 29, 1 + 3 * 29, 0]);
   });

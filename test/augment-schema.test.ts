@@ -14,7 +14,8 @@ function rejected(section: unknown): string[] {
   return describeIssues(parsed.error!.issues, section, AugmentSchema).map((p) => `${p.path.join('.')}: ${p.message}`);
 }
 
-const issues = (s: Partial<AugmentSpec>) => augmentIssues(AugmentSchema.parse(s)).map((i) => `${i.severity} ${i.path}: ${i.message}`);
+const issues = (s: Partial<AugmentSpec>) =>
+  augmentIssues(AugmentSchema.parse(s)).map((i) => `${i.severity} ${i.path}: ${i.message}`);
 
 describe('AugmentSchema', () => {
   it('fills in Keras defaults: nothing moves, fill nearest', () => {
@@ -61,20 +62,46 @@ describe('augmentIssues', () => {
   });
 
   it.each([
-    [{}, 'warning augment: every range is 0 and flips are off, so augmentation changes nothing; set e.g. rotationRange: 10, or remove the section'],
-    [{ zoomRange: 1.5 }, 'error augment.zoomRange: zoom factors must be above 0 (0 collapses the image to a point), zoomRange 1.5 means factors [-0.5, 2.5]; use a number below 1 (0.1 for [0.9, 1.1]) or [lo, hi] with 0 < lo <= hi'],
-    [{ zoomRange: [0, 1] }, 'error augment.zoomRange: zoom factors must be above 0 (0 collapses the image to a point), received [0, 1]; use a number below 1 (0.1 for [0.9, 1.1]) or [lo, hi] with 0 < lo <= hi'],
-    [{ zoomRange: [1.2, 0.8] }, 'error augment.zoomRange: expected [lo, hi] with lo <= hi, received [1.2, 0.8]; write [0.8, 1.2]'],
-    [{ shearRange: 90 }, 'error augment.shearRange: expected a shear angle below 90 degrees (at 90 the image collapses to a line), received 90; MNIST augmentation uses 10 to 20'],
-    [{ rotationRange: 90 }, 'warning augment.rotationRange: rotations up to 90 degrees can turn a 6 into a 9 or a 1 into a dash; MNIST augmentation usually stays within 10 to 20'],
-    [{ rotationRange: 5, fillMode: 'constant', cval: 255 }, 'error augment.cval: expected a value in [0, 1] (pixels are scaled to [0, 1] before augmenting), received 255; use 0 for the black background or 1 for white'],
-    [{ rotationRange: 5, cval: 0.5 }, 'warning augment.cval: cval is used only by fillMode: constant, and fillMode is nearest; set fillMode: constant or remove cval'],
+    [
+      {},
+      'warning augment: every range is 0 and flips are off, so augmentation changes nothing; set e.g. rotationRange: 10, or remove the section',
+    ],
+    [
+      { zoomRange: 1.5 },
+      'error augment.zoomRange: zoom factors must be above 0 (0 collapses the image to a point), zoomRange 1.5 means factors [-0.5, 2.5]; use a number below 1 (0.1 for [0.9, 1.1]) or [lo, hi] with 0 < lo <= hi',
+    ],
+    [
+      { zoomRange: [0, 1] },
+      'error augment.zoomRange: zoom factors must be above 0 (0 collapses the image to a point), received [0, 1]; use a number below 1 (0.1 for [0.9, 1.1]) or [lo, hi] with 0 < lo <= hi',
+    ],
+    [
+      { zoomRange: [1.2, 0.8] },
+      'error augment.zoomRange: expected [lo, hi] with lo <= hi, received [1.2, 0.8]; write [0.8, 1.2]',
+    ],
+    [
+      { shearRange: 90 },
+      'error augment.shearRange: expected a shear angle below 90 degrees (at 90 the image collapses to a line), received 90; MNIST augmentation uses 10 to 20',
+    ],
+    [
+      { rotationRange: 90 },
+      'warning augment.rotationRange: rotations up to 90 degrees can turn a 6 into a 9 or a 1 into a dash; MNIST augmentation usually stays within 10 to 20',
+    ],
+    [
+      { rotationRange: 5, fillMode: 'constant', cval: 255 },
+      'error augment.cval: expected a value in [0, 1] (pixels are scaled to [0, 1] before augmenting), received 255; use 0 for the black background or 1 for white',
+    ],
+    [
+      { rotationRange: 5, cval: 0.5 },
+      'warning augment.cval: cval is used only by fillMode: constant, and fillMode is nearest; set fillMode: constant or remove cval',
+    ],
   ])('for %j says: %s', (section, message) => {
     expect(issues(section)).toEqual([message]);
   });
 
   it('warns about each flip, because a flipped digit is often another digit or none', () => {
-    expect(augmentIssues(AugmentSchema.parse({ horizontalFlip: true, verticalFlip: true }), 'x.augment')).toMatchInlineSnapshot(`
+    expect(
+      augmentIssues(AugmentSchema.parse({ horizontalFlip: true, verticalFlip: true }), 'x.augment'),
+    ).toMatchInlineSnapshot(`
       [
         {
           "message": "a flipped digit is often not the same digit (a mirrored 2 is not a 2, an upside-down 6 reads as 9), so the label no longer fits the image; flips suit photos, not digits: set it to false unless that is the point",
@@ -98,13 +125,17 @@ describe('loadAugmentConfig', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  const MODEL = 'model:\n  layers:\n    - type: flatten\n    - type: dense\n      units: 10\n      activation: softmax\n';
+  const MODEL =
+    'model:\n  layers:\n    - type: flatten\n    - type: dense\n      units: 10\n      activation: softmax\n';
   async function load(augment: string) {
     await writeFile(join(dir, 'x.yaml'), `${MODEL}${augment}`);
     return loadAugmentConfig(join(dir, 'x.yaml'), [], dir, 'x.yaml');
   }
   async function failure(augment: string): Promise<string> {
-    const err = await load(augment).then(() => undefined, (e: unknown) => e);
+    const err = await load(augment).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ConfigError);
     return (err as Error).message;
   }
@@ -118,7 +149,10 @@ describe('loadAugmentConfig', () => {
 
   it.each([
     ['', 'x.yaml: the config has no augment section; add one, e.g.\naugment:\n  rotationRange: 10\n  zoomRange: 0.1'],
-    ['augment:\n  zoomRange: [1.1, 0.9]\n', 'x.yaml:8:14 augment.zoomRange: expected [lo, hi] with lo <= hi, received [1.1, 0.9]; write [0.9, 1.1]'],
+    [
+      'augment:\n  zoomRange: [1.1, 0.9]\n',
+      'x.yaml:8:14 augment.zoomRange: expected [lo, hi] with lo <= hi, received [1.1, 0.9]; write [0.9, 1.1]',
+    ],
     ['augment:\n  shear: 10\n  cval: -1\n', 'x.yaml:8:3 augment.shear: unknown key; did you mean shearRange?'],
   ])('fails on %j with a located message', async (augment, message) => {
     expect(await failure(augment)).toBe(message);

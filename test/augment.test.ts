@@ -13,7 +13,13 @@ function randomImage(rows: number, cols: number, seed = 7): Float32Array {
   return Float32Array.from({ length: rows * cols }, () => rng());
 }
 
-function transform(src: Float32Array, rows: number, cols: number, m: Affine, fill: Fill = { mode: 'constant', cval: 0 }): number[] {
+function transform(
+  src: Float32Array,
+  rows: number,
+  cols: number,
+  m: Affine,
+  fill: Fill = { mode: 'constant', cval: 0 },
+): number[] {
   return Array.from(affineTransform(src, rows, cols, m, fill, new Float32Array(rows * cols)));
 }
 
@@ -30,15 +36,20 @@ describe('affineTransform', () => {
     expect(transform(img, 28, 28, IDENTITY, { mode, cval: 0.5 })).toEqual(Array.from(img));
   });
 
-  it.each([5, 6, 28])('turns an n×n image (n = %i) a quarter clockwise for +90°: transpose, then mirror left-right', (n) => {
-    // The matrix maps output (r, c) to source (n-1-c, r), so out[r][c] = in[n-1-c][r]: row r of the
-    // output is column r of the input read bottom-up, i.e. the transpose mirrored left-right (np.rot90(x, -1)).
-    // Only a rotation about (n-1)/2 makes this exact; Keras's n/2 + 0.5 would also shift by a pixel.
-    const img = randomImage(n, n);
-    const expected = Array.from({ length: n * n }, (_, i) => img[(n - 1 - (i % n)) * n + Math.floor(i / n)]!);
-    expect(transform(img, n, n, aboutCentre(rotation(90), n, n))).toEqual(expected);
-    expect(transform(dot(n, n, 0, 0), n, n, aboutCentre(rotation(90), n, n))).toEqual(Array.from(dot(n, n, 0, n - 1)));
-  });
+  it.each([5, 6, 28])(
+    'turns an n×n image (n = %i) a quarter clockwise for +90°: transpose, then mirror left-right',
+    (n) => {
+      // The matrix maps output (r, c) to source (n-1-c, r), so out[r][c] = in[n-1-c][r]: row r of the
+      // output is column r of the input read bottom-up, i.e. the transpose mirrored left-right (np.rot90(x, -1)).
+      // Only a rotation about (n-1)/2 makes this exact; Keras's n/2 + 0.5 would also shift by a pixel.
+      const img = randomImage(n, n);
+      const expected = Array.from({ length: n * n }, (_, i) => img[(n - 1 - (i % n)) * n + Math.floor(i / n)]!);
+      expect(transform(img, n, n, aboutCentre(rotation(90), n, n))).toEqual(expected);
+      expect(transform(dot(n, n, 0, 0), n, n, aboutCentre(rotation(90), n, n))).toEqual(
+        Array.from(dot(n, n, 0, n - 1)),
+      );
+    },
+  );
 
   it.each([
     [3, 0],
@@ -80,16 +91,25 @@ describe('affineTransform', () => {
   });
 });
 
-const STRONG = { rotationRange: 40, widthShiftRange: 0.3, heightShiftRange: 4, zoomRange: [0.5, 1.6] as [number, number], shearRange: 30 };
+const STRONG = {
+  rotationRange: 40,
+  widthShiftRange: 0.3,
+  heightShiftRange: 4,
+  zoomRange: [0.5, 1.6] as [number, number],
+  shearRange: 30,
+};
 
 describe('makeAugmenter', () => {
   const images = Float32Array.from({ length: 16 * 28 * 28 }, (_, i) => ((i * 7919) % 256) / 255);
 
-  it.each(MODES.flatMap((mode) => [0, 1].map((cval) => [mode, cval] as const)))('keeps every pixel in [0, 1] (fill %s, cval %i)', (fillMode, cval) => {
-    const out = makeAugmenter(spec({ ...STRONG, fillMode, cval }), 3, 28, 28)(images, 16, 1, 0);
-    expect(Math.min(...out)).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...out)).toBeLessThanOrEqual(1);
-  });
+  it.each(MODES.flatMap((mode) => [0, 1].map((cval) => [mode, cval] as const)))(
+    'keeps every pixel in [0, 1] (fill %s, cval %i)',
+    (fillMode, cval) => {
+      const out = makeAugmenter(spec({ ...STRONG, fillMode, cval }), 3, 28, 28)(images, 16, 1, 0);
+      expect(Math.min(...out)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...out)).toBeLessThanOrEqual(1);
+    },
+  );
 
   it('returns a copy of the input when every range is 0, and leaves the input untouched otherwise', () => {
     const before = images.slice();
@@ -101,7 +121,8 @@ describe('makeAugmenter', () => {
   });
 
   it('draws from (seed, epoch, batch) alone: reproducible, in any batch order, and new each epoch', () => {
-    const run = (seed: number, epoch: number, batch: number) => makeAugmenter(spec(STRONG), seed, 28, 28)(images, 16, epoch, batch);
+    const run = (seed: number, epoch: number, batch: number) =>
+      makeAugmenter(spec(STRONG), seed, 28, 28)(images, 16, epoch, batch);
     const augment = makeAugmenter(spec(STRONG), 5, 28, 28);
     const later = augment(images, 16, 2, 3);
     augment(images, 16, 2, 1);
@@ -128,8 +149,13 @@ describe('makeAugmenter', () => {
 describe('drawParams', () => {
   it('draws every parameter within its range, fractions of the size below 1 and pixels above', () => {
     const rng = makeRng(11);
-    const draws = Array.from({ length: 2000 }, () => drawParams(spec({ ...STRONG, horizontalFlip: true }), rng, 20, 30));
-    const range = (key: keyof (typeof draws)[number]) => [Math.min(...draws.map((p) => Number(p[key]))), Math.max(...draws.map((p) => Number(p[key])))];
+    const draws = Array.from({ length: 2000 }, () =>
+      drawParams(spec({ ...STRONG, horizontalFlip: true }), rng, 20, 30),
+    );
+    const range = (key: keyof (typeof draws)[number]) => [
+      Math.min(...draws.map((p) => Number(p[key]))),
+      Math.max(...draws.map((p) => Number(p[key]))),
+    ];
     const within = (key: keyof (typeof draws)[number], lo: number, hi: number) => {
       const [min, max] = range(key);
       expect(min).toBeGreaterThanOrEqual(lo);

@@ -49,7 +49,10 @@ describe('selectBackend', () => {
     const chosen = await selectBackend('auto', fakeTfjsNode({ '@tensorflow/tfjs-node-gpu': { gpu: false } }));
     expect(chosen.name).not.toMatch(/^tensorflow/);
     expect(chosen.skipped.slice(0, 2)).toEqual([
-      { name: 'tensorflow-gpu', reason: '@tensorflow/tfjs-node-gpu loaded, but TensorFlow found no GPU device and would run on the CPU' },
+      {
+        name: 'tensorflow-gpu',
+        reason: '@tensorflow/tfjs-node-gpu loaded, but TensorFlow found no GPU device and would run on the CPU',
+      },
       { name: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' },
     ]);
   });

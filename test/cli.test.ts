@@ -15,11 +15,14 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at /);
 
 describe('--help', () => {
-  it.each(['', 'validate', 'summary', 'schema', 'doctor', 'bench', 'sweep', 'compare', 'report'])('is there for %s', async (command) => {
-    const res = await runCli([...(command ? [command] : []), '--help']);
-    expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(command ? new RegExp(`mnist-run ${command}`) : /mnist-run FILE/);
-  });
+  it.each(['', 'validate', 'summary', 'schema', 'doctor', 'bench', 'sweep', 'compare', 'report'])(
+    'is there for %s',
+    async (command) => {
+      const res = await runCli([...(command ? [command] : []), '--help']);
+      expect(res.code).toBe(0);
+      expect(res.stdout).toMatch(command ? new RegExp(`mnist-run ${command}`) : /mnist-run FILE/);
+    },
+  );
 });
 
 describe('mnist-run validate', () => {
@@ -47,9 +50,13 @@ describe('mnist-run validate', () => {
 
   it('never loads tfjs', async () => {
     const guard = await writeNoTfjsGuard(dir);
-    const res = spawnSync(process.execPath, ['--require', guard, CLI, 'validate', 'configs/cnn.yaml'], { encoding: 'utf8' });
+    const res = spawnSync(process.execPath, ['--require', guard, CLI, 'validate', 'configs/cnn.yaml'], {
+      encoding: 'utf8',
+    });
     expect([res.status, res.stderr]).toEqual([0, '']);
-    const control = spawnSync(process.execPath, ['--require', guard, CLI, 'summary', 'configs/cnn.yaml'], { encoding: 'utf8' });
+    const control = spawnSync(process.execPath, ['--require', guard, CLI, 'summary', 'configs/cnn.yaml'], {
+      encoding: 'utf8',
+    });
     expect(control.stderr).toMatch(/tfjs loaded/); // the guard does catch a command that loads it
   });
 });
@@ -65,7 +72,9 @@ describe('mnist-run summary', () => {
   it('gives the ANN counts as JSON', async () => {
     const res = await runCli(['summary', 'configs/ann-seed.yaml', '--json']);
     const s = JSON.parse(res.stdout);
-    expect(s.layers.map((l: { params: number }) => l.params).filter((p: number) => p > 0)).toEqual([401_920, 65_664, 1_290]);
+    expect(s.layers.map((l: { params: number }) => l.params).filter((p: number) => p > 0)).toEqual([
+      401_920, 65_664, 1_290,
+    ]);
   });
 });
 
@@ -76,7 +85,9 @@ describe('mnist-run schema', () => {
     expect(res.status).toBe(0);
     const schema = JSON.parse(res.stdout);
     expect(schema.properties.train.description).toEqual(expect.any(String));
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['data', 'model', 'loss', 'optimizer', 'train', 'seed']));
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['data', 'model', 'loss', 'optimizer', 'train', 'seed']),
+    );
   });
 });
 
@@ -85,8 +96,17 @@ describe('mnist-run doctor', () => {
     const res = await runCli(['doctor', '--json']);
     expect(res.code).toBe(0);
     const d = JSON.parse(res.stdout);
-    expect(d.backends.map((b: { name: string }) => b.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'onednn', 'wasm', 'cpu']);
-    expect(d.backends.find((b: { name: string }) => b.name === 'tensorflow-gpu')).toMatchObject({ ok: false, fix: expect.stringMatching(/CUDA/) });
+    expect(d.backends.map((b: { name: string }) => b.name)).toEqual([
+      'tensorflow-gpu',
+      'tensorflow',
+      'onednn',
+      'wasm',
+      'cpu',
+    ]);
+    expect(d.backends.find((b: { name: string }) => b.name === 'tensorflow-gpu')).toMatchObject({
+      ok: false,
+      fix: expect.stringMatching(/CUDA/),
+    });
     expect(d.backends.find((b: { name: string }) => b.name === 'wasm').ok).toBe(true);
     expect(d.auto).toBe(d.backends.find((b: { ok: boolean }) => b.ok).name);
   });

@@ -19,13 +19,26 @@ async function fakeRun(dir: string, config: object, acc?: number, extra: { statu
   const files: Record<string, string> = {
     'config.resolved.yaml': stringify(config),
     'meta.json': JSON.stringify({ status: extra.status ?? 'completed' }),
-    'summary.json': JSON.stringify({ testAccuracy: acc, testLoss: 1 - (acc ?? 0), bestEpoch: 2, epochsRun: 2, trainSeconds: 10, trainSamplesPerSecond: 6000 }),
+    'summary.json': JSON.stringify({
+      testAccuracy: acc,
+      testLoss: 1 - (acc ?? 0),
+      bestEpoch: 2,
+      epochsRun: 2,
+      trainSeconds: 10,
+      trainSamplesPerSecond: 6000,
+    }),
     'metrics.jsonl': '{"epoch":1,"loss":0.5}\n{"epoch":2,"loss":0.3}\n{"epo',
   };
-  for (const [name, text] of Object.entries(files)) if (!extra.skip?.includes(name)) await writeFile(join(dir, name), text);
+  for (const [name, text] of Object.entries(files))
+    if (!extra.skip?.includes(name)) await writeFile(join(dir, name), text);
 }
 
-const cfg = (act: string, seed: number, lr = 0.01) => ({ seed, loss: 'categoricalCrossentropy', optimizer: { type: 'adam', learningRate: lr }, model: { layers: [{ type: 'dense', units: 8, activation: act }] } });
+const cfg = (act: string, seed: number, lr = 0.01) => ({
+  seed,
+  loss: 'categoricalCrossentropy',
+  optimizer: { type: 'adam', learningRate: lr },
+  model: { layers: [{ type: 'dense', units: 8, activation: act }] },
+});
 
 let root: string;
 beforeAll(async () => {
@@ -40,11 +53,20 @@ beforeAll(async () => {
 describe('pure parts', () => {
   it.each([
     [{ a: { b: [1, { c: 2 }] } }, { 'a.b.0': 1, 'a.b.1.c': 2 }],
-    [{ e: [], f: {} , g: null }, { e: [], f: {}, g: null }],
+    [
+      { e: [], f: {}, g: null },
+      { e: [], f: {}, g: null },
+    ],
   ])('flattens %j to dotted keys', (value, flat) => expect(flatten(value)).toEqual(flat));
 
   it.each([
-    [[{ a: 1, b: 2 }, { a: 1, b: 3 }], ['b']],
+    [
+      [
+        { a: 1, b: 2 },
+        { a: 1, b: 3 },
+      ],
+      ['b'],
+    ],
     [[{ a: 1 }, { a: 1, b: 3 }], ['b']],
     [[{ a: [1] }, { a: [1] }], []],
     [[{ a: 1 }], []],
@@ -58,7 +80,10 @@ describe('pure parts', () => {
   ])('gives mean ± std of %j', (xs, stat) => expect(meanStd(xs)).toEqual(stat));
 
   it('reads back the CSV it writes, quotes and commas included', () => {
-    const rows = [['a', 'b,c', 'say "hi"'], ['', 'x\ny', '1']];
+    const rows = [
+      ['a', 'b,c', 'say "hi"'],
+      ['', 'x\ny', '1'],
+    ];
     expect(parseCsv(csvLines(rows))).toEqual(rows);
   });
 });
@@ -76,7 +101,13 @@ describe('compare', () => {
   });
 
   it('lists each replicate with --no-collapse, sorted and filtered', async () => {
-    const t = await compareRuns({ paths: ['runs'], cwd: root, collapse: false, sort: 'test_accuracy:desc', filters: ['optimizer.learningRate=0.01'] });
+    const t = await compareRuns({
+      paths: ['runs'],
+      cwd: root,
+      collapse: false,
+      sort: 'test_accuracy:desc',
+      filters: ['optimizer.learningRate=0.01'],
+    });
     expect(formatTable(t, 'csv')).toMatchInlineSnapshot(`
       "run,seed,model.layers.0.activation,status,test_accuracy,test_loss,best_epoch,epochs,seconds,samples_per_s
       a2,2,relu,completed,0.92,0.07999999999999996,2,2,10,6000
@@ -85,11 +116,19 @@ describe('compare', () => {
     `);
   });
 
-  it.each(['table', 'markdown', 'csv', 'json'] as const)('writes %s with a row per run and a mean ± std where folded', async (format) => {
-    const text = formatTable(await compareRuns({ paths: ['runs'], cwd: root, sort: 'run' }), format);
-    const expected = { table: /a1 \(2 seeds\).*0\.9100 ± 0\.0141 \(n=2\)/, markdown: /^\| run \|.*\n\|---\|/, csv: /test_accuracy,test_accuracy_std.*,n\n/, json: /"mean": 0\.91/ };
-    expect(text).toMatch(expected[format]);
-  });
+  it.each(['table', 'markdown', 'csv', 'json'] as const)(
+    'writes %s with a row per run and a mean ± std where folded',
+    async (format) => {
+      const text = formatTable(await compareRuns({ paths: ['runs'], cwd: root, sort: 'run' }), format);
+      const expected = {
+        table: /a1 \(2 seeds\).*0\.9100 ± 0\.0141 \(n=2\)/,
+        markdown: /^\| run \|.*\n\|---\|/,
+        csv: /test_accuracy,test_accuracy_std.*,n\n/,
+        json: /"mean": 0\.91/,
+      };
+      expect(text).toMatch(expected[format]);
+    },
+  );
 
   it('shows what an old or partial run has instead of failing', async () => {
     const [old] = await loadRuns(['old'], root);
@@ -98,22 +137,42 @@ describe('compare', () => {
     const col = (name: string) => t.rows.map((r) => r[t.columns.indexOf(name)]);
     expect(t.columns).not.toContain('seed'); // the same in both
     expect([col('run'), col('status'), col('loss'), col('test_accuracy')]).toEqual([
-      ['old', 'c1'], ['completed', 'failed'], [undefined, 'categoricalCrossentropy'], [0.5, undefined],
+      ['old', 'c1'],
+      ['completed', 'failed'],
+      [undefined, 'categoricalCrossentropy'],
+      [0.5, undefined],
     ]);
   });
 
   it('finds runs in a sweep folder by its plan, and in a folder of sweeps', async () => {
     await fakeRun(join(root, 'sweeps', 'sw', 'runs', 'id1'), cfg('relu', 1), 0.7);
-    await writeFile(join(root, 'sweeps', 'sw', 'plan.json'), JSON.stringify({ runs: [{ dir: 'runs/id1', label: 'act=relu' }, { dir: 'runs/id2', label: 'not run yet' }] }));
+    await writeFile(
+      join(root, 'sweeps', 'sw', 'plan.json'),
+      JSON.stringify({
+        runs: [
+          { dir: 'runs/id1', label: 'act=relu' },
+          { dir: 'runs/id2', label: 'not run yet' },
+        ],
+      }),
+    );
     expect((await loadRuns(['sweeps/sw'], root)).map((r) => r.label)).toEqual(['act=relu']);
     expect((await loadRuns(['sweeps'], root)).map((r) => r.label)).toEqual(['sw: act=relu']);
   });
 
   it.each([
-    [{ paths: ['nope'] }, 'nope: no such run or sweep folder; pass run folders (runs/…), a sweep folder (sweeps/NAME) or a folder of runs'],
-    [{ paths: ['runs'], filters: ['optimzer.type=adam'] }, /^--filter optimzer.type=adam: no run has the key "optimzer.type"; keys: run, status, seed, loss/],
+    [
+      { paths: ['nope'] },
+      'nope: no such run or sweep folder; pass run folders (runs/…), a sweep folder (sweeps/NAME) or a folder of runs',
+    ],
+    [
+      { paths: ['runs'], filters: ['optimzer.type=adam'] },
+      /^--filter optimzer.type=adam: no run has the key "optimzer.type"; keys: run, status, seed, loss/,
+    ],
     [{ paths: ['runs'], filters: ['adam'] }, '--filter adam: expected KEY=VALUE, e.g. --filter optimizer.type=adam'],
-    [{ paths: ['runs'], sort: 'acc' }, /^--sort acc: no column "acc"; columns: run, optimizer.learningRate, model.layers.0.activation, status, test_accuracy/],
+    [
+      { paths: ['runs'], sort: 'acc' },
+      /^--sort acc: no column "acc"; columns: run, optimizer.learningRate, model.layers.0.activation, status, test_accuracy/,
+    ],
   ])('rejects %j with a message that says how to fix it', async (o, message) => {
     await expect(compareRuns({ cwd: root, ...o })).rejects.toThrow(message);
   });
@@ -124,18 +183,29 @@ describe('the compare command', () => {
 
   it('never loads tfjs, and the guard does catch a module that does', async () => {
     const guard = await preload();
-    const res = spawnSync(process.execPath, ['--require', guard, CLI, 'compare', 'runs', '--format', 'json'], { cwd: root, encoding: 'utf8' });
+    const res = spawnSync(process.execPath, ['--require', guard, CLI, 'compare', 'runs', '--format', 'json'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(res.stderr).toBe('');
     expect(res.status).toBe(0);
     expect(JSON.parse(res.stdout)).toHaveLength(3);
-    const control = spawnSync(process.execPath, ['--require', guard, '--input-type=module', '-e', "await import('@tensorflow/tfjs')"], { cwd: join(CLI, '..'), encoding: 'utf8' });
+    const control = spawnSync(
+      process.execPath,
+      ['--require', guard, '--input-type=module', '-e', "await import('@tensorflow/tfjs')"],
+      { cwd: join(CLI, '..'), encoding: 'utf8' },
+    );
     expect(control.status).not.toBe(0);
     expect(control.stderr).toMatch(/tfjs loaded: @tensorflow\/tfjs/);
   });
 
   it('reads three hundred runs into one table', async () => {
     const many = join(root, 'many');
-    await Promise.all(Array.from({ length: 300 }, (_, i) => fakeRun(join(many, `r${String(i).padStart(3, '0')}`), cfg(i % 2 ? 'relu' : 'tanh', i), i / 300)));
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        fakeRun(join(many, `r${String(i).padStart(3, '0')}`), cfg(i % 2 ? 'relu' : 'tanh', i), i / 300),
+      ),
+    );
     // Speed is not asserted here (timed tests flake on a shared machine); the closing note reports it.
     const text = formatTable(await compareRuns({ paths: ['many'], cwd: root, collapse: false }), 'csv');
     expect(text.split('\n')).toHaveLength(301);

@@ -32,12 +32,17 @@ describe('parseOverride', () => {
 
 describe('applyOverride', () => {
   it('replaces a value deep in a list', () => {
-    expect(apply(['model.layers.1.units=256'])).toEqual({ model: { layers: [{ type: 'flatten' }, { type: 'dense', units: 256 }] } });
+    expect(apply(['model.layers.1.units=256'])).toEqual({
+      model: { layers: [{ type: 'flatten' }, { type: 'dense', units: 256 }] },
+    });
   });
 
   it("creates a missing section from the schema's default, so the result still validates", () => {
     const data = apply(['optimizer.learningRate=0.1', 'train.epochs=2', 'train.earlyStopping.patience=3']);
-    expect(data).toMatchObject({ optimizer: { type: 'adam', learningRate: 0.1 }, train: { epochs: 2, earlyStopping: { patience: 3 } } });
+    expect(data).toMatchObject({
+      optimizer: { type: 'adam', learningRate: 0.1 },
+      train: { epochs: 2, earlyStopping: { patience: 3 } },
+    });
     expect(ConfigSchema.safeParse(data).success).toBe(true);
   });
 
@@ -53,7 +58,9 @@ describe('applyOverride', () => {
 
   it('indexes into a default list the file leaves out, within its length', () => {
     expect(apply(['metrics.0=categoricalCrossentropy'])).toMatchObject({ metrics: ['categoricalCrossentropy'] });
-    expect(() => apply(['metrics.1=accuracy'])).toThrow(new OverrideProblem('metrics.1=accuracy', 'metrics has 1 entry (0)'));
+    expect(() => apply(['metrics.1=accuracy'])).toThrow(
+      new OverrideProblem('metrics.1=accuracy', 'metrics has 1 entry (0)'),
+    );
   });
 
   it.each([

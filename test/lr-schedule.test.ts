@@ -25,7 +25,9 @@ beforeAll(async () => {
 
 describe('learning-rate schedules', () => {
   it('step: multiplies by gamma every stepSize epochs', async () => {
-    expect(await rates({ type: 'step', stepSize: 2, gamma: 0.5 }, [1, 1, 1, 1, 1])).toEqual([0.1, 0.1, 0.05, 0.05, 0.025]);
+    expect(await rates({ type: 'step', stepSize: 2, gamma: 0.5 }, [1, 1, 1, 1, 1])).toEqual([
+      0.1, 0.1, 0.05, 0.05, 0.025,
+    ]);
   });
 
   it('exponential: multiplies by gamma every epoch', async () => {
@@ -33,8 +35,18 @@ describe('learning-rate schedules', () => {
   });
 
   it('reduceOnPlateau: cuts the rate after patience epochs without improvement, not below the floor', async () => {
-    const spec = { type: 'reduceOnPlateau', monitor: 'val_loss', factor: 0.1, patience: 1, minDelta: 0, minLearningRate: 0.0005, mode: 'auto' } as const;
-    expect(await rates(spec, [1, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.1])).toEqual([0.1, 0.1, 0.1, 0.1, 0.01, 0.01, 0.001, 0.001]);
+    const spec = {
+      type: 'reduceOnPlateau',
+      monitor: 'val_loss',
+      factor: 0.1,
+      patience: 1,
+      minDelta: 0,
+      minLearningRate: 0.0005,
+      mode: 'auto',
+    } as const;
+    expect(await rates(spec, [1, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.1])).toEqual([
+      0.1, 0.1, 0.1, 0.1, 0.01, 0.01, 0.001, 0.001,
+    ]);
   });
 
   it('works on SGD, whose rate tfjs caches as a tensor', async () => {

@@ -30,7 +30,14 @@ describe('compileModel', () => {
     expect([s.totalParams, s.trainableParams, s.nonTrainableParams]).toEqual([601_578, 601_194, 384]);
     expect(s.layers[7]!.outputShape).toEqual([null, 12, 12, 32]);
     expect(s.layers.slice(0, 8).map((l) => l.name)).toEqual([
-      'reshape_1', 'conv2d_1', 'batch_normalization_1', 'activation_1', 'conv2d_2', 'batch_normalization_2', 'activation_2', 'max_pooling2d_1',
+      'reshape_1',
+      'conv2d_1',
+      'batch_normalization_1',
+      'activation_1',
+      'conv2d_2',
+      'batch_normalization_2',
+      'activation_2',
+      'max_pooling2d_1',
     ]);
   });
 
@@ -64,7 +71,12 @@ describe('compileModel', () => {
 const EVERY_LAYER: Record<keyof typeof LAYER_BUILDERS, object> = {
   flatten: {},
   reshape: { targetShape: [28, 28, 1] },
-  dense: { units: 4, activation: 'relu', kernelInitializer: { type: 'randomNormal', stddev: 0.1 }, kernelRegularizer: { l2: 0.01 } },
+  dense: {
+    units: 4,
+    activation: 'relu',
+    kernelInitializer: { type: 'randomNormal', stddev: 0.1 },
+    kernelRegularizer: { l2: 0.01 },
+  },
   activation: { activation: 'tanh' },
   conv2d: { filters: 2, kernelSize: [3, 3], strides: 2, padding: 'same', biasInitializer: 'ones' },
   maxPooling2d: { poolSize: 2 },

@@ -11,7 +11,10 @@ const skipReason = load.ok ? '' : ` (skipped: ${load.reason}; ${load.fix})`;
 /** Trains a seeded two-layer net for `steps` steps on `backend`; returns every weight. */
 async function train(backend: string, optimizer: tf.Optimizer, steps: number): Promise<Float32Array[]> {
   await tf.setBackend(backend);
-  const init = (seed: number) => ({ kernelInitializer: tf.initializers.glorotUniform({ seed }), biasInitializer: tf.initializers.randomNormal({ seed: seed + 1 }) });
+  const init = (seed: number) => ({
+    kernelInitializer: tf.initializers.glorotUniform({ seed }),
+    biasInitializer: tf.initializers.randomNormal({ seed: seed + 1 }),
+  });
   const model = tf.sequential();
   model.add(tf.layers.dense({ inputShape: [20], units: 16, activation: 'sigmoid', ...init(1) }));
   model.add(tf.layers.dense({ units: 4, activation: 'softmax', ...init(3) }));

@@ -18,10 +18,12 @@ function reference(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, epsilon: n
 }
 
 /** The fused kernels where the backend has them (onednn), the tfjs ops elsewhere (the cpu reference). */
-const fused = (output: 0 | 1 | 2, epsilon = 1e-3): Computation => (x, s, o) => {
-  const run = hasBatchNormTraining() ? batchNormTraining : reference;
-  return run(x!, s!, o!, epsilon)[output];
-};
+const fused =
+  (output: 0 | 1 | 2, epsilon = 1e-3): Computation =>
+  (x, s, o) => {
+    const run = hasBatchNormTraining() ? batchNormTraining : reference;
+    return run(x!, s!, o!, epsilon)[output];
+  };
 const inputs = (shape: number[], lo = -1, hi = 1): CheckInput[] => {
   const c = shape[shape.length - 1]!;
   return [{ shape, lo, hi }, { shape: [c], lo: 0.5, hi: 2 }, { shape: [c] }];
@@ -67,7 +69,8 @@ describe(`fused batch normalisation${skipReason}`, () => {
       const got = await trainTiny('onednn', args, false);
       const names = (ws: typeof ref) => ws.map((w) => w.name.replace(/\d+/g, ''));
       expect(names(got)).toEqual(names(ref));
-      for (let i = 0; i < ref.length; i++) expect(relativeError(ref[i]!.values, got[i]!.values), ref[i]!.name).toBeLessThanOrEqual(TOL);
+      for (let i = 0; i < ref.length; i++)
+        expect(relativeError(ref[i]!.values, got[i]!.values), ref[i]!.name).toBeLessThanOrEqual(TOL);
       // The moving averages did move, so the comparison above covers their update.
       const movingMean = got.find((w) => w.name.includes('moving_mean'))!;
       expect(Math.max(...movingMean.values.map(Math.abs))).toBeGreaterThan(0.01);
@@ -77,16 +80,19 @@ describe(`fused batch normalisation${skipReason}`, () => {
   // Along axis 1 on cpu (elementwise ops) = along the last axis of the transposed input on onednn
   // (the fused kernels), forward and gradients.
   it.skipIf(!load.ok)('normalising along axis 1 agrees with the fused kernels on the transposed input', async () => {
-    const perm = [0, 2, 3, 1], back = [0, 3, 1, 2];
+    const perm = [0, 2, 3, 1],
+      back = [0, 3, 1, 2];
     const fn: Computation = (x, s, o) =>
       tf.getBackend() === 'cpu'
         ? normalizeInTraining(x!, s!, o!, 1e-3, 1)[0]
         : tf.transpose(normalizeInTraining(tf.transpose(x!, perm), s!, o!, 1e-3, 3)[0], back);
-    const errors = await crossCheck(fn, [{ shape: [4, 6, 5, 3] }, { shape: [6], lo: 0.5, hi: 2 }, { shape: [6] }], { grads: true });
+    const errors = await crossCheck(fn, [{ shape: [4, 6, 5, 3] }, { shape: [6], lo: 0.5, hi: 2 }, { shape: [6] }], {
+      grads: true,
+    });
     for (const e of errors) expect(e).toBeLessThanOrEqual(TOL);
   });
 
-  it('trains on the cpu backend without offset and scale, and along axis 1 (tfjs 4.22\'s own layer fails on both)', async () => {
+  it("trains on the cpu backend without offset and scale, and along axis 1 (tfjs 4.22's own layer fails on both)", async () => {
     for (const args of [{ center: false, scale: false }, { axis: 1 }]) {
       const weights = await trainTiny('cpu', args, false);
       const moving = weights.filter((w) => /moving_(mean|variance)/.test(w.name));
@@ -106,11 +112,21 @@ describe(`fused batch normalisation${skipReason}`, () => {
 /** Three Adam steps of conv → BatchNormalization (ours or tfjs's) → dense on fixed data; returns every weight. */
 function trainTiny(backend: string, args: Parameters<typeof batchNormalization>[0], stock: boolean) {
   const init = (seed: number) => tf.initializers.glorotUniform({ seed });
-  return trainThreeSteps(backend, () => [
-    // No conv bias: BatchNorm cancels it, so its gradient is rounding noise that Adam would amplify.
-    tf.layers.conv2d({ inputShape: [7, 7, 2], filters: 5, kernelSize: 3, useBias: false, kernelInitializer: init(3) }),
-    stock ? tf.layers.batchNormalization(args) : batchNormalization(args),
-    tf.layers.flatten(),
-    tf.layers.dense({ units: 3, kernelInitializer: init(4) }),
-  ], { x: [6, 7, 7, 2], y: [6, 3], xLo: 1, xHi: 3 });
+  return trainThreeSteps(
+    backend,
+    () => [
+      // No conv bias: BatchNorm cancels it, so its gradient is rounding noise that Adam would amplify.
+      tf.layers.conv2d({
+        inputShape: [7, 7, 2],
+        filters: 5,
+        kernelSize: 3,
+        useBias: false,
+        kernelInitializer: init(3),
+      }),
+      stock ? tf.layers.batchNormalization(args) : batchNormalization(args),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3, kernelInitializer: init(4) }),
+    ],
+    { x: [6, 7, 7, 2], y: [6, 3], xLo: 1, xHi: 3 },
+  );
 }

@@ -13,18 +13,51 @@ const TOL = 1e-4;
 
 type Geometry = { strides: [number, number]; pad: 'valid' | 'same'; activation: Conv2DActivation };
 /** The layer kernel where the backend has it (onednn), tfjs's fused conv2d elsewhere (the cpu reference). */
-const viaKernel = (g: Geometry, withBias: boolean): Computation => (x, w, b) =>
-  hasConv2DKernel()
-    ? conv2dForward(x as tf.Tensor4D, w as tf.Tensor4D, withBias ? b! : null, g)
-    : tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: g.strides, pad: g.pad, bias: withBias ? b : undefined, activation: g.activation });
+const viaKernel =
+  (g: Geometry, withBias: boolean): Computation =>
+  (x, w, b) =>
+    hasConv2DKernel()
+      ? conv2dForward(x as tf.Tensor4D, w as tf.Tensor4D, withBias ? b! : null, g)
+      : tf.fused.conv2d({
+          x: x as tf.Tensor4D,
+          filter: w as tf.Tensor4D,
+          strides: g.strides,
+          pad: g.pad,
+          bias: withBias ? b : undefined,
+          activation: g.activation,
+        });
 
 type Case = [title: string, g: Geometry, bias: boolean, x: number[], filter: number[]];
 const CASES: Case[] = [
-  ['the CNN layer 1 (one input channel)', { strides: [1, 1], pad: 'valid', activation: 'linear' }, true, [4, 28, 28, 1], [3, 3, 1, 32]],
+  [
+    'the CNN layer 1 (one input channel)',
+    { strides: [1, 1], pad: 'valid', activation: 'linear' },
+    true,
+    [4, 28, 28, 1],
+    [3, 3, 1, 32],
+  ],
   ['the CNN layer 2', { strides: [1, 1], pad: 'valid', activation: 'linear' }, true, [2, 26, 26, 32], [3, 3, 32, 32]],
-  ['relu, same padding, odd sizes', { strides: [1, 1], pad: 'same', activation: 'relu' }, true, [3, 9, 7, 3], [3, 3, 3, 5]],
-  ['stride 2, same padding, no bias', { strides: [2, 2], pad: 'same', activation: 'linear' }, false, [2, 11, 9, 2], [3, 3, 2, 4]],
-  ['unequal strides, 5x2 filter, relu', { strides: [2, 1], pad: 'valid', activation: 'relu' }, true, [2, 12, 7, 4], [5, 2, 4, 6]],
+  [
+    'relu, same padding, odd sizes',
+    { strides: [1, 1], pad: 'same', activation: 'relu' },
+    true,
+    [3, 9, 7, 3],
+    [3, 3, 3, 5],
+  ],
+  [
+    'stride 2, same padding, no bias',
+    { strides: [2, 2], pad: 'same', activation: 'linear' },
+    false,
+    [2, 11, 9, 2],
+    [3, 3, 2, 4],
+  ],
+  [
+    'unequal strides, 5x2 filter, relu',
+    { strides: [2, 1], pad: 'valid', activation: 'relu' },
+    true,
+    [2, 12, 7, 4],
+    [5, 2, 4, 6],
+  ],
 ];
 
 describe(`the conv2d layer kernel${skipReason}`, () => {
@@ -45,7 +78,7 @@ describe(`the conv2d layer kernel${skipReason}`, () => {
     ['relu (fused)', { activation: 'relu' }],
     ['tanh (applied after the kernel)', { activation: 'tanh' }],
     ['stride 2, same padding, no bias', { strides: 2, padding: 'same', useBias: false }],
-  ] as const)('the layer trains the same on onednn as tfjs\'s layer on cpu: %s', async (_t, args) => {
+  ] as const)("the layer trains the same on onednn as tfjs's layer on cpu: %s", async (_t, args) => {
     const ref = await trainTiny('cpu', args, true);
     const got = await trainTiny('onednn', args, false);
     expectAllClose(ref, got, TOL);
@@ -55,7 +88,11 @@ describe(`the conv2d layer kernel${skipReason}`, () => {
   it.skipIf(!load.ok)('a training step computes no gradient for the model input', async () => {
     await tf.setBackend('onednn');
     const model = tf.sequential({
-      layers: [conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3 }), conv2d({ filters: 2, kernelSize: 3 }), tf.layers.flatten()],
+      layers: [
+        conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3 }),
+        conv2d({ filters: 2, kernelSize: 3 }),
+        tf.layers.flatten(),
+      ],
     });
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     const [x, y] = [tf.ones([2, 8, 8, 1]), tf.ones([2, 32])];
@@ -64,7 +101,7 @@ describe(`the conv2d layer kernel${skipReason}`, () => {
     model.dispose();
   });
 
-  it('keeps the stock class name and config; dilated convolutions take tfjs\'s path', async () => {
+  it("keeps the stock class name and config; dilated convolutions take tfjs's path", async () => {
     await tf.setBackend(load.ok ? 'onednn' : 'cpu');
     const ours = conv2d({ filters: 3, kernelSize: 3, activation: 'relu', dilationRate: 2 });
     const stock = tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', dilationRate: 2 });
@@ -79,10 +116,21 @@ describe(`the conv2d layer kernel${skipReason}`, () => {
 async function trainTiny(backend: string, args: Partial<Parameters<typeof conv2d>[0]>, stock: boolean) {
   const make = stock ? tf.layers.conv2d : conv2d;
   const init = (seed: number) => tf.initializers.glorotUniform({ seed });
-  const weights = await trainThreeSteps(backend, () => [
-    make({ inputShape: [7, 6, 2], filters: 3, kernelSize: 3, kernelInitializer: init(1), biasInitializer: 'ones', ...args }),
-    tf.layers.flatten(),
-    tf.layers.dense({ units: 2, kernelInitializer: init(2) }),
-  ], { x: [5, 7, 6, 2], y: [5, 2] });
+  const weights = await trainThreeSteps(
+    backend,
+    () => [
+      make({
+        inputShape: [7, 6, 2],
+        filters: 3,
+        kernelSize: 3,
+        kernelInitializer: init(1),
+        biasInitializer: 'ones',
+        ...args,
+      }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 2, kernelInitializer: init(2) }),
+    ],
+    { x: [5, 7, 6, 2], y: [5, 2] },
+  );
   return weights.map((w) => w.values);
 }

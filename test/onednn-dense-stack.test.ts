@@ -18,22 +18,46 @@ const SGD = 'optimizer={type: sgd, learningRate: 0.1}';
 const VARIANTS: [string, string, string[]][] = [
   ['the notebook ANN as written (sigmoid, MSE, SGD)', 'configs/ann-seed.yaml', []],
   ['relu and cross-entropy (the exercise, with SGD)', 'configs/ann.yaml', [SGD]],
-  ['tanh and linear hidden layers, every metric', 'configs/ann.yaml', [
-    SGD, 'model.layers.2.activation=tanh', 'model.layers.4.activation=linear',
-    'metrics=[accuracy, meanSquaredError, meanAbsoluteError, categoricalCrossentropy]',
-  ]],
-  ['activations inside the dense layers, no bias on one', 'configs/ann.yaml', [
-    SGD, 'model.layers=[{type: flatten}, {type: dense, units: 64, activation: relu, useBias: false}, {type: dense, units: 10, activation: softmax}]',
-  ]],
-  ['cross-entropy with a large SGD step', 'configs/ann-seed.yaml', ['loss=categoricalCrossentropy', 'optimizer={type: sgd, learningRate: 0.5}']],
-  ['a deeper, narrower stack', 'configs/ann.yaml', [
-    SGD, 'model.layers=[{type: flatten}, {type: dense, units: 96, activation: relu}, {type: dense, units: 64, activation: sigmoid}, {type: dense, units: 48, activation: tanh}, {type: dense, units: 10, activation: softmax}]',
-  ]],
+  [
+    'tanh and linear hidden layers, every metric',
+    'configs/ann.yaml',
+    [
+      SGD,
+      'model.layers.2.activation=tanh',
+      'model.layers.4.activation=linear',
+      'metrics=[accuracy, meanSquaredError, meanAbsoluteError, categoricalCrossentropy]',
+    ],
+  ],
+  [
+    'activations inside the dense layers, no bias on one',
+    'configs/ann.yaml',
+    [
+      SGD,
+      'model.layers=[{type: flatten}, {type: dense, units: 64, activation: relu, useBias: false}, {type: dense, units: 10, activation: softmax}]',
+    ],
+  ],
+  [
+    'cross-entropy with a large SGD step',
+    'configs/ann-seed.yaml',
+    ['loss=categoricalCrossentropy', 'optimizer={type: sgd, learningRate: 0.5}'],
+  ],
+  [
+    'a deeper, narrower stack',
+    'configs/ann.yaml',
+    [
+      SGD,
+      'model.layers=[{type: flatten}, {type: dense, units: 96, activation: relu}, {type: dense, units: 64, activation: sigmoid}, {type: dense, units: 48, activation: tanh}, {type: dense, units: 10, activation: softmax}]',
+    ],
+  ],
 ];
 /** Adam's runs; see ADAM for their bound. */
 const ADAM_VARIANTS: [string, string, string[]][] = [
   ['the notebook ANN after the exercise (relu, cross-entropy, Adam)', 'configs/ann.yaml', []],
-  ['MSE with Adam, a sigmoid output', 'configs/ann.yaml', ['loss=meanSquaredError', 'model.layers.6.activation=sigmoid']],
+  [
+    'MSE with Adam, a sigmoid output',
+    'configs/ann.yaml',
+    ['loss=meanSquaredError', 'model.layers.6.activation=sigmoid'],
+  ],
 ];
 
 /**
@@ -46,13 +70,16 @@ const ADAM_VARIANTS: [string, string, string[]][] = [
 const ADAM = 1e-3;
 
 describe(`the native dense-stack training step${skipReason}`, () => {
-  it.skipIf(!load.ok).each(VARIANTS)('%s: weights, loss and metrics match tfjs after 3 steps', async (_, file, overrides) => {
-    for (const reference of ['cpu', 'onednn'] as const) {
-      const { weights, logs } = await compareWithTfjs(reference, file, overrides);
-      expect(weights).toBeLessThanOrEqual(TOL);
-      expect(logs).toBeLessThanOrEqual(TOL);
-    }
-  });
+  it.skipIf(!load.ok).each(VARIANTS)(
+    '%s: weights, loss and metrics match tfjs after 3 steps',
+    async (_, file, overrides) => {
+      for (const reference of ['cpu', 'onednn'] as const) {
+        const { weights, logs } = await compareWithTfjs(reference, file, overrides);
+        expect(weights).toBeLessThanOrEqual(TOL);
+        expect(logs).toBeLessThanOrEqual(TOL);
+      }
+    },
+  );
 
   // 32 rows split between the threads; 16 do not (one part, products threaded); 37 split unevenly.
   it.skipIf(!load.ok).each([16, 37])('a batch of %i rows matches tfjs too', async (rows) => {
@@ -63,32 +90,41 @@ describe(`the native dense-stack training step${skipReason}`, () => {
     }
   });
 
-  it.skipIf(!load.ok).each(ADAM_VARIANTS)('%s: weights, loss and metrics match tfjs after 3 steps', async (_, file, overrides) => {
-    for (const reference of ['cpu', 'onednn'] as const) {
-      const { weights, logs } = await compareWithTfjs(reference, file, overrides);
+  it.skipIf(!load.ok).each(ADAM_VARIANTS)(
+    '%s: weights, loss and metrics match tfjs after 3 steps',
+    async (_, file, overrides) => {
+      for (const reference of ['cpu', 'onednn'] as const) {
+        const { weights, logs } = await compareWithTfjs(reference, file, overrides);
+        expect(weights).toBeLessThanOrEqual(ADAM);
+        expect(logs).toBeLessThanOrEqual(TOL);
+      }
+    },
+  );
+
+  it.skipIf(!load.ok)(
+    "Adam's state carries over to tfjs's own step (2 native steps, then 2 through trainOnBatch)",
+    async () => {
+      const { weights, logs } = await compareWithTfjs('cpu', 'configs/ann.yaml', [], 2, 2);
       expect(weights).toBeLessThanOrEqual(ADAM);
       expect(logs).toBeLessThanOrEqual(TOL);
-    }
-  });
+    },
+  );
 
-  it.skipIf(!load.ok)("Adam's state carries over to tfjs's own step (2 native steps, then 2 through trainOnBatch)", async () => {
-    const { weights, logs } = await compareWithTfjs('cpu', 'configs/ann.yaml', [], 2, 2);
-    expect(weights).toBeLessThanOrEqual(ADAM);
-    expect(logs).toBeLessThanOrEqual(TOL);
-  });
-
-  it.skipIf(!load.ok)('is what the loop and the benchmark take for the notebook ANNs on onednn, and not on cpu', async () => {
-    await tf.setBackend('onednn');
-    for (const file of ['configs/ann-seed.yaml', 'configs/ann.yaml']) {
-      const { config, model } = await compiled(file);
-      expect(makeTrainStep(model, stepOptions(config)).kind).toMatch(/^native dense-stack step/);
+  it.skipIf(!load.ok)(
+    'is what the loop and the benchmark take for the notebook ANNs on onednn, and not on cpu',
+    async () => {
+      await tf.setBackend('onednn');
+      for (const file of ['configs/ann-seed.yaml', 'configs/ann.yaml']) {
+        const { config, model } = await compiled(file);
+        expect(makeTrainStep(model, stepOptions(config)).kind).toMatch(/^native dense-stack step/);
+        model.dispose();
+      }
+      await tf.setBackend('cpu');
+      const { config, model } = await compiled('configs/ann.yaml');
+      expect(makeTrainStep(model, stepOptions(config)).kind).toMatch(/not on the onednn backend/);
       model.dispose();
-    }
-    await tf.setBackend('cpu');
-    const { config, model } = await compiled('configs/ann.yaml');
-    expect(makeTrainStep(model, stepOptions(config)).kind).toMatch(/not on the onednn backend/);
-    model.dispose();
-  });
+    },
+  );
 
   const REJECTED: [string, string, string[], RegExp][] = [
     ['a CNN', 'configs/cnn.yaml', [], /Reshape|Conv2D/],
@@ -162,12 +198,33 @@ describe(`the native dense-stack training step${skipReason}`, () => {
 
   it.skipIf(!load.ok)('refuses buffers of the wrong size with an error, not a crash', () => {
     const addon = (loadAddon() as { ok: true; addon: import('../src/backend/onednn/addon.js').OnednnAddon }).addon;
-    const w = new Float32Array(4 * 3), b = new Float32Array(3);
+    const w = new Float32Array(4 * 3),
+      b = new Float32Array(3);
     const call = (x: Float32Array, targets: Float32Array, newW: Float32Array) =>
-      addon.denseStackStep(x, targets, 2, [4, 3], [0], [w, b], [newW, new Float32Array(3)], [], [], 0, 0, new Float32Array([0.1]), new Float64Array(5));
+      addon.denseStackStep(
+        x,
+        targets,
+        2,
+        [4, 3],
+        [0],
+        [w, b],
+        [newW, new Float32Array(3)],
+        [],
+        [],
+        0,
+        0,
+        new Float32Array([0.1]),
+        new Float64Array(5),
+      );
     expect(() => call(new Float32Array(8), new Float32Array(6), new Float32Array(12))).not.toThrow();
-    expect(() => call(new Float32Array(7), new Float32Array(6), new Float32Array(12))).toThrow(/the input holds 7 floats, expected 8/);
-    expect(() => call(new Float32Array(8), new Float32Array(5), new Float32Array(12))).toThrow(/the targets holds 5 floats/);
-    expect(() => call(new Float32Array(8), new Float32Array(6), new Float32Array(11))).toThrow(/new param 0 holds 11 floats/);
+    expect(() => call(new Float32Array(7), new Float32Array(6), new Float32Array(12))).toThrow(
+      /the input holds 7 floats, expected 8/,
+    );
+    expect(() => call(new Float32Array(8), new Float32Array(5), new Float32Array(12))).toThrow(
+      /the targets holds 5 floats/,
+    );
+    expect(() => call(new Float32Array(8), new Float32Array(6), new Float32Array(11))).toThrow(
+      /new param 0 holds 11 floats/,
+    );
   });
 });

@@ -12,12 +12,19 @@ const skipReason = load.ok ? '' : ` (skipped: ${load.reason}; ${load.fix})`;
 const TOL = 1e-4;
 
 /** The dense kernel where the backend has it (onednn), tfjs's fused matMul elsewhere (the cpu reference). */
-const viaKernel = (activation: DenseActivation, withBias: boolean): Computation => (x, k, b) =>
-  hasDenseKernel()
-    ? denseForward(x!, k!, withBias ? b! : null, activation)
-    : tf.fused.matMul({ a: x!, b: k!, bias: withBias ? b : undefined, activation });
+const viaKernel =
+  (activation: DenseActivation, withBias: boolean): Computation =>
+  (x, k, b) =>
+    hasDenseKernel()
+      ? denseForward(x!, k!, withBias ? b! : null, activation)
+      : tf.fused.matMul({ a: x!, b: k!, bias: withBias ? b : undefined, activation });
 
-type Case = [title: string, activation: DenseActivation, bias: boolean, shape: [rows: number, inputs: number, units: number]];
+type Case = [
+  title: string,
+  activation: DenseActivation,
+  bias: boolean,
+  shape: [rows: number, inputs: number, units: number],
+];
 const CASES: Case[] = [
   ['the ANN first layer, linear', 'linear', true, [128, 784, 512]],
   ['relu', 'relu', true, [17, 33, 9]],
@@ -33,13 +40,16 @@ describe(`dense kernels${skipReason}`, () => {
     expect(tf.getKernel(DENSE, 'cpu')).toBeUndefined();
   });
 
-  it.skipIf(!load.ok).each(CASES)('%s matches tfjs on cpu, forward and gradients', async (_t, activation, bias, [rows, n, units]) => {
-    const inputs = [{ shape: [rows, n] }, { shape: [n, units] }, { shape: [units] }];
-    // Without a bias the third input is unused: its gradient is zero on both sides.
-    const errors = await crossCheck(viaKernel(activation, bias), bias ? inputs : inputs.slice(0, 2), { grads: true });
-    expect(errors).toHaveLength(bias ? 4 : 3);
-    for (const e of errors) expect(e).toBeLessThanOrEqual(TOL);
-  });
+  it.skipIf(!load.ok).each(CASES)(
+    '%s matches tfjs on cpu, forward and gradients',
+    async (_t, activation, bias, [rows, n, units]) => {
+      const inputs = [{ shape: [rows, n] }, { shape: [n, units] }, { shape: [units] }];
+      // Without a bias the third input is unused: its gradient is zero on both sides.
+      const errors = await crossCheck(viaKernel(activation, bias), bias ? inputs : inputs.slice(0, 2), { grads: true });
+      expect(errors).toHaveLength(bias ? 4 : 3);
+      for (const e of errors) expect(e).toBeLessThanOrEqual(TOL);
+    },
+  );
 
   it.skipIf(!load.ok).each([
     ['relu (fused)', { activation: 'relu' }],
@@ -47,7 +57,7 @@ describe(`dense kernels${skipReason}`, () => {
     ['tanh (applied after the kernel)', { activation: 'tanh' }],
     ['softmax (applied after the kernel)', { activation: 'softmax' }],
     ['linear, no bias', { useBias: false }],
-  ] as const)('the layer trains the same on onednn as tfjs\'s layer on cpu: %s', async (_t, args) => {
+  ] as const)("the layer trains the same on onednn as tfjs's layer on cpu: %s", async (_t, args) => {
     const ref = await trainTiny('cpu', args, true);
     const got = await trainTiny('onednn', args, false);
     expectAllClose(ref, got, TOL);
@@ -56,7 +66,9 @@ describe(`dense kernels${skipReason}`, () => {
   // The model's first layer needs no gradient for its input (the images): that matmul is skipped.
   it.skipIf(!load.ok)('a training step computes no gradient for the model input', async () => {
     await tf.setBackend('onednn');
-    const model = tf.sequential({ layers: [dense({ inputShape: [20], units: 8, activation: 'relu' }), dense({ units: 3 })] });
+    const model = tf.sequential({
+      layers: [dense({ inputShape: [20], units: 8, activation: 'relu' }), dense({ units: 3 })],
+    });
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     const [x, y] = [tf.ones([4, 20]), tf.ones([4, 3])];
     const matmuls = await countKernel('BatchMatMul', () => model.trainOnBatch(x, y));
@@ -65,7 +77,7 @@ describe(`dense kernels${skipReason}`, () => {
     model.dispose();
   });
 
-  it('keeps the stock class name and config, and runs tfjs\'s path for inputs of rank 3', async () => {
+  it("keeps the stock class name and config, and runs tfjs's path for inputs of rank 3", async () => {
     await tf.setBackend('cpu');
     const ours = dense({ units: 4, activation: 'relu' });
     const stock = tf.layers.dense({ units: 4, activation: 'relu' });
@@ -80,10 +92,14 @@ describe(`dense kernels${skipReason}`, () => {
 async function trainTiny(backend: string, args: Partial<Parameters<typeof dense>[0]>, stock: boolean) {
   const make = stock ? tf.layers.dense : dense;
   const init = (seed: number) => tf.initializers.glorotUniform({ seed });
-  const weights = await trainThreeSteps(backend, () => [
-    tf.layers.flatten({ inputShape: [4, 5] }),
-    make({ units: 7, kernelInitializer: init(1), biasInitializer: 'ones', ...args }),
-    make({ units: 2, kernelInitializer: init(2) }),
-  ], { x: [6, 4, 5], y: [6, 2] });
+  const weights = await trainThreeSteps(
+    backend,
+    () => [
+      tf.layers.flatten({ inputShape: [4, 5] }),
+      make({ units: 7, kernelInitializer: init(1), biasInitializer: 'ones', ...args }),
+      make({ units: 2, kernelInitializer: init(2) }),
+    ],
+    { x: [6, 4, 5], y: [6, 2] },
+  );
   return weights.map((w) => w.values);
 }

@@ -39,8 +39,18 @@ describe('loading the oneDNN addon', () => {
   });
 
   it.each([
-    ['a quiet default on an AVX-512 CPU', {}, 'fpu avx2 avx512f avx512cd avx512bw avx512dq avx512vl', { GOMP_SPINCOUNT: '20000', OPENBLAS_CORETYPE: 'SkylakeX' }],
-    ['nothing over the user\'s own settings', { OMP_WAIT_POLICY: 'active', OPENBLAS_CORETYPE: 'Haswell' }, 'avx512f avx512cd avx512bw avx512dq avx512vl', {}],
+    [
+      'a quiet default on an AVX-512 CPU',
+      {},
+      'fpu avx2 avx512f avx512cd avx512bw avx512dq avx512vl',
+      { GOMP_SPINCOUNT: '20000', OPENBLAS_CORETYPE: 'SkylakeX' },
+    ],
+    [
+      "nothing over the user's own settings",
+      { OMP_WAIT_POLICY: 'active', OPENBLAS_CORETYPE: 'Haswell' },
+      'avx512f avx512cd avx512bw avx512dq avx512vl',
+      {},
+    ],
     ['no AVX-512 kernels without every AVX-512 subset', {}, 'avx2 avx512f', { GOMP_SPINCOUNT: '20000' }],
   ])('sets native library defaults: %s', (_title, env, flags, expected) => {
     expect(nativeEnvDefaults(env, flags)).toEqual(expected);

@@ -37,7 +37,9 @@ describe(`oneDNN backend memory${skipReason}`, () => {
     const model = smallCnn();
     const x = tf.randomUniform([32, 14, 14], 0, 1, 'float32', 1);
     const y = tf.oneHot(tf.randomUniform([32], 0, 10, 'int32', 2), 10).toFloat();
-    const steps = async (n: number) => { for (let i = 0; i < n; i++) await model.trainOnBatch(x, y); };
+    const steps = async (n: number) => {
+      for (let i = 0; i < n; i++) await model.trainOnBatch(x, y);
+    };
     await steps(5); // burn-in: optimizer slots, primitive caches, buffer pool
     const tensors = tf.memory().numTensors;
     const pooled = (tf.backend() as OnednnBackend).pool.stats().pooledBytes;

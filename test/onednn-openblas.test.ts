@@ -20,9 +20,12 @@ describe(`matrix products on OpenBLAS (oneDNN limited to AVX2)${skipReason}`, ()
   });
   it.skipIf(!load.ok).each(MATMUL)('%s', async (...c) => expectClose(c as unknown as Case));
   // Its products run on OpenBLAS here, in each thread's part of the batch.
-  it.skipIf(!load.ok)('the native dense-stack step matches tfjs on cpu (the notebook ANN as written, 3 SGD steps)', async () => {
-    const { weights, logs } = await compareWithTfjs('cpu', 'configs/ann-seed.yaml', []);
-    expect(weights).toBeLessThanOrEqual(1e-4);
-    expect(logs).toBeLessThanOrEqual(1e-4);
-  });
+  it.skipIf(!load.ok)(
+    'the native dense-stack step matches tfjs on cpu (the notebook ANN as written, 3 SGD steps)',
+    async () => {
+      const { weights, logs } = await compareWithTfjs('cpu', 'configs/ann-seed.yaml', []);
+      expect(weights).toBeLessThanOrEqual(1e-4);
+      expect(logs).toBeLessThanOrEqual(1e-4);
+    },
+  );
 });

@@ -12,30 +12,64 @@ const skipReason = load.ok ? '' : ` (skipped: ${load.reason}; ${load.fix})`;
 const avx512 = existsSync('/proc/cpuinfo') && /\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
 
 const BINARY_OPS: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
-  ['add', tf.add], ['sub', tf.sub], ['mul', tf.mul], ['div', tf.div], ['maximum', tf.maximum], ['minimum', tf.minimum],
+  ['add', tf.add],
+  ['sub', tf.sub],
+  ['mul', tf.mul],
+  ['div', tf.div],
+  ['maximum', tf.maximum],
+  ['minimum', tf.minimum],
   ['squaredDifference', tf.squaredDifference],
 ];
 const BROADCASTS: [string, number[], number[]][] = [
-  ['same shape', [4, 7, 3], [4, 7, 3]], ['scalar right', [5, 3], []], ['scalar left', [], [5, 3]],
-  ['row vector', [6, 26, 26, 5], [5]], ['column', [9, 1], [1, 11]], ['middle axis', [2, 1, 4], [3, 1]], ['odd size', [1, 1, 1], [13]],
+  ['same shape', [4, 7, 3], [4, 7, 3]],
+  ['scalar right', [5, 3], []],
+  ['scalar left', [], [5, 3]],
+  ['row vector', [6, 26, 26, 5], [5]],
+  ['column', [9, 1], [1, 11]],
+  ['middle axis', [2, 1, 4], [3, 1]],
+  ['odd size', [1, 1, 1], [13]],
 ];
 // Gradients where tfjs defines them: not for max/min ties, not for squaredDifference under broadcasting.
-const hasGrad = (op: string, how: string) => !['maximum', 'minimum'].includes(op) && (op !== 'squaredDifference' || how === 'same shape');
+const hasGrad = (op: string, how: string) =>
+  !['maximum', 'minimum'].includes(op) && (op !== 'squaredDifference' || how === 'same shape');
 const BINARY: Case[] = BINARY_OPS.flatMap(([op, f]) =>
-  BROADCASTS.map(([how, a, b]): Case => [`${op} ${how}`, (x, y) => f(x!, y!), [{ shape: a }, { shape: b, lo: 0.5, hi: 2 }], hasGrad(op, how)]),
+  BROADCASTS.map(
+    ([how, a, b]): Case => [
+      `${op} ${how}`,
+      (x, y) => f(x!, y!),
+      [{ shape: a }, { shape: b, lo: 0.5, hi: 2 }],
+      hasGrad(op, how),
+    ],
+  ),
 );
 
 const UNARY: Case[] = (
   [
-    ['relu', tf.relu], ['sigmoid', tf.sigmoid], ['exp', tf.exp], ['tanh', tf.tanh], ['square', tf.square], ['abs', tf.abs], ['neg', tf.neg],
+    ['relu', tf.relu],
+    ['sigmoid', tf.sigmoid],
+    ['exp', tf.exp],
+    ['tanh', tf.tanh],
+    ['square', tf.square],
+    ['abs', tf.abs],
+    ['neg', tf.neg],
   ] as [string, (x: tf.Tensor) => tf.Tensor][]
 ).map(([name, f]): Case => [name, (x) => f(x!), sh([3, 37]), true]);
-UNARY.push(['log', (x) => tf.log(x!), [positive([3, 37])], true], ['sqrt', (x) => tf.sqrt(x!), [positive([3, 37])], true]);
+UNARY.push(
+  ['log', (x) => tf.log(x!), [positive([3, 37])], true],
+  ['sqrt', (x) => tf.sqrt(x!), [positive([3, 37])], true],
+);
 
 type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
-const conv = (stride: number | [number, number], pad: Pad, dilation: number | [number, number] = 1): Computation =>
-  (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, pad, 'NHWC', dilation);
-const explicit: Pad = [[0, 0], [1, 2], [2, 0], [0, 0]];
+const conv =
+  (stride: number | [number, number], pad: Pad, dilation: number | [number, number] = 1): Computation =>
+  (x, f) =>
+    tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, pad, 'NHWC', dilation);
+const explicit: Pad = [
+  [0, 0],
+  [1, 2],
+  [2, 0],
+  [0, 0],
+];
 const CONV: Case[] = [
   ['conv2d CNN layer 1: 1→32 channels, valid', conv(1, 'valid'), sh([4, 28, 28, 1], [3, 3, 1, 32]), true],
   ['conv2d CNN layer 2: 32→32 channels, valid', conv(1, 'valid'), sh([2, 26, 26, 32], [3, 3, 32, 32]), true],
@@ -45,40 +79,86 @@ const CONV: Case[] = [
   // tfjs has no conv2d gradient for dilation > 1 on any backend: forward only.
   ['conv2d dilation 2, same padding', conv(1, 'same', 2), sh([2, 10, 10, 3], [3, 3, 3, 4]), false],
   ['conv2d 1x1 filter', conv(1, 'valid'), sh([2, 5, 5, 7], [1, 1, 7, 3]), true],
-  ['fused conv2d bias (the layers path)', (x, f, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 1, pad: 'valid', bias: b! }),
-    sh([2, 8, 8, 3], [3, 3, 3, 4], [4]), true],
-  ['fused conv2d bias+relu', (x, f, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 1, pad: 'same', bias: b!, activation: 'relu' }),
-    sh([2, 8, 8, 3], [3, 3, 3, 4], [4]), false],
+  [
+    'fused conv2d bias (the layers path)',
+    (x, f, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 1, pad: 'valid', bias: b! }),
+    sh([2, 8, 8, 3], [3, 3, 3, 4], [4]),
+    true,
+  ],
+  [
+    'fused conv2d bias+relu',
+    (x, f, b) =>
+      tf.fused.conv2d({
+        x: x as tf.Tensor4D,
+        filter: f as tf.Tensor4D,
+        strides: 1,
+        pad: 'same',
+        bias: b!,
+        activation: 'relu',
+      }),
+    sh([2, 8, 8, 3], [3, 3, 3, 4], [4]),
+    false,
+  ],
 ];
 
 const REDUCTIONS: [string, (x: tf.Tensor, axis: number | number[], keep: boolean) => tf.Tensor][] = [
-  ['sum', (x, a, k) => tf.sum(x, a, k)], ['mean', (x, a, k) => tf.mean(x, a, k)], ['max', (x, a, k) => tf.max(x, a, k)], ['min', (x, a, k) => tf.min(x, a, k)],
+  ['sum', (x, a, k) => tf.sum(x, a, k)],
+  ['mean', (x, a, k) => tf.mean(x, a, k)],
+  ['max', (x, a, k) => tf.max(x, a, k)],
+  ['min', (x, a, k) => tf.min(x, a, k)],
 ];
 const AXES: [string, number[], number | number[], boolean][] = [
   ['BatchNorm moments axes [0,1,2] of NHWC', [6, 9, 9, 5], [0, 1, 2], false],
-  ['last axis, keepDims', [7, 33], -1, true], ['first axis', [40, 3], 0, false], ['middle axis', [3, 50, 4], 1, false],
-  ['all axes', [5, 7, 3], [0, 1, 2], false], ['non-adjacent axes (cpu path)', [4, 5, 6], [0, 2], true],
+  ['last axis, keepDims', [7, 33], -1, true],
+  ['first axis', [40, 3], 0, false],
+  ['middle axis', [3, 50, 4], 1, false],
+  ['all axes', [5, 7, 3], [0, 1, 2], false],
+  ['non-adjacent axes (cpu path)', [4, 5, 6], [0, 2], true],
 ];
 const REDUCE: Case[] = REDUCTIONS.flatMap(([op, f]) =>
-  AXES.map(([how, shape, axis, keep]): Case => [`${op} over ${how}`, (x) => f(x!, axis, keep), sh(shape), op === 'sum' || op === 'mean']),
+  AXES.map(
+    ([how, shape, axis, keep]): Case => [
+      `${op} over ${how}`,
+      (x) => f(x!, axis, keep),
+      sh(shape),
+      op === 'sum' || op === 'mean',
+    ],
+  ),
 );
 
-const maxPool = (size: number, stride: number, pad: 'valid' | 'same'): Computation => (x) => tf.maxPool(x as tf.Tensor4D, size, stride, pad);
+const maxPool =
+  (size: number, stride: number, pad: 'valid' | 'same'): Computation =>
+  (x) =>
+    tf.maxPool(x as tf.Tensor4D, size, stride, pad);
 const OTHER: Case[] = [
   ['maxPool 2x2 stride 2 (the CNN layer)', maxPool(2, 2, 'valid'), sh([4, 24, 24, 32]), true],
   ['maxPool 3x3 stride 2 same padding, odd sizes', maxPool(3, 2, 'same'), sh([2, 9, 7, 3]), true],
   ['maxPool overlapping 3x3 stride 1', maxPool(3, 1, 'valid'), sh([2, 6, 6, 2]), true],
   // After a ReLU many windows hold equal zeros: the gradient must go where the cpu backend sends it.
-  ['maxPool gradient with ties after relu', (x) => tf.maxPool(tf.relu(x!) as tf.Tensor4D, 2, 2, 'valid'), sh([3, 8, 8, 4]), true],
+  [
+    'maxPool gradient with ties after relu',
+    (x) => tf.maxPool(tf.relu(x!) as tf.Tensor4D, 2, 2, 'valid'),
+    sh([3, 8, 8, 4]),
+    true,
+  ],
   ['softmax over the last axis', (x) => tf.softmax(x!), sh([64, 10]), true],
   ['softmax rank 3, one column', (x) => tf.softmax(x!), sh([2, 3, 1]), true],
   ['relu gradient (Step)', (x) => tf.relu(x!), sh([5, 7, 3]), true],
   ['tile', (x) => tf.tile(x!, [3, 1, 4]), sh([2, 5, 3]), true],
   ['tile a per-channel vector to NHWC', (x) => tf.tile(x!, [4, 6, 6, 1]), sh([1, 1, 1, 8]), true],
-  ['batchNorm per-channel parameters', (x, m, v, o, s) => tf.batchNorm(x!, m!, v!, o!, s!, 1e-3),
-    [{ shape: [4, 5, 5, 6] }, { shape: [6] }, positive([6]), { shape: [6] }, { shape: [6] }], true],
+  [
+    'batchNorm per-channel parameters',
+    (x, m, v, o, s) => tf.batchNorm(x!, m!, v!, o!, s!, 1e-3),
+    [{ shape: [4, 5, 5, 6] }, { shape: [6] }, positive([6]), { shape: [6] }, { shape: [6] }],
+    true,
+  ],
   // tfjs's batchNorm gradient needs a scale on every backend: forward only.
-  ['batchNorm without offset and scale, rank 2', (x, m, v) => tf.batchNorm(x!, m!, v!), [{ shape: [9, 7] }, { shape: [7] }, positive([7])], false],
+  [
+    'batchNorm without offset and scale, rank 2',
+    (x, m, v) => tf.batchNorm(x!, m!, v!),
+    [{ shape: [9, 7] }, { shape: [7] }, positive([7])],
+    false,
+  ],
 ];
 
 describe(`oneDNN kernels match the cpu backend${skipReason}`, () => {

@@ -4,7 +4,13 @@ import { progressCallback } from '../src/train/callbacks/progress.js';
 
 /** A captured stream that claims to be (or not be) a terminal. */
 function stream(isTTY: boolean) {
-  const s = Object.assign(new PassThrough(), { isTTY, columns: 100, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+  const s = Object.assign(new PassThrough(), {
+    isTTY,
+    columns: 100,
+    cursorTo: () => true,
+    clearLine: () => true,
+    moveCursor: () => true,
+  });
   let text = '';
   s.on('data', (d: Buffer) => (text += d.toString()));
   return { s: s as unknown as NodeJS.WriteStream, text: () => text };
@@ -13,7 +19,8 @@ function stream(isTTY: boolean) {
 async function drive(cb: ReturnType<typeof progressCallback>, batches: number) {
   await cb.onTrainBegin!({ epochs: 2, batches, samples: batches * 10, batchSize: 10 });
   await cb.onEpochBegin!(1);
-  for (let b = 1; b <= batches; b++) await cb.onBatchEnd!({ batch: b, batches, seen: b * 10, loss: 1 / b, metrics: { loss: 1 / b, accuracy: 0.5 } });
+  for (let b = 1; b <= batches; b++)
+    await cb.onBatchEnd!({ batch: b, batches, seen: b * 10, loss: 1 / b, metrics: { loss: 1 / b, accuracy: 0.5 } });
   await cb.onEpochEnd!({ epoch: 1, metrics: { loss: 0.1 }, seconds: 1, samplesPerSecond: 10 });
 }
 
@@ -27,7 +34,10 @@ describe('progress', () => {
   it('writes plain periodic lines when not on a terminal', async () => {
     const out = stream(false);
     let t = 0;
-    await drive(progressCallback(out.s, 10, () => (t += 4000)), 6); // 4 s per batch, a line every 10 s
+    await drive(
+      progressCallback(out.s, 10, () => (t += 4000)),
+      6,
+    ); // 4 s per batch, a line every 10 s
     expect(out.text()).toBe('epoch 1/2 batch 3/6 loss 0.3333 acc 0.5000\nepoch 1/2 batch 6/6 loss 0.1667 acc 0.5000\n');
   });
 });

@@ -36,7 +36,12 @@ describe('results files', () => {
 });
 
 describe('metrics files', () => {
-  const epoch = (e: number, loss: number) => ({ epoch: e, metrics: { loss, accuracy: 0.5 }, seconds: 2, samplesPerSecond: 100 });
+  const epoch = (e: number, loss: number) => ({
+    epoch: e,
+    metrics: { loss, accuracy: 0.5 },
+    seconds: 2,
+    samplesPerSecond: 100,
+  });
 
   it('appends one JSON line per epoch and keeps history.csv in step', async () => {
     const cb = metricsFilesCallback(dir);
@@ -63,7 +68,9 @@ describe('run folders', () => {
     const now = new Date('2026-11-28T14:03:22Z');
     const dirs = await Promise.all(Array.from({ length: 20 }, () => createRunDir(join(dir, 'runs'), 'cnn', now)));
     expect(new Set(dirs).size).toBe(20);
-    expect((await readdir(join(dir, 'runs'))).every((d) => /^2026-11-28T14-03-22Z_cnn_[0-9a-f]{6}$/.test(d))).toBe(true);
+    expect((await readdir(join(dir, 'runs'))).every((d) => /^2026-11-28T14-03-22Z_cnn_[0-9a-f]{6}$/.test(d))).toBe(
+      true,
+    );
   });
 
   it('writes files atomically, leaving no temp file behind', async () => {

@@ -24,7 +24,8 @@ beforeAll(async () => {
 });
 
 const index = async () => parseCsv(await readFile(join(root, 'sweeps', 'tiny', 'index.csv'), 'utf8')).slice(1);
-const metaStart = async (row: string[]) => JSON.parse(await readFile(join(root, 'sweeps', 'tiny', row[8]!, 'meta.json'), 'utf8')).start as string;
+const metaStart = async (row: string[]) =>
+  JSON.parse(await readFile(join(root, 'sweeps', 'tiny', row[8]!, 'meta.json'), 'utf8')).start as string;
 // Pinned, so commits landing while the test runs do not rename the runs between the two passes.
 const args = ['sweep', 'tiny.sweep.yaml', '--parallel', '2', '--code-version', 'e2e', '--backend', 'cpu'];
 
@@ -42,11 +43,14 @@ describe('mnist-run sweep on real training', () => {
     let pid = 0;
     const first = runCli(args, { cwd: root, onSpawn: (p) => (pid = p) });
     const until = Date.now() + 120_000;
-    while (!(await index().catch(() => [])).some((r) => r[3] === 'completed') && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+    while (!(await index().catch(() => [])).some((r) => r[3] === 'completed') && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 25));
     process.kill(pid, 'SIGINT');
     const stopped = await first;
     expect(stopped.code, stopped.stderr).toBe(130);
-    expect(stopped.stderr).toMatch(/mnist-run: sweep interrupted: \d of 4 runs finished; run the same command again to resume/);
+    expect(stopped.stderr).toMatch(
+      /mnist-run: sweep interrupted: \d of 4 runs finished; run the same command again to resume/,
+    );
     const before = await index();
     const done = before.filter((r) => r[3] === 'completed');
     expect(done.length).toBeGreaterThanOrEqual(1);
@@ -64,12 +68,16 @@ describe('mnist-run sweep on real training', () => {
     const interrupted = before.filter((r) => r[3] === 'interrupted').map((r) => r[0]);
     const aside = (await readdir(join(root, 'sweeps', 'tiny', 'previous')).catch(() => [])).map((d) => d.split('_')[0]);
     expect(aside.every((id) => interrupted.includes(id))).toBe(true);
-    const logs = await Promise.all(interrupted.map((id) => readFile(join(root, 'sweeps', 'tiny', 'logs', `${id}.log`), 'utf8')));
+    const logs = await Promise.all(
+      interrupted.map((id) => readFile(join(root, 'sweeps', 'tiny', 'logs', `${id}.log`), 'utf8')),
+    );
     expect(logs.every((l) => l.match(/^--- \d{4}-/gm)?.length === 2)).toBe(true); // both attempts' logs kept
   }, 300_000);
 
   it('compares the sweep by the key it varies and reports it with mistakes drawn', async () => {
-    const cmp = await runCli(['compare', 'sweeps/tiny', '--format', 'csv', '--sort', 'model.layers.1.units'], { cwd: root });
+    const cmp = await runCli(['compare', 'sweeps/tiny', '--format', 'csv', '--sort', 'model.layers.1.units'], {
+      cwd: root,
+    });
     expect(cmp.code, cmp.stderr).toBe(0);
     const rows = parseCsv(cmp.stdout);
     expect(rows[0]!.slice(0, 3)).toEqual(['run', 'model.layers.1.units', 'status']);

@@ -22,15 +22,27 @@ describe('grid expansion', () => {
   });
 
   it('merges a named axis value into several overrides at once', () => {
-    expect(gridPoints({ act: { relu: { 'l.0': 'relu', 'l.1': 'relu' } }, n: [3] })[0]!.overrides).toEqual({ 'l.0': 'relu', 'l.1': 'relu', n: 3 });
+    expect(gridPoints({ act: { relu: { 'l.0': 'relu', 'l.1': 'relu' } }, n: [3] })[0]!.overrides).toEqual({
+      'l.0': 'relu',
+      'l.1': 'relu',
+      n: 3,
+    });
   });
 });
 
 describe('expandSweep', () => {
   it.each([
     ['the base alone without grid or variants', { base: 'b.yaml' }, ['base']],
-    ['variants after the grid, not crossed', { base: 'b', grid: { a: [1, 2] }, variants: { wide: { u: 9 } } }, ['a=1', 'a=2', 'wide']],
-    ['every point per seed, seeds 1..N for a count', { base: 'b', grid: { a: [1] }, seeds: 2 }, ['a=1 seed=1', 'a=1 seed=2']],
+    [
+      'variants after the grid, not crossed',
+      { base: 'b', grid: { a: [1, 2] }, variants: { wide: { u: 9 } } },
+      ['a=1', 'a=2', 'wide'],
+    ],
+    [
+      'every point per seed, seeds 1..N for a count',
+      { base: 'b', grid: { a: [1] }, seeds: 2 },
+      ['a=1 seed=1', 'a=1 seed=2'],
+    ],
     ['a list of seeds as written', { base: 'b', seeds: [7] }, ['base seed=7']],
   ])('gives %s', (_, s, labels) => {
     expect(expandSweep(spec(s)).map((p) => p.label)).toEqual(labels);
@@ -92,7 +104,10 @@ describe('time estimates', () => {
     ['the test set as validation', 'test', 2 * (1 + 0.1) + 0.2],
     ['a 10% split', { split: 0.1 }, 2 * (0.9 + 0.01) + 0.2],
   ])('counts epochs of training plus evaluation with %s', (_, validation, seconds) => {
-    expect(runSeconds({ train: { epochs: 2, validation } } as never, { train: 1000, test: 1000 }, speed)).toBeCloseTo(seconds, 9);
+    expect(runSeconds({ train: { epochs: 2, validation } } as never, { train: 1000, test: 1000 }, speed)).toBeCloseTo(
+      seconds,
+      9,
+    );
   });
   it.each([
     [[3, 3, 3, 3], 1, 12],
@@ -102,7 +117,11 @@ describe('time estimates', () => {
   ])('packs %j onto %i slots in %f seconds', (jobs, n, total) => {
     expect(makespan(jobs, n)).toBe(total);
   });
-  it.each([[12.4, '12s'], [245, '4m 05s'], [3720, '1h 02m']])('formats %f s as %s', (s, text) => {
+  it.each([
+    [12.4, '12s'],
+    [245, '4m 05s'],
+    [3720, '1h 02m'],
+  ])('formats %f s as %s', (s, text) => {
     expect(formatDuration(s)).toBe(text);
   });
 });
@@ -115,15 +134,32 @@ describe('loadSweep', () => {
   };
   it('reads a valid sweep with defaults filled', async () => {
     expect(await load('base: a.yaml\ngrid:\n  loss: [meanSquaredError]\nrandom: {count: 1}\n')).toEqual({
-      base: 'a.yaml', grid: { loss: ['meanSquaredError'] }, random: { count: 1, seed: 0 },
+      base: 'a.yaml',
+      grid: { loss: ['meanSquaredError'] },
+      random: { count: 1, seed: 0 },
     });
   });
   it.each([
-    ['grid:\n  a: [1]\n', 'x.sweep.yaml has an error:\nx.sweep.yaml:1:1 base: Invalid input: expected string, received undefined'],
-    ['base: a.yaml\nseeds: -2\nvariant: {}\n', 'x.sweep.yaml has 2 errors:\nx.sweep.yaml:1:1 (top level): Unrecognized key: "variant"\nx.sweep.yaml:2:8 seeds: Too small: expected number to be >0'],
-    ['base: a.yaml\ngrid:\n  a: [1, 2]\nrandom:\n  count: 3\n', 'x.sweep.yaml has an error:\nx.sweep.yaml:5:10 random.count: expected at most 2 (the grid\'s size), received 3; lower it or drop `random:` to run the whole grid'],
-    ['base: a.yaml\nrandom: {count: 1}\n', 'x.sweep.yaml has an error:\nx.sweep.yaml:2:9 random: random sampling needs a grid to sample from; add `grid:` or remove `random:`'],
-    ['base: [a\n', 'x.sweep.yaml:2:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    [
+      'grid:\n  a: [1]\n',
+      'x.sweep.yaml has an error:\nx.sweep.yaml:1:1 base: Invalid input: expected string, received undefined',
+    ],
+    [
+      'base: a.yaml\nseeds: -2\nvariant: {}\n',
+      'x.sweep.yaml has 2 errors:\nx.sweep.yaml:1:1 (top level): Unrecognized key: "variant"\nx.sweep.yaml:2:8 seeds: Too small: expected number to be >0',
+    ],
+    [
+      'base: a.yaml\ngrid:\n  a: [1, 2]\nrandom:\n  count: 3\n',
+      "x.sweep.yaml has an error:\nx.sweep.yaml:5:10 random.count: expected at most 2 (the grid's size), received 3; lower it or drop `random:` to run the whole grid",
+    ],
+    [
+      'base: a.yaml\nrandom: {count: 1}\n',
+      'x.sweep.yaml has an error:\nx.sweep.yaml:2:9 random: random sampling needs a grid to sample from; add `grid:` or remove `random:`',
+    ],
+    [
+      'base: [a\n',
+      'x.sweep.yaml:2:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
+    ],
   ])('says where and what is wrong in %j', async (text, message) => {
     await expect(load(text)).rejects.toThrow(message);
   });

@@ -9,7 +9,13 @@ const deps = (commit: string | null = 'abc'): PlanDeps => ({
     const units = Number(overrides.find((o) => o.startsWith('units='))?.slice(6) ?? 8);
     if (units < 1) throw new ConfigError(`--set units=${units}: expected a positive integer, received ${units}`);
     const seed = overrides.find((o) => o.startsWith('seed='))?.slice(5) ?? '1';
-    return { file, config: {}, resolvedYaml: `units: ${units}\nseed: ${seed}\n`, dataPath: undefined, warnings: [] } as never;
+    return {
+      file,
+      config: {},
+      resolvedYaml: `units: ${units}\nseed: ${seed}\n`,
+      dataPath: undefined,
+      warnings: [],
+    } as never;
   },
   dataSha256: async () => ['d1'],
   codeVersion: async () => ({ version: '0.1.0', commit }),
@@ -19,7 +25,12 @@ const spec = (s: object) => SweepSchema.parse({ base: '../configs/ann.yaml', ...
 
 describe('planSweep', () => {
   it('names runs by content, runs equal configs once, and resolves the base beside the sweep file', async () => {
-    const { plan } = await planSweep('/w/sweeps/x.sweep.yaml', spec({ grid: { units: [8, 16] }, variants: { same: { units: 8 } } }), ['epochs=1'], deps());
+    const { plan } = await planSweep(
+      '/w/sweeps/x.sweep.yaml',
+      spec({ grid: { units: [8, 16] }, variants: { same: { units: 8 } } }),
+      ['epochs=1'],
+      deps(),
+    );
     expect(plan.baseConfig).toBe('/w/configs/ann.yaml');
     expect(plan.codeVersion).toBe('0.1.0+abc');
     expect(plan.runs.map((r) => [r.label, r.overrides, r.dir === `runs/${r.id}`])).toEqual([
@@ -30,7 +41,8 @@ describe('planSweep', () => {
   });
 
   it('gives other ids under other code, and the same ids under a pinned version', async () => {
-    const ids = async (d: PlanDeps, pin?: string) => (await planSweep('/w/x.yaml', spec({ seeds: 2 }), [], d, pin)).plan.runs.map((r) => r.id);
+    const ids = async (d: PlanDeps, pin?: string) =>
+      (await planSweep('/w/x.yaml', spec({ seeds: 2 }), [], d, pin)).plan.runs.map((r) => r.id);
     expect(await ids(deps('abc'))).not.toEqual(await ids(deps('def')));
     expect(await ids(deps('abc'), 'v')).toEqual(await ids(deps('def'), 'v'));
     expect(new Set(await ids(deps())).size).toBe(2);

@@ -40,13 +40,18 @@ beforeAll(async () => {
 });
 
 const plan = (runs: [string, string[]][]): SweepPlan => ({
-  name: 'x', sweepFile: join(root, 'x.sweep.yaml'), baseConfig: join(root, 'base.yaml'), codeVersion: 't', duplicates: [],
+  name: 'x',
+  sweepFile: join(root, 'x.sweep.yaml'),
+  baseConfig: join(root, 'base.yaml'),
+  codeVersion: 't',
+  duplicates: [],
   runs: runs.map(([id, sets]) => ({ id, label: id, overrides: [`name=${id}`, ...sets], dir: `runs/${id}` })),
 });
 
 const sink = { write: () => true } as unknown as NodeJS.WritableStream;
 const index = async (dir: string) => parseCsv(await readFile(join(dir, 'index.csv'), 'utf8')).slice(1);
-const starts = async (dir: string) => (await readFile(join(dir, 'starts.txt'), 'utf8').catch(() => '')).trim().split('\n').filter(Boolean);
+const starts = async (dir: string) =>
+  (await readFile(join(dir, 'starts.txt'), 'utf8').catch(() => '')).trim().split('\n').filter(Boolean);
 
 describe('runQueue', () => {
   it('never runs more than N at once and asks each running job to stop once on Ctrl-C', async () => {
@@ -64,32 +69,87 @@ describe('runQueue', () => {
       return { done, interrupt: () => (asked.push(job), live--, resolve(130), (stop = true)) };
     };
     setTimeout(() => (stop = true), 60);
-    const res = await runQueue([0, 1, 2, 3, 4, 5], { parallel: 2, start, interrupted: () => stop, finished: async (j, c) => void finished.push([j, c]), pollMs: 5 });
+    const res = await runQueue([0, 1, 2, 3, 4, 5], {
+      parallel: 2,
+      start,
+      interrupted: () => stop,
+      finished: async (j, c) => void finished.push([j, c]),
+      pollMs: 5,
+    });
     expect(res).toEqual({ stopped: true });
     expect(peak).toBe(2);
     expect(asked).toEqual([2, 3]);
-    expect(finished).toEqual([[0, 0], [1, 0], [2, 130], [3, 130]]);
+    expect(finished).toEqual([
+      [0, 0],
+      [1, 0],
+      [2, 130],
+      [3, 130],
+    ]);
   });
 });
 
 describe('child processes', () => {
-  it.each([[1, 16, 16], [2, 16, 8], [3, 16, 5], [4, 2, 1], [8, 2, 1]])('gives each of %i runs on %i cores %i threads', (n, cores, threads) => {
+  it.each([
+    [1, 16, 16],
+    [2, 16, 8],
+    [3, 16, 5],
+    [4, 2, 1],
+    [8, 2, 1],
+  ])('gives each of %i runs on %i cores %i threads', (n, cores, threads) => {
     expect(threadsPerRun(n, cores)).toBe(threads);
   });
   it('runs the CLI on the base config with its overrides into the run folder, as JSON', () => {
-    expect(childArgs({ baseConfig: 'b.yaml', overrides: ['a=1', 'o={ type: sgd }'], runDir: 'd', backend: 'cpu', threads: 2, logFile: 'l', cliEntry: 'main.js' })).toEqual([
-      'main.js', 'b.yaml', '--set', 'a=1', '--set', 'o={ type: sgd }', '--backend', 'cpu', '--run-dir', 'd', '--json',
+    expect(
+      childArgs({
+        baseConfig: 'b.yaml',
+        overrides: ['a=1', 'o={ type: sgd }'],
+        runDir: 'd',
+        backend: 'cpu',
+        threads: 2,
+        logFile: 'l',
+        cliEntry: 'main.js',
+      }),
+    ).toEqual([
+      'main.js',
+      'b.yaml',
+      '--set',
+      'a=1',
+      '--set',
+      'o={ type: sgd }',
+      '--backend',
+      'cpu',
+      '--run-dir',
+      'd',
+      '--json',
     ]);
   });
 });
 
 describe('runSweep', () => {
   const go = (dir: string, p: SweepPlan, interrupted = () => false) =>
-    runSweep({ plan: p, dir, parallel: 2, threads: 3, backend: 'cpu', start: startChild, stderr: sink, now: () => new Date('2026-11-28T12:00:00Z'), interrupted, cliEntry: trainer });
+    runSweep({
+      plan: p,
+      dir,
+      parallel: 2,
+      threads: 3,
+      backend: 'cpu',
+      start: startChild,
+      stderr: sink,
+      now: () => new Date('2026-11-28T12:00:00Z'),
+      interrupted,
+      cliEntry: trainer,
+    });
 
   it('records failed runs with their error and goes on', async () => {
     const dir = join(root, 'fails');
-    const res = await go(dir, plan([['ok', ['sleep=10']], ['crash', ['sleep=10', 'fail=1']], ['bad', ['bad=1']]]));
+    const res = await go(
+      dir,
+      plan([
+        ['ok', ['sleep=10']],
+        ['crash', ['sleep=10', 'fail=1']],
+        ['bad', ['bad=1']],
+      ]),
+    );
     expect(res.rows.map((r) => [r.id, r.status, r.error])).toEqual([
       ['ok', 'completed', undefined],
       ['crash', 'failed', 'ENOSPC: no space left on device, write history.csv'],
@@ -103,7 +163,13 @@ describe('runSweep', () => {
 
   it('stops on Ctrl-C with running runs interrupted, and a re-run trains only the unfinished ones', async () => {
     const dir = join(root, 'resume');
-    const p = plan([['a', ['sleep=10']], ['b', ['sleep=10']], ['c', ['sleep=30000']], ['d', ['sleep=30000']], ['e', ['sleep=10']]]);
+    const p = plan([
+      ['a', ['sleep=10']],
+      ['b', ['sleep=10']],
+      ['c', ['sleep=30000']],
+      ['d', ['sleep=30000']],
+      ['e', ['sleep=10']],
+    ]);
     let stop = false;
     const first = go(dir, p, () => stop);
     while ((await starts(dir)).length < 4) await new Promise((r) => setTimeout(r, 20));
@@ -111,14 +177,31 @@ describe('runSweep', () => {
     const res = await first;
     expect(res.stopped).toBe(true);
     expect(res.rows.map((r) => r.status)).toEqual(['completed', 'completed', 'interrupted', 'interrupted', 'pending']);
-    expect((await index(dir)).map((r) => r[3])).toEqual(['completed', 'completed', 'interrupted', 'interrupted', 'pending']);
+    expect((await index(dir)).map((r) => r[3])).toEqual([
+      'completed',
+      'completed',
+      'interrupted',
+      'interrupted',
+      'pending',
+    ]);
 
-    const fast = plan([['a', ['sleep=10']], ['b', ['sleep=10']], ['c', ['sleep=10']], ['d', ['sleep=10']], ['e', ['sleep=10']]]);
+    const fast = plan([
+      ['a', ['sleep=10']],
+      ['b', ['sleep=10']],
+      ['c', ['sleep=10']],
+      ['d', ['sleep=10']],
+      ['e', ['sleep=10']],
+    ]);
     fast.runs.forEach((r, i) => (r.overrides = p.runs[i]!.overrides.map((o) => o.replace(/sleep=\d+/, 'sleep=10'))));
     const again = await go(dir, fast);
     expect(again.skipped).toBe(2);
     expect(again.rows.every((r) => r.status === 'completed')).toBe(true);
-    expect((await starts(dir)).slice(4).map((l) => l.split(' ')[0]).sort()).toEqual(['c', 'd', 'e']);
+    expect(
+      (await starts(dir))
+        .slice(4)
+        .map((l) => l.split(' ')[0])
+        .sort(),
+    ).toEqual(['c', 'd', 'e']);
     expect((await readdir(join(dir, 'previous'))).sort()).toEqual(['c_2026-11-28T12-00-00Z', 'd_2026-11-28T12-00-00Z']);
   });
 
@@ -126,13 +209,26 @@ describe('runSweep', () => {
     const dir = join(root, 'locked');
     await go(dir, plan([]));
     await writeFile(join(dir, '.lock'), String(process.ppid));
-    await expect(go(dir, plan([]))).rejects.toThrow(`sweep folder ${dir} is in use by process ${process.ppid}; wait for it, or stop it with Ctrl-C, then run again`);
+    await expect(go(dir, plan([]))).rejects.toThrow(
+      `sweep folder ${dir} is in use by process ${process.ppid}; wait for it, or stop it with Ctrl-C, then run again`,
+    );
   });
 });
 
 describe('index.csv', () => {
   it('quotes what needs quoting and leaves unknown results empty', () => {
-    expect(indexCsv([{ id: 'i', label: 'a=1 b=x', overrides: ['o={ type: sgd, learningRate: 0.1 }'], status: 'failed', dir: 'runs/i', error: 'say "no"' }])).toBe(
+    expect(
+      indexCsv([
+        {
+          id: 'i',
+          label: 'a=1 b=x',
+          overrides: ['o={ type: sgd, learningRate: 0.1 }'],
+          status: 'failed',
+          dir: 'runs/i',
+          error: 'say "no"',
+        },
+      ]),
+    ).toBe(
       'id,label,overrides,status,test_accuracy,test_loss,epochs,seconds,run_dir,error\ni,a=1 b=x,"o={ type: sgd, learningRate: 0.1 }",failed,,,,,runs/i,"say ""no"""\n',
     );
   });

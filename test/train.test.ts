@@ -27,7 +27,14 @@ function blocks(count: number, seed: number) {
 }
 
 const mlp = {
-  model: { layers: [{ type: 'flatten' }, { type: 'dense', units: 16, activation: 'relu' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 4, activation: 'softmax' }] },
+  model: {
+    layers: [
+      { type: 'flatten' },
+      { type: 'dense', units: 16, activation: 'relu' },
+      { type: 'dropout', rate: 0.2 },
+      { type: 'dense', units: 4, activation: 'softmax' },
+    ],
+  },
   loss: 'categoricalCrossentropy',
   optimizer: { type: 'adam', learningRate: 0.01 },
   metrics: ['accuracy'],
@@ -106,12 +113,18 @@ describe('trainModel', () => {
 });
 
 describe('early stopping', () => {
-  it('stops once the monitored value stops improving and restores the best epoch\'s weights', async () => {
+  it("stops once the monitored value stops improving and restores the best epoch's weights", async () => {
     const o = options({ epochs: 30 });
     let epoch1: Float32Array | undefined;
-    const spy: Callback = { onEpochEnd: (l) => void (l.epoch === 1 && (epoch1 = o.model.getWeights()[0]!.dataSync().slice())) };
+    const spy: Callback = {
+      onEpochEnd: (l) => void (l.epoch === 1 && (epoch1 = o.model.getWeights()[0]!.dataSync().slice())),
+    };
     // An absurd minDelta makes every epoch after the first "no improvement": epoch 1 stays the best.
-    const stop = earlyStoppingCallback({ monitor: 'val_loss', patience: 1, minDelta: 10, mode: 'auto', restoreBestWeights: true }, o.model, silent);
+    const stop = earlyStoppingCallback(
+      { monitor: 'val_loss', patience: 1, minDelta: 10, mode: 'auto', restoreBestWeights: true },
+      o.model,
+      silent,
+    );
     o.callbacks = [spy, stop];
     const history = await trainModel(o);
     expect(history).toHaveLength(3); // epoch 2 is within patience, epoch 3 is not

@@ -3,7 +3,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initWasmBackend } from '../src/backend/wasm-kernels.js';
 
 /** Deterministic, non-repeating values so a misplaced element cannot go unnoticed. */
-const ramp = (shape: number[]) => tf.tensor(Array.from({ length: tf.util.sizeFromShape(shape) }, (_, i) => Math.sin(i + 1)), shape);
+const ramp = (shape: number[]) =>
+  tf.tensor(
+    Array.from({ length: tf.util.sizeFromShape(shape) }, (_, i) => Math.sin(i + 1)),
+    shape,
+  );
 
 async function on(backend: string, fn: () => tf.Tensor): Promise<{ shape: number[]; values: number[] }> {
   await tf.setBackend(backend);
@@ -37,13 +41,25 @@ describe('wasm BatchMatMul', () => {
   });
 
   it('keeps the rank of 2-D operands when the kernel is called directly', async () => {
-    const got = await on('wasm', () => tf.engine().runKernel(tf.BatchMatMul, { a: ramp([7, 5]), b: ramp([3, 7]) }, { transposeA: true, transposeB: true }) as tf.Tensor);
+    const got = await on(
+      'wasm',
+      () =>
+        tf
+          .engine()
+          .runKernel(
+            tf.BatchMatMul,
+            { a: ramp([7, 5]), b: ramp([3, 7]) },
+            { transposeA: true, transposeB: true },
+          ) as tf.Tensor,
+    );
     expect(got.shape).toEqual([5, 3]);
   });
 
   it('registers over the package kernel, not over its own wrapper, when initialised twice', async () => {
     await initWasmBackend();
-    const replaced = (tf.getKernel(tf.BatchMatMul, 'wasm')!.kernelFunc as unknown as Record<symbol, tf.KernelConfig>)[Symbol.for('mnist-run.wasm-kernels.replaced')];
+    const replaced = (tf.getKernel(tf.BatchMatMul, 'wasm')!.kernelFunc as unknown as Record<symbol, tf.KernelConfig>)[
+      Symbol.for('mnist-run.wasm-kernels.replaced')
+    ];
     expect(replaced?.kernelFunc).toBeTypeOf('function');
     expect(Object.getOwnPropertySymbols(replaced!.kernelFunc)).toEqual([]);
   });

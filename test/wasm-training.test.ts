@@ -31,7 +31,7 @@ function cnn(): tf.Sequential {
 /** Dropout draws its masks through Math.random: make them the same on every run. */
 function seededMathRandom(seed: number): () => number {
   let s = seed;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 beforeAll(async () => {
@@ -46,7 +46,13 @@ describe('training the CNN on the wasm backend', () => {
   it('gives a finite loss that falls over a few steps on one fixed batch', async () => {
     const model = cnn();
     const xs = tf.randomUniform([16, 28, 28], 0, 1, 'float32', 7);
-    const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 10), 'int32'), 10);
+    const ys = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: 16 }, (_, i) => i % 10),
+        'int32',
+      ),
+      10,
+    );
     const losses: number[] = [];
     for (let step = 0; step < 5; step++) losses.push((await model.trainOnBatch(xs, ys)) as number);
     expect(losses.every(Number.isFinite), `losses ${losses}`).toBe(true);

@@ -1,6 +1,6 @@
 // Module entry: engine/stream singletons, version and thread control.
-#include "common.h"
 #include <omp.h>
+#include "common.h"
 
 namespace ox {
 

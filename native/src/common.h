@@ -3,8 +3,8 @@
 #pragma once
 #include <napi.h>
 #include <omp.h>
-#include <oneapi/dnnl/dnnl.hpp>
 #include <cstdint>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <string>
 #include <vector>
 

@@ -29,8 +29,18 @@ dnnl::convolution_forward::desc fwdDesc(const Geom& g, const memory::desc& src, 
                                         const memory::desc* bias, const memory::desc& dst) {
   memory::dims strides{g[9], g[10]}, dil{g[11] - 1, g[12] - 1}, padL{g[13], g[14]}, padR{g[15], g[16]};
   if (bias)
-    return {dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src, w, *bias, dst, strides, dil, padL, padR};
-  return {dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src, w, dst, strides, dil, padL, padR};
+    return {dnnl::prop_kind::forward_training,
+            dnnl::algorithm::convolution_direct,
+            src,
+            w,
+            *bias,
+            dst,
+            strides,
+            dil,
+            padL,
+            padR};
+  return {
+      dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src, w, dst, strides, dil, padL, padR};
 }
 
 std::unique_ptr<ConvPlan> makePlan(const Geom& g) {
@@ -47,11 +57,13 @@ std::unique_ptr<ConvPlan> makePlan(const Geom& g) {
   dnnl::convolution_forward::primitive_desc biasPd(fwdDesc(g, p->src, p->fwdW, &p->bias, p->dst), eng);
   p->fwdBias = dnnl::convolution_forward(biasPd);
   memory::dims strides{g[9], g[10]}, dil{g[11] - 1, g[12] - 1}, padL{g[13], g[14]}, padR{g[15], g[16]};
-  dnnl::convolution_backward_data::desc bdd(dnnl::algorithm::convolution_direct, p->src, anyW, p->dst, strides, dil, padL, padR);
+  dnnl::convolution_backward_data::desc bdd(dnnl::algorithm::convolution_direct, p->src, anyW, p->dst, strides, dil,
+                                            padL, padR);
   dnnl::convolution_backward_data::primitive_desc bdPd(bdd, eng, p->fwdPd);
   p->bwdData = dnnl::convolution_backward_data(bdPd);
   p->bwdDataW = bdPd.weights_desc();
-  dnnl::convolution_backward_weights::desc bwd(dnnl::algorithm::convolution_direct, p->src, anyW, p->dst, strides, dil, padL, padR);
+  dnnl::convolution_backward_weights::desc bwd(dnnl::algorithm::convolution_direct, p->src, anyW, p->dst, strides, dil,
+                                               padL, padR);
   dnnl::convolution_backward_weights::primitive_desc bwPd(bwd, eng, p->fwdPd);
   p->bwdWeights = dnnl::convolution_backward_weights(bwPd);
   p->bwdWeightsW = bwPd.diff_weights_desc();
@@ -94,12 +106,14 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     memory src(p.src, eng, f32(info[0])), dst(p.dst, eng, f32(info[2]));
     if (info[4].IsTypedArray()) {
       memory bias(p.bias, eng, f32(info[4]));
-      p.fwdBias.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dst}});
+      p.fwdBias.execute(cpuStream(),
+                        {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dst}});
     } else {
       p.fwd.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}});
     }
     if (info.Length() > 5 && flag(info[5]))
-      eltwiseForward(dnnl::algorithm::eltwise_relu, 0.f, 0.f, f32(info[2]), f32(info[2]), static_cast<int64_t>(len(info[2])));
+      eltwiseForward(dnnl::algorithm::eltwise_relu, 0.f, 0.f, f32(info[2]), f32(info[2]),
+                     static_cast<int64_t>(len(info[2])));
   });
 }
 

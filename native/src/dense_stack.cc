@@ -12,8 +12,8 @@
 // against 1.53-1.76 ms with each product split between the threads (A/B, interleaved), and
 // 1.65-1.7 ms on one thread: inside a step the products' operands were just written by the
 // other core, so two threads gain far less than the 1.8x they give on a product timed alone.
-#include <algorithm>
 #include <omp.h>
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <stdexcept>
@@ -39,7 +39,8 @@ float* floats(const Napi::Value& v, int64_t expected, const std::string& what) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
     throw std::runtime_error(what + " must be a Float32Array");
   if (static_cast<int64_t>(len(v)) != expected)
-    throw std::runtime_error(what + " holds " + std::to_string(len(v)) + " floats, expected " + std::to_string(expected));
+    throw std::runtime_error(what + " holds " + std::to_string(len(v)) + " floats, expected " +
+                             std::to_string(expected));
   return f32(v);
 }
 
@@ -100,7 +101,8 @@ int64_t argMax(const float* v, int64_t n) {  // first maximum, as tfjs's ArgMax
 // the output p into dp. tfjs-layers' losses: meanSquaredError = mean((p − t)², −1);
 // categoricalCrossentropy = −sum(t · log(clip(p / sum(p), ε, 1 − ε)), −1), ε = 1e-7; each
 // averaged over the batch of `batchRows`.
-void lossAndMetrics(int loss, const float* p, const float* t, float* dp, int64_t rows, int64_t cols, int64_t batchRows, double* sums) {
+void lossAndMetrics(int loss, const float* p, const float* t, float* dp, int64_t rows, int64_t cols, int64_t batchRows,
+                    double* sums) {
   const float lo = 1e-7f, hi = 1.f - 1e-7f;
   const float perSample = 1.f / static_cast<float>(batchRows);
   std::vector<float> q(cols);
@@ -243,8 +245,8 @@ void updateSlice(const Target& u, std::vector<Part>& parts, int optimizer, const
 // Forward, backward and update, with the batch split by rows between up to `threads` threads.
 // Each part's products run single-threaded; after a barrier every thread updates its slice of
 // every tensor.
-void trainStep(const Stack& s, std::vector<Part>& parts, const std::vector<Target>& targets, int optimizer, const float* hyper,
-               int threads) {
+void trainStep(const Stack& s, std::vector<Part>& parts, const std::vector<Target>& targets, int optimizer,
+               const float* hyper, int threads) {
   constexpr int64_t kMinRows = 16;  // with fewer rows per thread, one part with threaded products wins
   const int64_t P = std::max<int64_t>(1, std::min<int64_t>(threads, s.rows / kMinRows));
   parts.resize(P);
@@ -255,7 +257,7 @@ void trainStep(const Stack& s, std::vector<Part>& parts, const std::vector<Targe
     return;
   }
   std::exception_ptr error;
-#pragma omp parallel num_threads(static_cast<int>(P))
+#pragma omp parallel num_threads(static_cast <int>(P))
   {
     // This thread's products run on it alone. omp_set_num_threads changes only this thread's
     // setting inside the region, and the product cache keys on it (see gemm.cc).
@@ -295,12 +297,16 @@ Napi::Value DenseStackStep(const Napi::CallbackInfo& info) {
     const int optimizer = static_cast<int>(i64(info[10]));
     const float* hyper = f32(info[11]);
     const size_t L = s.act.size();
-    if (L == 0 || s.d.size() != L + 1 || s.rows < 1) throw std::runtime_error("expected one more dimension than activations, and rows");
-    if (params.Length() != 2 * L || newParams.Length() != 2 * L) throw std::runtime_error("expected a kernel and a bias per layer");
+    if (L == 0 || s.d.size() != L + 1 || s.rows < 1)
+      throw std::runtime_error("expected one more dimension than activations, and rows");
+    if (params.Length() != 2 * L || newParams.Length() != 2 * L)
+      throw std::runtime_error("expected a kernel and a bias per layer");
     const uint32_t perLayer = optimizer == kAdam ? 4 : 0;
-    if (state.Length() != perLayer * L || newState.Length() != perLayer * L) throw std::runtime_error("optimizer state does not match");
+    if (state.Length() != perLayer * L || newState.Length() != perLayer * L)
+      throw std::runtime_error("optimizer state does not match");
     if (len(info[11]) < (optimizer == kAdam ? 6u : 1u)) throw std::runtime_error("too few hyperparameters");
-    if (info[12].As<Napi::Float64Array>().ElementLength() != kMetrics) throw std::runtime_error("metrics must hold 5 numbers");
+    if (info[12].As<Napi::Float64Array>().ElementLength() != kMetrics)
+      throw std::runtime_error("metrics must hold 5 numbers");
     s.x = floats(info[0], s.rows * s.d[0], "the input");
     s.t = floats(info[1], s.rows * s.d[L], "the targets");
     // Every buffer is read and checked here, on the JS thread: the threads below never touch N-API.
@@ -313,7 +319,15 @@ Napi::Value DenseStackStep(const Napi::CallbackInfo& info) {
         if (bias && !s.b[l]) continue;
         const uint32_t i = 2 * static_cast<uint32_t>(l) + bias, k = 4 * static_cast<uint32_t>(l) + 2 * bias;
         const int64_t n = bias ? out : in * out;
-        Target u{bias ? s.b[l] : s.w[l], entry(newParams, i, n, false, "new param"), nullptr, nullptr, nullptr, nullptr, n, l, bias};
+        Target u{bias ? s.b[l] : s.w[l],
+                 entry(newParams, i, n, false, "new param"),
+                 nullptr,
+                 nullptr,
+                 nullptr,
+                 nullptr,
+                 n,
+                 l,
+                 bias};
         if (optimizer == kAdam) {
           u.m = entry(state, k, n, false, "state");
           u.v = entry(state, k + 1, n, false, "state");

@@ -1,12 +1,12 @@
 // Elementwise kernels. Unary ones run oneDNN's JIT eltwise primitives (vectorised exp/log/tanh);
 // binary ones are OpenMP loops over a broadcast shape that the TS side has already collapsed.
+#include "eltwise.h"
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <tuple>
-#include "eltwise.h"
 
 namespace ox {
 namespace {
@@ -63,12 +63,12 @@ void eltwiseBackward(dnnl::algorithm alg, float alpha, float beta, const float* 
     return dnnl::primitive(dnnl::eltwise_backward::primitive_desc(bd, eng, fpd));
   });
   dnnl::memory dd(md, eng, const_cast<float*>(diffDst)), x(md, eng, const_cast<float*>(data)), ds(md, eng, diffSrc);
-  const bool useDst = alg == dnnl::algorithm::eltwise_logistic_use_dst_for_bwd ||
-                      alg == dnnl::algorithm::eltwise_relu_use_dst_for_bwd ||
-                      alg == dnnl::algorithm::eltwise_exp_use_dst_for_bwd ||
-                      alg == dnnl::algorithm::eltwise_sqrt_use_dst_for_bwd ||
-                      alg == dnnl::algorithm::eltwise_tanh_use_dst_for_bwd;
-  c.prim.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, dd}, {useDst ? DNNL_ARG_DST : DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_SRC, ds}});
+  const bool useDst =
+      alg == dnnl::algorithm::eltwise_logistic_use_dst_for_bwd ||
+      alg == dnnl::algorithm::eltwise_relu_use_dst_for_bwd || alg == dnnl::algorithm::eltwise_exp_use_dst_for_bwd ||
+      alg == dnnl::algorithm::eltwise_sqrt_use_dst_for_bwd || alg == dnnl::algorithm::eltwise_tanh_use_dst_for_bwd;
+  c.prim.execute(cpuStream(),
+                 {{DNNL_ARG_DIFF_DST, dd}, {useDst ? DNNL_ARG_DST : DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_SRC, ds}});
 }
 
 namespace {
@@ -76,10 +76,10 @@ namespace {
 // Codes shared with src/backend/onednn/addon.ts (UNARY).
 dnnl::algorithm unaryAlg(int64_t code) {
   static const dnnl::algorithm table[] = {
-      dnnl::algorithm::eltwise_relu,     dnnl::algorithm::eltwise_logistic, dnnl::algorithm::eltwise_exp,
-      dnnl::algorithm::eltwise_log,      dnnl::algorithm::eltwise_tanh,     dnnl::algorithm::eltwise_sqrt,
-      dnnl::algorithm::eltwise_square,   dnnl::algorithm::eltwise_abs,      dnnl::algorithm::eltwise_linear,
-      dnnl::algorithm::eltwise_elu,      dnnl::algorithm::eltwise_clip_v2,
+      dnnl::algorithm::eltwise_relu,   dnnl::algorithm::eltwise_logistic, dnnl::algorithm::eltwise_exp,
+      dnnl::algorithm::eltwise_log,    dnnl::algorithm::eltwise_tanh,     dnnl::algorithm::eltwise_sqrt,
+      dnnl::algorithm::eltwise_square, dnnl::algorithm::eltwise_abs,      dnnl::algorithm::eltwise_linear,
+      dnnl::algorithm::eltwise_elu,    dnnl::algorithm::eltwise_clip_v2,
   };
   if (code < 0 || code >= static_cast<int64_t>(sizeof(table) / sizeof(table[0])))
     throw std::runtime_error("unknown unary code " + std::to_string(code));
@@ -144,18 +144,37 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
     float* o = f32(info[3]);
     auto shape = dims(info[4]), sa = dims(info[5]), sb = dims(info[6]);
     switch (i64(info[0])) {
-      case 0: broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x + y; }); break;
-      case 1: broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x - y; }); break;
-      case 2: broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x * y; }); break;
-      case 3: broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x / y; }); break;
-      case 4: broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return std::isnan(x) || x > y ? x : y; }); break;
-      case 5: broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return std::isnan(x) || x < y ? x : y; }); break;
-      case 6: broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return (x - y) * (x - y); }); break;
+      case 0:
+        broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x + y; });
+        break;
+      case 1:
+        broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x - y; });
+        break;
+      case 2:
+        broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x * y; });
+        break;
+      case 3:
+        broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x / y; });
+        break;
+      case 4:
+        broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return std::isnan(x) || x > y ? x : y; });
+        break;
+      case 5:
+        broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return std::isnan(x) || x < y ? x : y; });
+        break;
+      case 6:
+        broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return (x - y) * (x - y); });
+        break;
       // ReluGrad-style masks: dy where x > 0.
-      case 7: broadcastLoop(a, b, o, shape, sa, sb, [](float dy, float x) { return x > 0.f ? dy : 0.f; }); break;
+      case 7:
+        broadcastLoop(a, b, o, shape, sa, sb, [](float dy, float x) { return x > 0.f ? dy : 0.f; });
+        break;
       // The sigmoid's gradient from its output y: dy * y * (1 - y).
-      case 8: broadcastLoop(a, b, o, shape, sa, sb, [](float dy, float y) { return dy * y * (1.f - y); }); break;
-      default: throw std::runtime_error("unknown binary code");
+      case 8:
+        broadcastLoop(a, b, o, shape, sa, sb, [](float dy, float y) { return dy * y * (1.f - y); });
+        break;
+      default:
+        throw std::runtime_error("unknown binary code");
     }
   });
 }

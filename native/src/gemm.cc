@@ -8,17 +8,17 @@
 // SIGINT or SIGWINCH handler) corrupts the heap (uxlfoundation/oneDNN#4845, fixed by #4855;
 // Debian ships 2.6). Shapes brgemm does not take go to OpenBLAS, run single-threaded inside our
 // own OpenMP split, so no second thread pool competes for the two cores.
+#include "gemm.h"
 #include <cblas.h>
 #include <omp.h>
 #include <algorithm>
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <tuple>
 #include <unordered_map>
 #include "common.h"
 #include "eltwise.h"
-#include "gemm.h"
 
 namespace ox {
 namespace {
@@ -37,7 +37,8 @@ void gemmOne(const GemmShape& s, const float* a, const float* b, float* c) {
   const auto ta = s.transA ? CblasTrans : CblasNoTrans, tb = s.transB ? CblasTrans : CblasNoTrans;
   const bool byRows = s.m >= s.n;
   const int64_t extent = byRows ? s.m : s.n;
-  const int threads = s.m * s.n * s.k > (1 << 18) ? std::min<int64_t>(omp_get_max_threads(), std::max<int64_t>(1, extent / 16)) : 1;
+  const int threads =
+      s.m * s.n * s.k > (1 << 18) ? std::min<int64_t>(omp_get_max_threads(), std::max<int64_t>(1, extent / 16)) : 1;
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -74,7 +75,15 @@ struct Brgemm {
 std::shared_ptr<const Brgemm> brgemm(const GemmShape& s, Epilogue e) {
   static std::map<BrgemmKey, std::shared_ptr<const Brgemm>> cache;
   static std::mutex lock;
-  const BrgemmKey key{s.m, s.n, s.k, s.transA, s.transB, e.bias, e.activation, omp_get_max_threads(), omp_in_parallel() ? omp_get_thread_num() : -1};
+  const BrgemmKey key{s.m,
+                      s.n,
+                      s.k,
+                      s.transA,
+                      s.transB,
+                      e.bias,
+                      e.activation,
+                      omp_get_max_threads(),
+                      omp_in_parallel() ? omp_get_thread_num() : -1};
   std::lock_guard<std::mutex> held(lock);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
@@ -92,7 +101,8 @@ std::shared_ptr<const Brgemm> brgemm(const GemmShape& s, Epilogue e) {
     memory::desc bias({1, s.n}, memory::data_type::f32, memory::dims{s.n, 1});
     auto desc = e.bias ? dnnl::matmul::desc(a, b, bias, c) : dnnl::matmul::desc(a, b, c);
     dnnl::matmul::primitive_desc pd(desc, attr, cpuEngine());
-    if (std::string(pd.impl_info_str()).rfind("brg", 0) == 0) made = std::make_shared<const Brgemm>(Brgemm{dnnl::matmul(pd), a, b, c, bias});
+    if (std::string(pd.impl_info_str()).rfind("brg", 0) == 0)
+      made = std::make_shared<const Brgemm>(Brgemm{dnnl::matmul(pd), a, b, c, bias});
   } catch (const dnnl::error&) {
     // no oneDNN implementation for this shape: OpenBLAS takes it
   }
@@ -115,7 +125,8 @@ bool brgemmOne(const GemmShape& s, Epilogue e, const float* a, const float* b, c
 
 // C = op(A)·op(B) [+ bias, activation] for every batch entry. Returns whether the epilogue was
 // applied (brgemm fuses it; OpenBLAS leaves it to the caller).
-bool batchedGemm(const GemmShape& s, const float* a, const float* b, float* c, Epilogue e = {}, const float* bias = nullptr) {
+bool batchedGemm(const GemmShape& s, const float* a, const float* b, float* c, Epilogue e = {},
+                 const float* bias = nullptr) {
   if (s.batch == 0 || s.m == 0 || s.n == 0) return true;
   if (s.k == 0) {
     std::fill(c, c + s.batch * s.m * s.n, 0.f);
@@ -151,7 +162,8 @@ void addBias(float* c, const float* bias, int64_t rows, int64_t n, int64_t biasL
 // The product, then a bias of `biasLen` elements (n, or the whole output) and an activation
 // (0 linear, 1 relu, 2 sigmoid). brgemm fuses a bias of n elements and the activation after it;
 // with a full-shape bias, or on OpenBLAS, both come after the product.
-void fusedGemm(const GemmShape& s, const float* a, const float* b, float* c, const float* bias, int64_t biasLen, int activation) {
+void fusedGemm(const GemmShape& s, const float* a, const float* b, float* c, const float* bias, int64_t biasLen,
+               int activation) {
   const int64_t rows = s.batch * s.m;
   const bool rowBias = bias && biasLen == s.n;
   const Epilogue e = bias && !rowBias ? Epilogue{} : Epilogue{rowBias, activation};
@@ -159,9 +171,14 @@ void fusedGemm(const GemmShape& s, const float* a, const float* b, float* c, con
   if (bias && !(fused && e.bias)) addBias(c, bias, rows, s.n, biasLen);
   if (fused && e.activation != 0) return;
   switch (activation) {
-    case 1: eltwiseForward(dnnl::algorithm::eltwise_relu, 0.f, 0.f, c, c, rows * s.n); break;
-    case 2: eltwiseForward(dnnl::algorithm::eltwise_logistic, 0.f, 0.f, c, c, rows * s.n); break;
-    default: break;
+    case 1:
+      eltwiseForward(dnnl::algorithm::eltwise_relu, 0.f, 0.f, c, c, rows * s.n);
+      break;
+    case 2:
+      eltwiseForward(dnnl::algorithm::eltwise_logistic, 0.f, 0.f, c, c, rows * s.n);
+      break;
+    default:
+      break;
   }
 }
 

@@ -23,7 +23,8 @@ std::vector<float> perChannel(const Napi::Value& v, int64_t channels, float fall
 }
 
 // out[r, c] = (x[r, c] - mean[c]) * mul[c] + add[c] over a [rows, channels] array.
-void normalizeRows(const float* x, float* out, int64_t rows, int64_t channels, const float* mean, const float* mul, const float* add) {
+void normalizeRows(const float* x, float* out, int64_t rows, int64_t channels, const float* mean, const float* mul,
+                   const float* add) {
 #pragma omp parallel for schedule(static) if (rows * channels > 65536)
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * channels;

@@ -1,9 +1,9 @@
 // One-pass Adam update. tf.train.adam spends ~12 elementwise kernels per variable per step (12
 // full passes over the weights); this reads w, g, m, v once and writes w', m', v' once, with
 // the same arithmetic in the same order.
+#include "optim.h"
 #include <cmath>
 #include "common.h"
-#include "optim.h"
 
 namespace ox {
 
@@ -21,7 +21,8 @@ struct SumOfTwo {
 };
 
 template <typename G>
-void adam(const float* w, G g, const float* m, const float* v, float* ow, float* om, float* ov, int64_t n, const float* h) {
+void adam(const float* w, G g, const float* m, const float* v, float* ow, float* om, float* ov, int64_t n,
+          const float* h) {
   const float b1 = h[0], b2 = h[1], lr = h[2], eps = h[3], c1 = h[4], c2 = h[5];
   const float a1 = 1.f - b1, a2 = 1.f - b2, negLr = -lr;
 #pragma omp parallel for simd schedule(static) if (n > 65536)
@@ -43,15 +44,19 @@ void sgd(const float* w, G g, float* ow, int64_t n, float learningRate) {
 
 }  // namespace
 
-void adamUpdate(const float* w, const float* g, const float* m, const float* v, float* ow, float* om, float* ov, int64_t n,
-                const float* h, const float* g2) {
-  if (g2) adam(w, SumOfTwo{g, g2}, m, v, ow, om, ov, n, h);
-  else adam(w, One{g}, m, v, ow, om, ov, n, h);
+void adamUpdate(const float* w, const float* g, const float* m, const float* v, float* ow, float* om, float* ov,
+                int64_t n, const float* h, const float* g2) {
+  if (g2)
+    adam(w, SumOfTwo{g, g2}, m, v, ow, om, ov, n, h);
+  else
+    adam(w, One{g}, m, v, ow, om, ov, n, h);
 }
 
 void sgdUpdate(const float* w, const float* g, float* ow, int64_t n, float learningRate, const float* g2) {
-  if (g2) sgd(w, SumOfTwo{g, g2}, ow, n, learningRate);
-  else sgd(w, One{g}, ow, n, learningRate);
+  if (g2)
+    sgd(w, SumOfTwo{g, g2}, ow, n, learningRate);
+  else
+    sgd(w, One{g}, ow, n, learningRate);
 }
 
 namespace {
@@ -66,8 +71,6 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void registerOptim(Napi::Env env, Napi::Object exports) {
-  exports.Set("adam", Napi::Function::New(env, Adam));
-}
+void registerOptim(Napi::Env env, Napi::Object exports) { exports.Set("adam", Napi::Function::New(env, Adam)); }
 
 }  // namespace ox

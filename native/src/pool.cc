@@ -75,7 +75,10 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
         std::memset(dx + b * sample, 0, sizeof(float) * sample);
         for (int64_t oy = 0; oy < g.outH; ++oy)
           for (int64_t ox = 0; ox < g.outW; ++ox) {
-            for (int64_t ch = 0; ch < g.c; ++ch) { bv[ch] = -std::numeric_limits<float>::infinity(); ba[ch] = -1; }
+            for (int64_t ch = 0; ch < g.c; ++ch) {
+              bv[ch] = -std::numeric_limits<float>::infinity();
+              ba[ch] = -1;
+            }
             forEachInWindow(g, b, oy, ox, [&](int64_t base) {
               const float* p = x + base;
 #pragma omp simd

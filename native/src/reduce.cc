@@ -63,7 +63,8 @@ void reduceStrided(int code, const float* x, float* out, int64_t outer, int64_t 
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     const int64_t r0 = red * t / nt, r1 = red * (t + 1) / nt;
     for (int64_t o = 0; o < outer; ++o)
-      reduceRows(code, x + o * red * inner, partial.data() + (static_cast<int64_t>(t) * outer + o) * inner, r0, r1, inner);
+      reduceRows(code, x + o * red * inner, partial.data() + (static_cast<int64_t>(t) * outer + o) * inner, r0, r1,
+                 inner);
   }
   for (int64_t i = 0; i < outer * inner; ++i) {
     float acc = partial[i];
@@ -79,8 +80,10 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
     const float* x = f32(info[1]);
     float* out = f32(info[2]);
     const int64_t outer = i64(info[3]), red = i64(info[4]), inner = i64(info[5]);
-    if (inner == 1) reduceContiguous(code, x, out, outer, red);
-    else reduceStrided(code, x, out, outer, red, inner);
+    if (inner == 1)
+      reduceContiguous(code, x, out, outer, red);
+    else
+      reduceStrided(code, x, out, outer, red, inner);
     if (code == kMean) {
       const float scale = 1.f / static_cast<float>(red);
       for (int64_t i = 0; i < outer * inner; ++i) out[i] *= scale;
@@ -90,8 +93,6 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void registerReduce(Napi::Env env, Napi::Object exports) {
-  exports.Set("reduce", Napi::Function::New(env, Reduce));
-}
+void registerReduce(Napi::Env env, Napi::Object exports) { exports.Set("reduce", Napi::Function::New(env, Reduce)); }
 
 }  // namespace ox

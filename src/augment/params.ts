@@ -1,4 +1,15 @@
-import { aboutCentre, compose, composeAll, flipCols, flipRows, rotation, shear, shift, zoom, type Affine } from './matrix.js';
+import {
+  aboutCentre,
+  compose,
+  composeAll,
+  flipCols,
+  flipRows,
+  rotation,
+  shear,
+  shift,
+  zoom,
+  type Affine,
+} from './matrix.js';
 import { zoomBounds, type AugmentSpec } from './schema.js';
 
 /** One image's random transformation, drawn like Keras's `get_random_transform`. */
@@ -47,7 +58,11 @@ export function drawParams(spec: AugmentSpec, rng: () => number, rows: number, c
  * then the flips, which Keras applies to the transformed image and here fold into the same map.
  */
 export function paramsMatrix(p: TransformParams, rows: number, cols: number): Affine {
-  const geometry = aboutCentre(composeAll(rotation(p.theta), shift(p.shiftRows, p.shiftCols), shear(p.shear), zoom(p.zoomRows, p.zoomCols)), rows, cols);
+  const geometry = aboutCentre(
+    composeAll(rotation(p.theta), shift(p.shiftRows, p.shiftCols), shear(p.shear), zoom(p.zoomRows, p.zoomCols)),
+    rows,
+    cols,
+  );
   let m = geometry;
   if (p.flipCols) m = compose(m, flipCols(cols));
   if (p.flipRows) m = compose(m, flipRows(rows));

@@ -18,7 +18,9 @@ const shiftRange = (axis: 'width' | 'height') =>
 
 export const AugmentSchema = z
   .strictObject({
-    rotationRange: nonNegative().default(0).describe('random rotation in degrees, drawn uniformly from [-r, r] (default 0)'),
+    rotationRange: nonNegative()
+      .default(0)
+      .describe('random rotation in degrees, drawn uniformly from [-r, r] (default 0)'),
     widthShiftRange: shiftRange('width'),
     heightShiftRange: shiftRange('height'),
     zoomRange: z
@@ -27,14 +29,29 @@ export const AugmentSchema = z
       .describe(
         'random zoom: a number z draws factors from [1-z, 1+z], or give [lo, hi]; as in Keras a factor above 1 shrinks the digit, and rows and columns get independent factors (default 0)',
       ),
-    shearRange: nonNegative().default(0).describe('random shear angle in degrees, drawn from [-s, s], as Keras 2.x (default 0)'),
+    shearRange: nonNegative()
+      .default(0)
+      .describe('random shear angle in degrees, drawn from [-s, s], as Keras 2.x (default 0)'),
     fillMode: z
       .enum(['constant', 'nearest', 'reflect', 'wrap'])
       .default('nearest')
-      .describe("how pixels from outside the image are filled: constant (cval), nearest (edge pixel), reflect or wrap (default nearest, as Keras)"),
-    cval: z.number().default(0).describe('the value of outside pixels for fillMode constant; pixels are in [0, 1] and 0 is the background (default 0)'),
-    horizontalFlip: z.boolean().default(false).describe('mirror left-right with probability 0.5; rarely right for digits (default false)'),
-    verticalFlip: z.boolean().default(false).describe('flip upside down with probability 0.5; rarely right for digits (default false)'),
+      .describe(
+        'how pixels from outside the image are filled: constant (cval), nearest (edge pixel), reflect or wrap (default nearest, as Keras)',
+      ),
+    cval: z
+      .number()
+      .default(0)
+      .describe(
+        'the value of outside pixels for fillMode constant; pixels are in [0, 1] and 0 is the background (default 0)',
+      ),
+    horizontalFlip: z
+      .boolean()
+      .default(false)
+      .describe('mirror left-right with probability 0.5; rarely right for digits (default false)'),
+    verticalFlip: z
+      .boolean()
+      .default(false)
+      .describe('flip upside down with probability 0.5; rarely right for digits (default false)'),
   })
   .describe('random transformations of each training image, as Keras ImageDataGenerator');
 
@@ -53,16 +70,27 @@ const flips: Check = (spec, path) =>
   (['horizontalFlip', 'verticalFlip'] as const)
     .filter((key) => spec[key])
     .map((key) =>
-      warning(`${path}.${key}`, 'a flipped digit is often not the same digit (a mirrored 2 is not a 2, an upside-down 6 reads as 9), ' +
-        'so the label no longer fits the image; flips suit photos, not digits: set it to false unless that is the point'),
+      warning(
+        `${path}.${key}`,
+        'a flipped digit is often not the same digit (a mirrored 2 is not a 2, an upside-down 6 reads as 9), ' +
+          'so the label no longer fits the image; flips suit photos, not digits: set it to false unless that is the point',
+      ),
     );
 
 const zoom: Check = (spec, path) => {
   const [lo, hi] = zoomBounds(spec);
   const at = `${path}.zoomRange`;
-  const given = typeof spec.zoomRange === 'number' ? `zoomRange ${spec.zoomRange} means factors [${lo}, ${hi}]` : `received [${lo}, ${hi}]`;
+  const given =
+    typeof spec.zoomRange === 'number'
+      ? `zoomRange ${spec.zoomRange} means factors [${lo}, ${hi}]`
+      : `received [${lo}, ${hi}]`;
   if (lo <= 0) {
-    return [error(at, `zoom factors must be above 0 (0 collapses the image to a point), ${given}; use a number below 1 (0.1 for [0.9, 1.1]) or [lo, hi] with 0 < lo <= hi`)];
+    return [
+      error(
+        at,
+        `zoom factors must be above 0 (0 collapses the image to a point), ${given}; use a number below 1 (0.1 for [0.9, 1.1]) or [lo, hi] with 0 < lo <= hi`,
+      ),
+    ];
   }
   if (lo > hi) return [error(at, `expected [lo, hi] with lo <= hi, ${given}; write [${hi}, ${lo}]`)];
   return [];
@@ -71,22 +99,42 @@ const zoom: Check = (spec, path) => {
 /** At 90° the shear matrix's cos term is 0: every row lands on one line. */
 const shear: Check = (spec, path) =>
   spec.shearRange >= 90
-    ? [error(`${path}.shearRange`, `expected a shear angle below 90 degrees (at 90 the image collapses to a line), received ${spec.shearRange}; MNIST augmentation uses 10 to 20`)]
+    ? [
+        error(
+          `${path}.shearRange`,
+          `expected a shear angle below 90 degrees (at 90 the image collapses to a line), received ${spec.shearRange}; MNIST augmentation uses 10 to 20`,
+        ),
+      ]
     : [];
 
 /** Past ~45° a 6 drifts toward a 9 and a 1 toward a dash. */
 const rotation: Check = (spec, path) =>
   spec.rotationRange > 45
-    ? [warning(`${path}.rotationRange`, `rotations up to ${spec.rotationRange} degrees can turn a 6 into a 9 or a 1 into a dash; MNIST augmentation usually stays within 10 to 20`)]
+    ? [
+        warning(
+          `${path}.rotationRange`,
+          `rotations up to ${spec.rotationRange} degrees can turn a 6 into a 9 or a 1 into a dash; MNIST augmentation usually stays within 10 to 20`,
+        ),
+      ]
     : [];
 
 const fill: Check = (spec, path) => {
   const at = `${path}.cval`;
   if (spec.cval < 0 || spec.cval > 1) {
-    return [error(at, `expected a value in [0, 1] (pixels are scaled to [0, 1] before augmenting), received ${spec.cval}; use 0 for the black background or 1 for white`)];
+    return [
+      error(
+        at,
+        `expected a value in [0, 1] (pixels are scaled to [0, 1] before augmenting), received ${spec.cval}; use 0 for the black background or 1 for white`,
+      ),
+    ];
   }
   if (spec.cval !== 0 && spec.fillMode !== 'constant') {
-    return [warning(at, `cval is used only by fillMode: constant, and fillMode is ${spec.fillMode}; set fillMode: constant or remove cval`)];
+    return [
+      warning(
+        at,
+        `cval is used only by fillMode: constant, and fillMode is ${spec.fillMode}; set fillMode: constant or remove cval`,
+      ),
+    ];
   }
   return [];
 };
@@ -95,7 +143,14 @@ const noOp: Check = (spec, path) => {
   const [lo, hi] = zoomBounds(spec);
   const ranges = [spec.rotationRange, spec.widthShiftRange, spec.heightShiftRange, spec.shearRange];
   const moves = ranges.some((r) => r > 0) || lo !== 1 || hi !== 1 || spec.horizontalFlip || spec.verticalFlip;
-  return moves ? [] : [warning(path, 'every range is 0 and flips are off, so augmentation changes nothing; set e.g. rotationRange: 10, or remove the section')];
+  return moves
+    ? []
+    : [
+        warning(
+          path,
+          'every range is 0 and flips are off, so augmentation changes nothing; set e.g. rotationRange: 10, or remove the section',
+        ),
+      ];
 };
 
 const CHECKS: Check[] = [noOp, rotation, zoom, shear, fill, flips];

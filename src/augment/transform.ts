@@ -47,7 +47,14 @@ function sampleOutside(src: Float32Array, rows: number, cols: number, sr: number
  * with bilinear interpolation (scipy's order=1). Interior points take a branch-light path over the
  * four neighbours; only points near or past the border pay for the fill mode. Allocates nothing.
  */
-export function affineTransform(src: Float32Array, rows: number, cols: number, matrix: Affine, fill: Fill, out: Float32Array): Float32Array {
+export function affineTransform(
+  src: Float32Array,
+  rows: number,
+  cols: number,
+  matrix: Affine,
+  fill: Fill,
+  out: Float32Array,
+): Float32Array {
   const [a, b, c, d, e, f] = matrix;
   for (let r = 0; r < rows; r++) {
     const rowBase = r * cols;
@@ -86,7 +93,9 @@ export function makeAugmenter(spec: AugmentSpec, seed: number, rows: number, col
   const size = rows * cols;
   return (images, count, epoch, batch) => {
     if (images.length !== count * size) {
-      throw new Error(`augment: expected ${count} images of ${rows}x${cols} (${count * size} values), received ${images.length} values`);
+      throw new Error(
+        `augment: expected ${count} images of ${rows}x${cols} (${count * size} values), received ${images.length} values`,
+      );
     }
     const rng = makeRng(deriveSeed(seed, `augment/${epoch}/${batch}`));
     const out = new Float32Array(images.length);

@@ -34,7 +34,11 @@ async function loadTfjsNode(ctx: BackendContext, pkg: string, wantGpu: boolean, 
     await ctx.importModule(pkg);
   } catch (err) {
     const missing = (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
-    return { ok: false, reason: missing ? `${pkg} is not installed` : `${pkg} failed to load: ${(err as Error).message}`, fix };
+    return {
+      ok: false,
+      reason: missing ? `${pkg} is not installed` : `${pkg} failed to load: ${(err as Error).message}`,
+      fix,
+    };
   }
   const failed = await activate('tensorflow');
   if (failed) return { ok: false, reason: failed, fix };
@@ -46,20 +50,35 @@ async function loadTfjsNode(ctx: BackendContext, pkg: string, wantGpu: boolean, 
       fix: 'check `nvidia-smi` works and that the CUDA 11.2 / cuDNN 8.1 libraries are on LD_LIBRARY_PATH; or choose --backend tensorflow',
     };
   }
-  return { ok: true, tfName: 'tensorflow', device: onGpu ? 'GPU (CUDA)' : `CPU (libtensorflow, ${cpuModel()})`, threads: cpus().length };
+  return {
+    ok: true,
+    tfName: 'tensorflow',
+    device: onGpu ? 'GPU (CUDA)' : `CPU (libtensorflow, ${cpuModel()})`,
+    threads: cpus().length,
+  };
 }
 
 const LOADERS: { [K in BackendName]: (ctx: BackendContext) => Promise<LoadResult> } = {
   'tensorflow-gpu': (ctx) => loadTfjsNode(ctx, '@tensorflow/tfjs-node-gpu', true, NODE_GPU_FIX),
   tensorflow: (ctx) =>
-    loadTfjsNode(ctx, '@tensorflow/tfjs-node', false, '`npm install --save-exact @tensorflow/tfjs-node@4.22.0` (downloads libtensorflow)'),
+    loadTfjsNode(
+      ctx,
+      '@tensorflow/tfjs-node',
+      false,
+      '`npm install --save-exact @tensorflow/tfjs-node@4.22.0` (downloads libtensorflow)',
+    ),
   onednn: async () => {
     const { loadOnednnBackend } = await import('./onednn/index.js');
     const loaded = await loadOnednnBackend();
     if (!loaded.ok) return loaded;
     const failed = await activate('onednn');
     if (failed) return { ok: false, reason: failed, fix: 'rebuild the addon: `make native`' };
-    return { ok: true, tfName: 'onednn', device: `CPU (oneDNN ${loaded.version}, matmul on ${loaded.matmul}, ${cpuModel()})`, threads: loaded.threads };
+    return {
+      ok: true,
+      tfName: 'onednn',
+      device: `CPU (oneDNN ${loaded.version}, matmul on ${loaded.matmul}, ${cpuModel()})`,
+      threads: loaded.threads,
+    };
   },
   wasm: async () => {
     const { initWasmBackend, wasmThreadsCount } = await import('./wasm-kernels.js');
@@ -79,7 +98,11 @@ export async function probeBackend(name: BackendName, ctx = defaultBackendContex
   try {
     return await LOADERS[name](ctx);
   } catch (err) {
-    return { ok: false, reason: (err as Error).message, fix: 'run `mnist-run doctor` and reinstall with `make install`' };
+    return {
+      ok: false,
+      reason: (err as Error).message,
+      fix: 'run `mnist-run doctor` and reinstall with `make install`',
+    };
   }
 }
 
@@ -107,5 +130,7 @@ export async function selectBackend(choice: BackendChoice, ctx = defaultBackendC
     }
     skipped.push({ name, reason: result.reason });
   }
-  throw new BackendError('no tfjs backend could be loaded, not even the pure-JavaScript cpu one\n  fix: reinstall with `make install`');
+  throw new BackendError(
+    'no tfjs backend could be loaded, not even the pure-JavaScript cpu one\n  fix: reinstall with `make install`',
+  );
 }

@@ -25,7 +25,9 @@ export const WASM_KERNELS: readonly { name: string; make: Make }[] = [
 
 function required(original: tf.KernelFunc | undefined, name: string): tf.KernelFunc {
   if (original) return original;
-  throw new BackendError(`the wasm backend has no ${name} kernel to build on\n  fix: reinstall @tensorflow/tfjs-backend-wasm@4.22.0 (\`npm ci\`)`);
+  throw new BackendError(
+    `the wasm backend has no ${name} kernel to build on\n  fix: reinstall @tensorflow/tfjs-backend-wasm@4.22.0 (\`npm ci\`)`,
+  );
 }
 
 /**

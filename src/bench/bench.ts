@@ -30,7 +30,8 @@ const WARM_UP = { steps: 50, seconds: 0.5 };
 
 async function timed(limit: BenchLimits, batchSize: number, step: (start: number, size: number) => Promise<void>) {
   const w0 = performance.now();
-  for (let i = 0; i < WARM_UP.steps && (i === 0 || performance.now() - w0 < WARM_UP.seconds * 1000); i++) await step(i * batchSize, batchSize);
+  for (let i = 0; i < WARM_UP.steps && (i === 0 || performance.now() - w0 < WARM_UP.seconds * 1000); i++)
+    await step(i * batchSize, batchSize);
   let done = 0;
   const t0 = performance.now();
   while (done < limit.samples && (done === 0 || performance.now() - t0 < limit.seconds * 1000)) {
@@ -42,7 +43,13 @@ async function timed(limit: BenchLimits, batchSize: number, step: (start: number
 }
 
 /** Training and inference throughput of one config on the active backend, on the first samples of the data. */
-export async function benchConfig(name: string, cfg: Config, data: Dataset, backend: { name: string; threads: number }, limit: BenchLimits): Promise<BenchCell> {
+export async function benchConfig(
+  name: string,
+  cfg: Config,
+  data: Dataset,
+  backend: { name: string; threads: number },
+  limit: BenchLimits,
+): Promise<BenchCell> {
   const shape = [data.rows, data.cols];
   const per = data.rows * data.cols;
   const n = data.train.count;
@@ -51,10 +58,18 @@ export async function benchConfig(name: string, cfg: Config, data: Dataset, back
   const batchSize = cfg.train.batchSize;
   const labelFormat = cfg.loss === 'sparseCategoricalCrossentropy' ? 'sparse' : 'oneHot';
   try {
-    const { step } = makeTrainStep(model, { sampleShape: shape, numClasses: data.numClasses, labelFormat, metricNames: cfg.metrics });
+    const { step } = makeTrainStep(model, {
+      sampleShape: shape,
+      numClasses: data.numClasses,
+      labelFormat,
+      metricNames: cfg.metrics,
+    });
     const train = await timed(limit, batchSize, async (start, size) => {
       const from = start % Math.max(1, n - size);
-      await step(gatherImages(data.train, order, from, from + size, per), data.train.labels.subarray(from, from + size));
+      await step(
+        gatherImages(data.train, order, from, from + size, per),
+        data.train.labels.subarray(from, from + size),
+      );
     });
     const inferBatch = Math.max(batchSize, 256);
     const infer = await timed(limit, inferBatch, async (start, size) => {
@@ -82,10 +97,25 @@ export async function benchConfig(name: string, cfg: Config, data: Dataset, back
 }
 
 export function formatBench(cells: BenchCell[]): string {
-  const head = ['backend', 'config', 'batch', 'threads', 'train samples', 'train samples/s', 'infer samples', 'infer samples/s'];
+  const head = [
+    'backend',
+    'config',
+    'batch',
+    'threads',
+    'train samples',
+    'train samples/s',
+    'infer samples',
+    'infer samples/s',
+  ];
   const rows = cells.map((c) => [
-    c.backend, c.config, String(c.batchSize), String(c.threads), String(c.trainSamples),
-    c.trainSamplesPerSecond.toFixed(1), String(c.inferSamples), c.inferSamplesPerSecond.toFixed(1),
+    c.backend,
+    c.config,
+    String(c.batchSize),
+    String(c.threads),
+    String(c.trainSamples),
+    c.trainSamplesPerSecond.toFixed(1),
+    String(c.inferSamples),
+    c.inferSamplesPerSecond.toFixed(1),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');

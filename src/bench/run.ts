@@ -22,7 +22,11 @@ export async function runBench(o: BenchOptions, progress: NodeJS.WritableStream)
   for (const name of names) {
     const backend = await selectBackend(name);
     for (const loaded of configs) {
-      const data = await loadDataset({ path: loaded.dataPath, trainSize: Math.min(o.samples + 1024, 60000), testSize: 1 });
+      const data = await loadDataset({
+        path: loaded.dataPath,
+        trainSize: Math.min(o.samples + 1024, 60000),
+        testSize: 1,
+      });
       const label = basename(loaded.file).replace(/\.ya?ml$/, '');
       progress.write(`bench: ${name} ${label}…\n`);
       cells.push(await benchConfig(label, loaded.config, data, backend, { samples: o.samples, seconds: o.seconds }));

@@ -44,7 +44,9 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
       return 1;
     }
     const detail = process.env.MNIST_RUN_DEBUG ? String((err as Error).stack) : String((err as Error).message ?? err);
-    env.stderr.write(`mnist-run: internal error: ${detail}\nThis is a bug in mnist-run; rerun with MNIST_RUN_DEBUG=1 for details.\n`);
+    env.stderr.write(
+      `mnist-run: internal error: ${detail}\nThis is a bug in mnist-run; rerun with MNIST_RUN_DEBUG=1 for details.\n`,
+    );
     return 2;
   }
 }

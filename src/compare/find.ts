@@ -9,7 +9,11 @@ export interface RunRef {
   label?: string;
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 const RUN_MARKERS = [RUN_FILES.meta, RUN_FILES.summary, RUN_FILES.resolvedConfig];
 
 export async function isRunDir(dir: string): Promise<boolean> {
@@ -19,7 +23,9 @@ export async function isRunDir(dir: string): Promise<boolean> {
 
 /** A sweep folder's runs in plan order, labelled as the sweep labels them; runs not started yet are left out. */
 async function sweepRuns(dir: string): Promise<RunRef[]> {
-  const plan = JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')) as { runs?: { dir: string; label: string }[] };
+  const plan = JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')) as {
+    runs?: { dir: string; label: string }[];
+  };
   const refs = (plan.runs ?? []).map((r) => ({ dir: join(dir, r.dir), label: r.label }));
   const present = await Promise.all(refs.map((r) => isRunDir(r.dir)));
   return refs.filter((_, i) => present[i]);
@@ -27,11 +33,15 @@ async function sweepRuns(dir: string): Promise<RunRef[]> {
 
 /** Every run folder directly inside `dir` (a runs/ root, by name, which sorts by start time), and the runs of every sweep folder in it (a sweeps/ root). */
 async function childRuns(dir: string): Promise<RunRef[]> {
-  const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = (await readdir(dir, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const found = await Promise.all(
     names.map(async (n): Promise<RunRef[]> => {
       const child = join(dir, n);
-      if (await exists(join(child, 'plan.json'))) return (await sweepRuns(child)).map((r) => ({ ...r, label: `${n}: ${r.label}` }));
+      if (await exists(join(child, 'plan.json')))
+        return (await sweepRuns(child)).map((r) => ({ ...r, label: `${n}: ${r.label}` }));
       return (await isRunDir(child)) ? [{ dir: child }] : [];
     }),
   );
@@ -44,12 +54,16 @@ export async function findRuns(paths: string[], cwd: string): Promise<RunRef[]> 
   for (const p of paths) {
     const dir = resolve(cwd, p);
     const shown = relative(cwd, dir) || dir;
-    if (!(await exists(dir))) throw new UsageError(`${shown}: no such run or sweep folder; pass run folders (runs/…), a sweep folder (sweeps/NAME) or a folder of runs`);
+    if (!(await exists(dir)))
+      throw new UsageError(
+        `${shown}: no such run or sweep folder; pass run folders (runs/…), a sweep folder (sweeps/NAME) or a folder of runs`,
+      );
     if (await exists(join(dir, 'plan.json'))) out.push(...(await sweepRuns(dir)));
     else if (await isRunDir(dir)) out.push({ dir });
     else {
       const found = await childRuns(dir);
-      if (!found.length) throw new UsageError(`${shown}: no run folders in it (a run folder holds ${RUN_MARKERS.join(', ')})`);
+      if (!found.length)
+        throw new UsageError(`${shown}: no run folders in it (a run folder holds ${RUN_MARKERS.join(', ')})`);
       out.push(...found);
     }
   }

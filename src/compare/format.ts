@@ -30,7 +30,11 @@ function textTable(t: CompareTable): string {
   const cells = t.rows.map((r) => r.map((c, i) => cellText(c, t.columns[i]!)));
   const widths = t.columns.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
   const right = t.columns.map((_, i) => numeric(t, i));
-  const line = (r: string[]) => r.map((v, i) => (right[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((v, i) => (right[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(t.columns), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 
@@ -38,7 +42,11 @@ function markdown(t: CompareTable): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   const rule = t.columns.map((_, i) => (numeric(t, i) ? '---:' : '---'));
   const row = (r: string[]) => `| ${r.map(esc).join(' | ')} |`;
-  return [row(t.columns), `|${rule.join('|')}|`, ...t.rows.map((r) => row(r.map((c, i) => cellText(c, t.columns[i]!))))].join('\n');
+  return [
+    row(t.columns),
+    `|${rule.join('|')}|`,
+    ...t.rows.map((r) => row(r.map((c, i) => cellText(c, t.columns[i]!)))),
+  ].join('\n');
 }
 
 /** CSV stays machine-readable: a mean ± std column becomes COL, COL_std and one shared n. */
@@ -47,7 +55,13 @@ function csv(t: CompareTable): string {
   const head = t.columns.flatMap((c, i) => (stats[i] ? [c, `${c}_std`] : [c]));
   if (t.collapsed) head.push('n');
   const rows = t.rows.map((r) => {
-    const out = r.flatMap((c, i) => (stats[i] ? (isStat(c) ? [c.mean, c.std] : [c ?? '', '']) : [typeof c === 'object' && c !== null ? JSON.stringify(c) : (c ?? '')]));
+    const out = r.flatMap((c, i) =>
+      stats[i]
+        ? isStat(c)
+          ? [c.mean, c.std]
+          : [c ?? '', '']
+        : [typeof c === 'object' && c !== null ? JSON.stringify(c) : (c ?? '')],
+    );
     if (t.collapsed) out.push(r.find(isStat)?.n ?? 1);
     return out;
   });
@@ -55,7 +69,11 @@ function csv(t: CompareTable): string {
 }
 
 function json(t: CompareTable): string {
-  return JSON.stringify(t.rows.map((r) => Object.fromEntries(t.columns.map((c, i) => [c, r[i] ?? null]))), null, 2);
+  return JSON.stringify(
+    t.rows.map((r) => Object.fromEntries(t.columns.map((c, i) => [c, r[i] ?? null]))),
+    null,
+    2,
+  );
 }
 
 export function formatTable(t: CompareTable, format: Format): string {

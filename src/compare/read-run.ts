@@ -76,5 +76,7 @@ export async function readMetrics(dir: string): Promise<Record<string, number>[]
 export async function readConfusion(dir: string): Promise<number[][] | undefined> {
   const text = await readFile(join(dir, RUN_FILES.confusion), 'utf8').catch(() => undefined);
   if (!text) return undefined;
-  return parseCsv(text.trim()).slice(1).map((r) => r.slice(1).map(Number));
+  return parseCsv(text.trim())
+    .slice(1)
+    .map((r) => r.slice(1).map(Number));
 }

@@ -11,7 +11,14 @@ export interface CompareTable {
   collapsed: boolean;
 }
 
-export const RESULT_COLUMNS = ['test_accuracy', 'test_loss', 'best_epoch', 'epochs', 'seconds', 'samples_per_s'] as const;
+export const RESULT_COLUMNS = [
+  'test_accuracy',
+  'test_loss',
+  'best_epoch',
+  'epochs',
+  'seconds',
+  'samples_per_s',
+] as const;
 
 export interface LabelledRun {
   label: string;
@@ -56,21 +63,29 @@ export function applyFilters(runs: LabelledRun[], filters: string[]): LabelledRu
     if (eq <= 0) throw new UsageError(`--filter ${f}: expected KEY=VALUE, e.g. --filter optimizer.type=adam`);
     const key = f.slice(0, eq);
     if (!known.has(key)) {
-      throw new UsageError(`--filter ${f}: no run has the key "${key}"; keys: ${[...known].slice(0, 40).join(', ')}${known.size > 40 ? ', …' : ''}`);
+      throw new UsageError(
+        `--filter ${f}: no run has the key "${key}"; keys: ${[...known].slice(0, 40).join(', ')}${known.size > 40 ? ', …' : ''}`,
+      );
     }
     return kept.filter((r) => matches(fields(r)[key], f.slice(eq + 1)));
   }, runs);
 }
 
 /** Groups runs that differ only by seed; a group of one stays a plain row. */
-function collapse(runs: LabelledRun[], keys: string[]): { label: string; config: Record<string, unknown>; members: LabelledRun[] }[] {
+function collapse(
+  runs: LabelledRun[],
+  keys: string[],
+): { label: string; config: Record<string, unknown>; members: LabelledRun[] }[] {
   const groups = new Map<string, LabelledRun[]>();
   for (const r of runs) {
     const id = JSON.stringify(keys.map((k) => r.record.config[k] ?? null));
     groups.set(id, [...(groups.get(id) ?? []), r]);
   }
   return [...groups.values()].map((members) => ({
-    label: members.length > 1 ? `${members[0]!.label.replace(/\s*seed=\S+/, '')} (${members.length} seeds)` : members[0]!.label,
+    label:
+      members.length > 1
+        ? `${members[0]!.label.replace(/\s*seed=\S+/, '')} (${members.length} seeds)`
+        : members[0]!.label,
     config: members[0]!.record.config,
     members,
   }));
@@ -78,21 +93,33 @@ function collapse(runs: LabelledRun[], keys: string[]): { label: string; config:
 
 function plainRow(r: LabelledRun, keys: string[]): Cell[] {
   const res = results(r.record);
-  return [r.label, ...keys.map((k) => r.record.config[k] as Cell), r.record.status, ...RESULT_COLUMNS.map((c) => res[c])];
+  return [
+    r.label,
+    ...keys.map((k) => r.record.config[k] as Cell),
+    r.record.status,
+    ...RESULT_COLUMNS.map((c) => res[c]),
+  ];
 }
 
 /** The comparison: one row per run (or replicate group), the differing config keys, then the results. */
-export function compareTable(all: LabelledRun[], o: { filters?: string[]; sort?: string; collapse?: boolean } = {}): CompareTable {
+export function compareTable(
+  all: LabelledRun[],
+  o: { filters?: string[]; sort?: string; collapse?: boolean } = {},
+): CompareTable {
   const runs = applyFilters(all, o.filters ?? []);
   const keys = differingKeys(runs.map((r) => r.record.config));
   const byGroup = keys.filter((k) => k !== 'seed');
   const groups = o.collapse === false || !keys.includes('seed') ? [] : collapse(runs, byGroup);
   const collapsed = groups.some((g) => g.members.length > 1);
-  const columns = collapsed ? ['run', ...byGroup, 'status', ...RESULT_COLUMNS] : ['run', ...keys, 'status', ...RESULT_COLUMNS];
+  const columns = collapsed
+    ? ['run', ...byGroup, 'status', ...RESULT_COLUMNS]
+    : ['run', ...keys, 'status', ...RESULT_COLUMNS];
   const rows = collapsed
     ? groups.map((g) => {
         const statuses = [...new Set(g.members.map((m) => m.record.status))].join('/');
-        const stats = RESULT_COLUMNS.map((c) => (g.members.length > 1 ? meanStd(g.members.map((m) => results(m.record)[c])) : results(g.members[0]!.record)[c]));
+        const stats = RESULT_COLUMNS.map((c) =>
+          g.members.length > 1 ? meanStd(g.members.map((m) => results(m.record)[c])) : results(g.members[0]!.record)[c],
+        );
         return [g.label, ...byGroup.map((k) => g.config[k] as Cell), statuses, ...stats];
       })
     : runs.map((r) => plainRow(r, keys));
@@ -113,6 +140,11 @@ export function sortRows(columns: string[], rows: Cell[][], spec: string): Cell[
     const y = sortValue(b[i]);
     if (x === undefined || x === null) return y === undefined || y === null ? 0 : 1;
     if (y === undefined || y === null) return -1;
-    return sign * (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), 'en', { numeric: true }));
+    return (
+      sign *
+      (typeof x === 'number' && typeof y === 'number'
+        ? x - y
+        : String(x).localeCompare(String(y), 'en', { numeric: true }))
+    );
   });
 }

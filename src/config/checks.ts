@@ -50,7 +50,9 @@ const outputShape: Check = (cfg, ctx) => {
   if (out.length === 1 && lastDense >= 0 && (ctx.shapes[lastDense]?.length ?? 0) === 1) {
     return [error(`model.layers[${lastDense}].units`, `${gives}; set units: ${ctx.numClasses}`)];
   }
-  return [error(`model.layers[${last}]`, `${gives}; end with {type: flatten} then {type: dense, units: ${ctx.numClasses}}`)];
+  return [
+    error(`model.layers[${last}]`, `${gives}; end with {type: flatten} then {type: dense, units: ${ctx.numClasses}}`),
+  ];
 };
 
 /** Cross-entropy losses read the output as probabilities; MSE on them works, slowly. */
@@ -58,14 +60,20 @@ const lossMatchesOutput: Check = (cfg) => {
   const act = outputActivation(cfg.model.layers);
   if (PROBABILITY_LOSSES.includes(cfg.loss) && act.name !== 'softmax') {
     return [
-      error(act.path, `loss ${cfg.loss} expects class probabilities, but the network's output activation is ${act.name}; ` +
-        'end with {type: activation, activation: softmax} or set activation: softmax on the last dense layer'),
+      error(
+        act.path,
+        `loss ${cfg.loss} expects class probabilities, but the network's output activation is ${act.name}; ` +
+          'end with {type: activation, activation: softmax} or set activation: softmax on the last dense layer',
+      ),
     ];
   }
   if (cfg.loss === 'meanSquaredError' && act.name === 'softmax') {
     return [
-      warning('loss', 'meanSquaredError on a softmax output is allowed, but trains slowly, as the notebook shows ' +
-        '(12.8% test accuracy after 5 epochs of sgd); categoricalCrossentropy learns far faster'),
+      warning(
+        'loss',
+        'meanSquaredError on a softmax output is allowed, but trains slowly, as the notebook shows ' +
+          '(12.8% test accuracy after 5 epochs of sgd); categoricalCrossentropy learns far faster',
+      ),
     ];
   }
   return [];
@@ -83,25 +91,46 @@ const monitorIsComputed: Check = (cfg) => {
   return watchers.flatMap(([path, monitor]) => {
     if (computed.includes(monitor)) return [];
     if (!validating && monitor.startsWith('val_') && trained.includes(monitor.slice(4))) {
-      return [error(path, `${monitor} is only computed when validating, and train.validation is none; ` +
-        `set train.validation to test or {split: 0.1}, or monitor ${monitor.slice(4)}`)];
+      return [
+        error(
+          path,
+          `${monitor} is only computed when validating, and train.validation is none; ` +
+            `set train.validation to test or {split: 0.1}, or monitor ${monitor.slice(4)}`,
+        ),
+      ];
     }
     const meant = didYouMean(monitor, computed);
-    return [error(path, `expected one of: ${computed.join(', ')}, received "${monitor}"${meant ? `; did you mean ${meant}?` : ''}`)];
+    return [
+      error(
+        path,
+        `expected one of: ${computed.join(', ')}, received "${monitor}"${meant ? `; did you mean ${meant}?` : ''}`,
+      ),
+    ];
   });
 };
 
 const batchFitsData: Check = (cfg) => {
   const n = cfg.data.trainSize;
   if (n === undefined || cfg.train.batchSize <= n) return [];
-  return [warning('train.batchSize', `batchSize ${cfg.train.batchSize} is larger than data.trainSize ${n}: every epoch is one batch of ${n}`)];
+  return [
+    warning(
+      'train.batchSize',
+      `batchSize ${cfg.train.batchSize} is larger than data.trainSize ${n}: every epoch is one batch of ${n}`,
+    ),
+  ];
 };
 
 /** Augmentation's own checks: flips change what a digit is, nonsense ranges. */
 const augmentation: Check = (cfg) => (cfg.augment ? augmentIssues(cfg.augment, 'augment') : []);
 
 /** Every check, by name; each sees the config and the inferred shapes. */
-export const CHECKS: Record<string, Check> = { outputShape, lossMatchesOutput, monitorIsComputed, batchFitsData, augmentation };
+export const CHECKS: Record<string, Check> = {
+  outputShape,
+  lossMatchesOutput,
+  monitorIsComputed,
+  batchFitsData,
+  augmentation,
+};
 
 /** Runs every check on a config the schema accepted. */
 export function checkConfig(cfg: Config, numClasses = 10, inputShape: number[] = [28, 28]): ConfigIssue[] {

@@ -12,7 +12,10 @@ export interface YamlFile {
 export function parseYaml(text: string): YamlFile {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const errors = doc.errors.map((e) => ({ ...lines.linePos(e.pos[0]), message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') }));
+  const errors = doc.errors.map((e) => ({
+    ...lines.linePos(e.pos[0]),
+    message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
+  }));
   return { doc, lines, errors };
 }
 

@@ -69,7 +69,8 @@ function pickOption(s: Schema, value: unknown, next: string | number | undefined
   }
   if (next === undefined) return s;
   const kind = typeof next === 'number' ? ['array', 'tuple'] : ['object'];
-  const option = d.options.find((o) => kind.includes(def(unwrap(o)).type)) ?? d.options.find((o) => def(unwrap(o)).type === 'union');
+  const option =
+    d.options.find((o) => kind.includes(def(unwrap(o)).type)) ?? d.options.find((o) => def(unwrap(o)).type === 'union');
   return option ? pickOption(unwrap(option), value, next) : s;
 }
 
@@ -118,7 +119,8 @@ function numberText(d: Def, plural: boolean): string {
   const noun = (int ? 'integer' : 'number') + (plural ? 's' : '');
   const article = plural ? '' : int ? 'an ' : 'a ';
   if (lo && !hi && lo.value === 0 && !lo.inclusive) return `${plural ? '' : 'a '}positive ${noun}`;
-  if (lo && hi) return `${article}${noun} in ${lo.inclusive ? '[' : '('}${lo.value}, ${hi.value}${hi.inclusive ? ']' : ')'}`;
+  if (lo && hi)
+    return `${article}${noun} in ${lo.inclusive ? '[' : '('}${lo.value}, ${hi.value}${hi.inclusive ? ']' : ')'}`;
   if (lo) return `${article}${noun} ${lo.inclusive ? '>=' : '>'} ${lo.value}`;
   if (hi) return `${article}${noun} ${hi.inclusive ? '<=' : '<'} ${hi.value}`;
   return `${article}${noun}`;
@@ -142,23 +144,38 @@ function objectText(d: Def): string {
 export function expectText(schema: Schema, plural = false): string {
   const d = def(unwrap(schema));
   switch (d.type) {
-    case 'number': return numberText(d, plural);
-    case 'string': return plural ? 'strings' : 'a string';
-    case 'boolean': return 'true or false';
-    case 'enum': return `one of: ${Object.values(d.entries ?? {}).join(', ')}`;
-    case 'literal': return (d.values ?? []).map(String).join(', ');
-    case 'array': return listText(d);
+    case 'number':
+      return numberText(d, plural);
+    case 'string':
+      return plural ? 'strings' : 'a string';
+    case 'boolean':
+      return 'true or false';
+    case 'enum':
+      return `one of: ${Object.values(d.entries ?? {}).join(', ')}`;
+    case 'literal':
+      return (d.values ?? []).map(String).join(', ');
+    case 'array':
+      return listText(d);
     case 'tuple': {
       const items = d.items ?? [];
       const same = items.every((t) => expectText(t) === expectText(items[0]!));
-      return same && items[0] ? `a list of ${items.length} ${expectText(items[0], true)}` : `[${items.map((t) => expectText(t)).join(', ')}]`;
+      return same && items[0]
+        ? `a list of ${items.length} ${expectText(items[0], true)}`
+        : `[${items.map((t) => expectText(t)).join(', ')}]`;
     }
-    case 'object': return objectText(d);
+    case 'object':
+      return objectText(d);
     case 'union':
-      if (d.discriminator) return `a map with ${d.discriminator}: one of: ${discriminatorValues(unwrap(schema)).join(', ')}`;
+      if (d.discriminator)
+        return `a map with ${d.discriminator}: one of: ${discriminatorValues(unwrap(schema)).join(', ')}`;
       // Inside a union (an initializer's name or map) the tag list would repeat the names.
-      return (d.options ?? []).map((o) => (def(unwrap(o)).discriminator ? `a map with a ${def(unwrap(o)).discriminator}` : expectText(o, plural))).join(' or ');
-    default: return d.type;
+      return (d.options ?? [])
+        .map((o) =>
+          def(unwrap(o)).discriminator ? `a map with a ${def(unwrap(o)).discriminator}` : expectText(o, plural),
+        )
+        .join(' or ');
+    default:
+      return d.type;
   }
 }
 

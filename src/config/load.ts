@@ -54,7 +54,8 @@ function locate(p: Problem, s: Sources): { at: string; order: number[] } {
   return { at: `${s.shown}:${pos}`, order: pos.split(':').map(Number) };
 }
 
-const byOrder = (a: { order: number[] }, b: { order: number[] }) => a.order[0]! - b.order[0]! || a.order[1]! - b.order[1]!;
+const byOrder = (a: { order: number[] }, b: { order: number[] }) =>
+  a.order[0]! - b.order[0]! || a.order[1]! - b.order[1]!;
 
 /** One ConfigError listing every problem, one per line, in file order, then the overrides'. */
 function fail(problems: Problem[], s: Sources): never {
@@ -71,12 +72,18 @@ async function readConfigFile(file: string, shown: string): Promise<string> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a folder' : e.message;
-    throw new ConfigError(`${shown}: cannot read the config file: ${why}; pass the path of a .yaml file, e.g. configs/ann.yaml`);
+    throw new ConfigError(
+      `${shown}: cannot read the config file: ${why}; pass the path of a .yaml file, e.g. configs/ann.yaml`,
+    );
   }
 }
 
 /** The file's data with every override applied; bad overrides are collected, not thrown one by one. */
-function withOverrides(data: unknown, texts: string[], apply: boolean): { data: unknown; applied: Override[]; bad: string[] } {
+function withOverrides(
+  data: unknown,
+  texts: string[],
+  apply: boolean,
+): { data: unknown; applied: Override[]; bad: string[] } {
   const out = data ?? {}; // an empty file is an empty map
   const applied: Override[] = [];
   const bad: string[] = [];
@@ -105,14 +112,20 @@ export function toYaml(value: unknown): string {
  * cross-field checks) is reported in one ConfigError, each line located at `file:line:col` or at
  * the `--set` that caused it.
  */
-export async function loadConfig(file: string, overrides: string[] = [], opts: LoadOptions = {}): Promise<LoadedConfig> {
+export async function loadConfig(
+  file: string,
+  overrides: string[] = [],
+  opts: LoadOptions = {},
+): Promise<LoadedConfig> {
   const abs = resolve(file);
   const rel = relative(opts.cwd ?? process.cwd(), abs);
   const shown = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
   const text = await readConfigFile(abs, shown);
   const yaml = parseYaml(text);
   // With a broken file only the overrides' own syntax can be checked: their paths need its data.
-  const { data, applied, bad } = yaml.errors.length ? withOverrides(undefined, overrides, false) : withOverrides(yaml.doc.toJS(), overrides, true);
+  const { data, applied, bad } = yaml.errors.length
+    ? withOverrides(undefined, overrides, false)
+    : withOverrides(yaml.doc.toJS(), overrides, true);
   const syntax = yaml.errors.map((e) => `${shown}:${e.line}:${e.col} not valid YAML: ${e.message}`);
   if (syntax.length || bad.length) throw new ConfigError([...syntax, ...bad].join('\n'));
 
@@ -122,7 +135,11 @@ export async function loadConfig(file: string, overrides: string[] = [], opts: L
   const config: Config = { name: basename(abs, extname(abs)), ...parsed.data };
   const issues = checkConfig(config, opts.numClasses, opts.inputShape);
   const errors = issues.filter((i) => i.severity === 'error');
-  if (errors.length) fail(errors.map((i) => ({ path: parsePathText(i.path), message: i.message })), sources);
+  if (errors.length)
+    fail(
+      errors.map((i) => ({ path: parsePathText(i.path), message: i.message })),
+      sources,
+    );
   return {
     file: abs,
     text,

@@ -25,7 +25,8 @@ interface Ctx {
 /** A problem and, for an unknown key, the key it was probably meant to be. */
 type Found = Problem & { meant?: string; missing?: boolean };
 
-const received = (value: unknown) => (value === undefined ? 'received nothing (it is required)' : `received ${showValue(value)}`);
+const received = (value: unknown) =>
+  value === undefined ? 'received nothing (it is required)' : `received ${showValue(value)}`;
 
 function hint(value: unknown, options: string[]): string {
   const meant = typeof value === 'string' ? didYouMean(value, options) : undefined;
@@ -73,7 +74,8 @@ function found(issue: Issue, prefix: Path, ctx: Ctx): Found[] {
       return union(path, issue, ctx);
     case 'custom': {
       const value = valueAt(ctx.input, path);
-      const tail = issue.message.startsWith('expected') && !issue.message.includes('received') ? `, ${received(value)}` : '';
+      const tail =
+        issue.message.startsWith('expected') && !issue.message.includes('received') ? `, ${received(value)}` : '';
       return [{ path, message: issue.message + tail }];
     }
     default:
@@ -87,5 +89,7 @@ const same = (a: Path, b: Path) => a.length === b.length && a.every((k, i) => k 
 export function describeIssues(issues: readonly Issue[], input: unknown, root: Schema): Problem[] {
   const all = issues.flatMap((i) => found(i, [], { input, root }));
   const meant = all.filter((p) => p.meant).map((p) => [...p.path.slice(0, -1), p.meant!]);
-  return all.filter((p) => !(p.missing && meant.some((m) => same(m, p.path)))).map(({ path, message, atKey }) => ({ path, message, ...(atKey ? { atKey } : {}) }));
+  return all
+    .filter((p) => !(p.missing && meant.some((m) => same(m, p.path))))
+    .map(({ path, message, atKey }) => ({ path, message, ...(atKey ? { atKey } : {}) }));
 }

@@ -19,7 +19,10 @@ export interface Override {
 
 /** An override that cannot be applied at all, with why. */
 export class OverrideProblem extends Error {
-  constructor(readonly override: string, message: string) {
+  constructor(
+    readonly override: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -30,7 +33,10 @@ export function parseOverride(text: string): Override {
   const eq = text.indexOf('=');
   const pathPart = eq < 0 ? text : text.slice(0, eq);
   if (eq < 0 || !PATH.test(pathPart)) {
-    throw new OverrideProblem(text, 'expected path=value with a dotted path, e.g. train.epochs=3 or model.layers.1.units=256');
+    throw new OverrideProblem(
+      text,
+      'expected path=value with a dotted path, e.g. train.epochs=3 or model.layers.1.units=256',
+    );
   }
   const path = pathPart.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
   try {
@@ -42,7 +48,8 @@ export function parseOverride(text: string): Override {
 }
 
 type Container = Record<string, unknown> | unknown[];
-const isMapValue = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isMapValue = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
 
 const countText = (n: number) => (n === 0 ? 'no entries' : n === 1 ? '1 entry (0)' : `${n} entries (0-${n - 1})`);
 
@@ -50,7 +57,8 @@ const countText = (n: number) => (n === 0 ? 'no entries' : n === 1 ? '1 entry (0
 function stepError(node: unknown, at: Path, key: string | number): string | undefined {
   const where = pathText(at) || 'the config';
   if (typeof key === 'number') {
-    if (!Array.isArray(node)) return `${where} is ${isMapValue(node) ? 'a map' : showValue(node)}, not a list; ${key} is not one of its keys`;
+    if (!Array.isArray(node))
+      return `${where} is ${isMapValue(node) ? 'a map' : showValue(node)}, not a list; ${key} is not one of its keys`;
     if (key >= node.length) return `${where} has ${countText(node.length)}`;
     return undefined;
   }
@@ -60,7 +68,14 @@ function stepError(node: unknown, at: Path, key: string | number): string | unde
 }
 
 /** The child at `key`, created from the schema's default (or empty) when the file leaves it out. */
-function child(node: Container, at: Path, key: string | number, nextKey: string | number, root: z.ZodType, data: unknown): unknown {
+function child(
+  node: Container,
+  at: Path,
+  key: string | number,
+  nextKey: string | number,
+  root: z.ZodType,
+  data: unknown,
+): unknown {
   const existing = (node as Record<string | number, unknown>)[key];
   if (existing !== undefined || typeof key === 'number') return existing;
   const created = defaultAt(root, [...at, key], data) ?? (typeof nextKey === 'number' ? [] : {});

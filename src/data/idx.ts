@@ -98,9 +98,10 @@ function checkMagic(file: string, bytes: Uint8Array): void {
   const received = hexWord(bytes);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     // A gzip file without the .gz suffix is the usual cause; say so rather than just "bad magic".
-    const hint = bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]
-      ? 'the file looks gzip-compressed: add a .gz suffix to its name or gunzip it'
-      : 'is this an IDX file? download it again';
+    const hint =
+      bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]
+        ? 'the file looks gzip-compressed: add a .gz suffix to its name or gunzip it'
+        : 'is this an IDX file? download it again';
     throw new DataError(
       `${file}: bad magic number: expected 0x00000801 (labels) or 0x00000803 (images), received ${received}; ${hint}`,
     );
@@ -108,7 +109,10 @@ function checkMagic(file: string, bytes: Uint8Array): void {
   const type = bytes[2]!;
   if (type !== UNSIGNED_BYTE) {
     const name = TYPE_NAMES[type];
-    const what = name === undefined ? `unknown element type 0x${hex2(type)}` : `unsupported element type 0x${hex2(type)} (${name})`;
+    const what =
+      name === undefined
+        ? `unknown element type 0x${hex2(type)}`
+        : `unsupported element type 0x${hex2(type)} (${name})`;
     throw new DataError(`${file}: ${what} in magic number ${received}: only 0x08 (unsigned byte) is supported`);
   }
   if (bytes[3] === 0) {
@@ -131,5 +135,6 @@ function checkLength(file: string, dims: number[], received: number): void {
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
-const hexBytes = (b: Uint8Array): string => (b.length === 0 ? 'nothing (empty file)' : Array.from(b, (x) => `0x${hex2(x)}`).join(' '));
+const hexBytes = (b: Uint8Array): string =>
+  b.length === 0 ? 'nothing (empty file)' : Array.from(b, (x) => `0x${hex2(x)}`).join(' ');
 const hexWord = (b: Uint8Array): string => `0x${Array.from(b.subarray(0, 4), hex2).join('')}`;

@@ -43,7 +43,10 @@ export class BatchNormalization extends TfjsBatchNormalization {
       const offset = f.beta?.read() ?? tf.zeros([channels]);
       const [y, mean, variance] = normalizeInTraining(x, scale, offset, f.epsilon, axis);
       // The moving averages as tfjs updates them: value -= (value - batch) * (1 - momentum).
-      for (const [weight, batch] of [[f.movingMean, mean], [f.movingVariance, variance]] as const) {
+      for (const [weight, batch] of [
+        [f.movingMean, mean],
+        [f.movingVariance, variance],
+      ] as const) {
         const value = weight.read();
         weight.write(tf.sub(value, tf.mul(tf.sub(value, batch), 1 - f.momentum)));
       }
@@ -57,11 +60,19 @@ export class BatchNormalization extends TfjsBatchNormalization {
  * backend has them, tfjs ops elsewhere.
  */
 export function normalizeInTraining(
-  x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, epsilon: number, axis: number,
+  x: tf.Tensor,
+  scale: tf.Tensor,
+  offset: tf.Tensor,
+  epsilon: number,
+  axis: number,
 ): [tf.Tensor, tf.Tensor, tf.Tensor] {
   const last = axis === x.rank - 1;
-  if (last && x.rank >= 2 && x.dtype === 'float32' && hasBatchNormTraining()) return batchNormTraining(x, scale, offset, epsilon);
-  const { mean, variance } = tf.moments(x, [...Array(x.rank).keys()].filter((a) => a !== axis));
+  if (last && x.rank >= 2 && x.dtype === 'float32' && hasBatchNormTraining())
+    return batchNormTraining(x, scale, offset, epsilon);
+  const { mean, variance } = tf.moments(
+    x,
+    [...Array(x.rank).keys()].filter((a) => a !== axis),
+  );
   // The last axis as tfjs-layers computes it. tfjs 4.22's batchNorm gradient fails for parameters
   // broadcast along another axis, so that case is spelled out in elementwise ops.
   if (last) return [tf.batchNorm(x, mean, variance, offset, scale, epsilon), mean, variance];

@@ -40,24 +40,34 @@ function kerasNames(layers: LayerSpec[]): string[] {
 function buildLayer(spec: LayerSpec, index: number, seed: number, name: string) {
   const { type, ...args } = { ...spec, name };
   const layerSeed = (role: string) => deriveSeed(seed, `init/${index}/${role}`);
-  return (LAYER_BUILDERS[type] as (a: typeof args, s: typeof layerSeed) => tf.layers.Layer)(
-    args,
-    layerSeed,
-  );
+  return (LAYER_BUILDERS[type] as (a: typeof args, s: typeof layerSeed) => tf.layers.Layer)(args, layerSeed);
 }
 
 /** Config metric names tfjs's compile() knows only by their short forms; logs keep the config's names. */
-const TFJS_METRIC: Partial<Record<Config['metrics'][number], string>> = { meanSquaredError: 'mse', meanAbsoluteError: 'mae' };
+const TFJS_METRIC: Partial<Record<Config['metrics'][number], string>> = {
+  meanSquaredError: 'mse',
+  meanAbsoluteError: 'mae',
+};
 
 /**
  * Compiles a config into a tfjs layers model: pure, no I/O. `inputShape` is one sample's shape
  * (the data's [rows, cols]); `seed` fixes every initial weight.
  */
-export function compileModel(cfg: Pick<Config, 'model' | 'loss' | 'optimizer' | 'metrics'>, inputShape: number[], seed: number) {
+export function compileModel(
+  cfg: Pick<Config, 'model' | 'loss' | 'optimizer' | 'metrics'>,
+  inputShape: number[],
+  seed: number,
+) {
   const model = tf.sequential();
   model.add(tf.layers.inputLayer({ inputShape }));
   const names = kerasNames(cfg.model.layers);
-  cfg.model.layers.forEach((spec: LayerSpec, i: number) => model.add(buildLayer(spec, i, deriveSeed(seed, 'init'), names[i]!)));
-  model.compile({ loss: cfg.loss, optimizer: makeOptimizer(cfg.optimizer), metrics: cfg.metrics.map((m) => TFJS_METRIC[m] ?? m) });
+  cfg.model.layers.forEach((spec: LayerSpec, i: number) =>
+    model.add(buildLayer(spec, i, deriveSeed(seed, 'init'), names[i]!)),
+  );
+  model.compile({
+    loss: cfg.loss,
+    optimizer: makeOptimizer(cfg.optimizer),
+    metrics: cfg.metrics.map((m) => TFJS_METRIC[m] ?? m),
+  });
   return model;
 }

@@ -4,7 +4,12 @@
  * does otherwise. Same class name, weights and config, so saved models load as the stock layer.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CONV2D_ACTIVATIONS, conv2dForward, hasConv2DKernel, type Conv2DActivation } from '../backend/onednn/kernels/conv2d.js';
+import {
+  CONV2D_ACTIVATIONS,
+  conv2dForward,
+  hasConv2DKernel,
+  type Conv2DActivation,
+} from '../backend/onednn/kernels/conv2d.js';
 
 type Args = Parameters<typeof tf.layers.conv2d>[0];
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
@@ -21,15 +26,23 @@ interface Fields {
 }
 
 // tfjs-layers exports only the factory; its class is the prototype's constructor.
-const TfjsConv2D = Object.getPrototypeOf(tf.layers.conv2d({ filters: 1, kernelSize: 1 })).constructor as new (args: Args) => tf.layers.Layer;
+const TfjsConv2D = Object.getPrototypeOf(tf.layers.conv2d({ filters: 1, kernelSize: 1 })).constructor as new (
+  args: Args,
+) => tf.layers.Layer;
 
 export class Conv2D extends TfjsConv2D {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     const f = this as unknown as Fields;
     const dilation = [f.dilationRate].flat();
-    const covered = f.rank === 2 && x.rank === 4 && x.dtype === 'float32' && f.dataFormat === 'channelsLast'
-      && dilation.every((d) => d === 1) && (f.padding === 'valid' || f.padding === 'same') && hasConv2DKernel();
+    const covered =
+      f.rank === 2 &&
+      x.rank === 4 &&
+      x.dtype === 'float32' &&
+      f.dataFormat === 'channelsLast' &&
+      dilation.every((d) => d === 1) &&
+      (f.padding === 'valid' || f.padding === 'same') &&
+      hasConv2DKernel();
     if (!covered) return super.call(inputs, kwargs);
     return tf.tidy(() => {
       const name = f.activation.getClassName();

@@ -4,7 +4,12 @@
  * weights and config, so saved models load as the stock layer.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DENSE_ACTIVATIONS, denseForward, hasDenseKernel, type DenseActivation } from '../backend/onednn/kernels/dense.js';
+import {
+  DENSE_ACTIVATIONS,
+  denseForward,
+  hasDenseKernel,
+  type DenseActivation,
+} from '../backend/onednn/kernels/dense.js';
 
 type Args = Parameters<typeof tf.layers.dense>[0];
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
@@ -17,7 +22,9 @@ interface Fields {
 }
 
 // tfjs-layers exports only the factory; its class is the prototype's constructor.
-const TfjsDense = Object.getPrototypeOf(tf.layers.dense({ units: 1 })).constructor as new (args: Args) => tf.layers.Layer;
+const TfjsDense = Object.getPrototypeOf(tf.layers.dense({ units: 1 })).constructor as new (
+  args: Args,
+) => tf.layers.Layer;
 
 export class Dense extends TfjsDense {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {

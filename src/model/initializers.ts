@@ -5,8 +5,17 @@ type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
 /** Initializers that draw random numbers take a seed; the compiler gives each weight its own. */
 const SEEDED = new Set([
-  'glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'leCunUniform', 'leCunNormal',
-  'randomUniform', 'randomNormal', 'truncatedNormal', 'orthogonal', 'varianceScaling',
+  'glorotUniform',
+  'glorotNormal',
+  'heUniform',
+  'heNormal',
+  'leCunUniform',
+  'leCunNormal',
+  'randomUniform',
+  'randomNormal',
+  'truncatedNormal',
+  'orthogonal',
+  'varianceScaling',
 ]);
 
 /**

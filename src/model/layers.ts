@@ -11,11 +11,19 @@ type SpecOf<K extends LayerType> = Extract<LayerSpec, { type: K }>;
 type Builder<K extends LayerType> = (spec: Omit<SpecOf<K>, 'type'>, seed: (role: string) => number) => Layer;
 
 const INITIALIZER_KEYS = [
-  'kernelInitializer', 'biasInitializer', 'betaInitializer', 'gammaInitializer',
-  'movingMeanInitializer', 'movingVarianceInitializer',
+  'kernelInitializer',
+  'biasInitializer',
+  'betaInitializer',
+  'gammaInitializer',
+  'movingMeanInitializer',
+  'movingVarianceInitializer',
 ] as const;
 const REGULARIZER_KEYS = [
-  'kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'betaRegularizer', 'gammaRegularizer',
+  'kernelRegularizer',
+  'biasRegularizer',
+  'activityRegularizer',
+  'betaRegularizer',
+  'gammaRegularizer',
 ] as const;
 
 /**

@@ -17,7 +17,11 @@ export interface ReportOptions {
   testImages?: TestLoader;
 }
 
-async function mistakesOf(run: LabelledRun, o: ReportOptions, i: number): Promise<Pick<ReportRun, 'mistakes' | 'note'>> {
+async function mistakesOf(
+  run: LabelledRun,
+  o: ReportOptions,
+  i: number,
+): Promise<Pick<ReportRun, 'mistakes' | 'note'>> {
   if (i >= o.maxModelRuns) return { note: `not scored: only the first ${o.maxModelRuns} runs are (--max-model-runs)` };
   try {
     return { mistakes: await confidentMistakes(run.record, o.mistakes, o.testImages) };
@@ -44,5 +48,11 @@ export async function reportData(o: ReportOptions): Promise<ReportData> {
       ...(await mistakesOf(run, o, i)),
     });
   }
-  return { title: o.title, generated: o.now.toISOString(), table, runs: out, differing: differingKeys(runs.map((r) => r.record.config)) };
+  return {
+    title: o.title,
+    generated: o.now.toISOString(),
+    table,
+    runs: out,
+    differing: differingKeys(runs.map((r) => r.record.config)),
+  };
 }

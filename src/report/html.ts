@@ -28,12 +28,20 @@ const NOT_CURVES = new Set(['epoch', 'seconds', 'samples_per_second']);
 
 /** One chart per metric (loss, accuracy, val_loss…), every run overlaid, in the order metrics first appear. */
 export function curves(runs: ReportRun[]): string[] {
-  const metrics = [...new Set(runs.flatMap((r) => r.metrics.flatMap((m) => Object.keys(m))))].filter((k) => !NOT_CURVES.has(k));
+  const metrics = [...new Set(runs.flatMap((r) => r.metrics.flatMap((m) => Object.keys(m))))].filter(
+    (k) => !NOT_CURVES.has(k),
+  );
   return metrics.map((metric) =>
     lineChart(
       metric,
       'epoch',
-      runs.map((r, i) => ({ name: r.label, ...seriesStyle(i), points: r.metrics.filter((m) => typeof m[metric] === 'number').map((m) => [m.epoch!, m[metric]!] as [number, number]) })),
+      runs.map((r, i) => ({
+        name: r.label,
+        ...seriesStyle(i),
+        points: r.metrics
+          .filter((m) => typeof m[metric] === 'number')
+          .map((m) => [m.epoch!, m[metric]!] as [number, number]),
+      })),
     ),
   );
 }
@@ -50,7 +58,8 @@ function legend(runs: ReportRun[]): string {
 function tableHtml(t: CompareTable): string {
   const head = t.columns.map((c) => `<th>${esc(c)}</th>`).join('');
   const numeric = (c: unknown) => typeof c === 'number' || (typeof c === 'object' && c !== null);
-  const cell = (c: CompareTable['rows'][number][number], i: number) => `<td${numeric(c) ? ' class="num"' : ''}>${esc(cellText(c, t.columns[i]!))}</td>`;
+  const cell = (c: CompareTable['rows'][number][number], i: number) =>
+    `<td${numeric(c) ? ' class="num"' : ''}>${esc(cellText(c, t.columns[i]!))}</td>`;
   const rows = t.rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`);
   return `<table class="compare"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -83,7 +92,10 @@ function mistakesHtml(r: ReportRun): string {
 function configDiffHtml(runs: ReportRun[], keys: string[]): string {
   if (!keys.length || runs.length < 2) return '<p class="note">every run has the same config</p>';
   const head = `<th>key</th>${runs.map((r) => `<th>${esc(r.label)}</th>`).join('')}`;
-  const rows = keys.map((k) => `<tr><td><code>${esc(k)}</code></td>${runs.map((r) => `<td>${esc(cellText(r.config[k] as never, k))}</td>`).join('')}</tr>`);
+  const rows = keys.map(
+    (k) =>
+      `<tr><td><code>${esc(k)}</code></td>${runs.map((r) => `<td>${esc(cellText(r.config[k] as never, k))}</td>`).join('')}</tr>`,
+  );
   return `<div class="scroll"><table class="diff"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 

@@ -7,7 +7,18 @@ export interface Series {
   points: [number, number][];
 }
 
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f'];
+const PALETTE = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#17becf',
+  '#bcbd22',
+  '#7f7f7f',
+];
 const DASHES = ['', '6 3', '2 2', '8 3 2 3'];
 
 /** A colour and dash per run index, distinct for the first 40. */
@@ -59,7 +70,9 @@ export function lineChart(title: string, xLabel: string, series: Series[]): stri
   const lines = series.map((s, i) => {
     const ok = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     const d = ok.map(([x, y], j) => `${j ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
-    const dots = ok.map(([x, y]) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${s.color}"/>`).join('');
+    const dots = ok
+      .map(([x, y]) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${s.color}"/>`)
+      .join('');
     const path = `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.8"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`;
     return `<g class="series" data-series="${i}"><title>${escapeXml(s.name)}</title>${path}${dots}</g>`;
   });

@@ -54,7 +54,13 @@ async function prepare(o: RunOptions, env: RunEnv) {
   return { loaded, dataset, backend };
 }
 
-function initialMeta(loaded: LoadedConfig, dataset: Dataset, backend: SelectedBackend, env: RunEnv, commit: string | null): RunMeta {
+function initialMeta(
+  loaded: LoadedConfig,
+  dataset: Dataset,
+  backend: SelectedBackend,
+  env: RunEnv,
+  commit: string | null,
+): RunMeta {
   const { name, seed } = loaded.config;
   return {
     status: 'running',
@@ -64,7 +70,12 @@ function initialMeta(loaded: LoadedConfig, dataset: Dataset, backend: SelectedBa
     versions: versions(),
     backend: { name: backend.name, tfName: backend.tfName, device: backend.device, threads: backend.threads },
     seed,
-    data: { source: dataset.source, files: dataset.files, trainSamples: dataset.train.count, testSamples: dataset.test.count },
+    data: {
+      source: dataset.source,
+      files: dataset.files,
+      trainSamples: dataset.train.count,
+      testSamples: dataset.test.count,
+    },
     gitCommit: commit,
     start: env.now().toISOString(),
     end: null,
@@ -83,10 +94,15 @@ export async function runExperiment(o: RunOptions, env: RunEnv): Promise<RunResu
   await writeFileAtomic(join(runDir, RUN_FILES.resolvedConfig), loaded.resolvedYaml);
   await writeJsonAtomic(join(runDir, RUN_FILES.meta), meta);
   const log = createLogger({ terminal: env.stderr, file: join(runDir, RUN_FILES.log), now: () => env.now().getTime() });
-  log.info({ runDir, backend: backend.name, device: backend.device, threads: backend.threads, skipped: backend.skipped }, 'run started');
+  log.info(
+    { runDir, backend: backend.name, device: backend.device, threads: backend.threads, skipped: backend.skipped },
+    'run started',
+  );
   for (const w of loaded.warnings) log.warn({ path: w.path }, w.message);
   try {
-    const summary = await withSeededMathRandom(deriveSeed(cfg.seed, 'dropout'), () => train(loaded, dataset, backend, runDir, log, env));
+    const summary = await withSeededMathRandom(deriveSeed(cfg.seed, 'dropout'), () =>
+      train(loaded, dataset, backend, runDir, log, env),
+    );
     await finish(runDir, meta, 'completed', env);
     log.info({ testAccuracy: summary.testAccuracy, testLoss: summary.testLoss }, 'run completed');
     return { runDir, summary };
@@ -107,7 +123,14 @@ async function finish(runDir: string, meta: RunMeta, status: RunMeta['status'], 
   await writeJsonAtomic(join(runDir, RUN_FILES.meta), { ...meta, status, end: env.now().toISOString() });
 }
 
-async function train(loaded: LoadedConfig, dataset: Dataset, backend: SelectedBackend, runDir: string, log: Logger, env: RunEnv) {
+async function train(
+  loaded: LoadedConfig,
+  dataset: Dataset,
+  backend: SelectedBackend,
+  runDir: string,
+  log: Logger,
+  env: RunEnv,
+) {
   const cfg = loaded.config;
   const sampleShape = [dataset.rows, dataset.cols];
   const model = compileModel(cfg, sampleShape, cfg.seed);
@@ -135,10 +158,17 @@ async function train(loaded: LoadedConfig, dataset: Dataset, backend: SelectedBa
       interrupted: env.interrupted,
     });
     await saveModelDir(model, join(runDir, RUN_FILES.modelDir));
-    return await writeResults({ runDir, model, test: dataset.test, history, shared, params: summarize(model), backend: backend.name });
+    return await writeResults({
+      runDir,
+      model,
+      test: dataset.test,
+      history,
+      shared,
+      params: summarize(model),
+      backend: backend.name,
+    });
   } finally {
     model.dispose();
     tf.disposeVariables();
   }
 }
-

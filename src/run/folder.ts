@@ -5,7 +5,10 @@ import { join } from 'node:path';
 
 /** `2026-11-28T14-03-22Z`: UTC, sortable, and legal in file names everywhere. */
 export function timestampForPath(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
+  return date
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/:/g, '-');
 }
 
 const slug = (name: string) => name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'run';

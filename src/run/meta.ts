@@ -10,7 +10,12 @@ export interface RunMeta {
   versions: { mnistRun: string; node: string; tfjs: string };
   backend: { name: string; tfName: string; device: string; threads: number };
   seed: number;
-  data: { source: string; files: { role: string; path: string; sha256: string }[]; trainSamples: number; testSamples: number };
+  data: {
+    source: string;
+    files: { role: string; path: string; sha256: string }[];
+    trainSamples: number;
+    testSamples: number;
+  };
   gitCommit: string | null;
   start: string;
   end: string | null;

@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { Samples } from '../train/batches.js';
 
 /** Predicted class per sample, in batches so the whole test set's activations are never held at once. */
-export async function predictClasses(model: tf.LayersModel, data: Samples, sampleShape: number[], batchSize = 500): Promise<Uint8Array> {
+export async function predictClasses(
+  model: tf.LayersModel,
+  data: Samples,
+  sampleShape: number[],
+  batchSize = 500,
+): Promise<Uint8Array> {
   const out = new Uint8Array(data.count);
   const per = sampleShape.reduce((a, b) => a * b, 1);
   for (let start = 0; start < data.count; start += batchSize) {
@@ -25,7 +30,11 @@ export function predictionsCsv(actual: ArrayLike<number>, predicted: ArrayLike<n
 }
 
 /** counts[actual][predicted]. */
-export function confusionMatrix(actual: ArrayLike<number>, predicted: ArrayLike<number>, numClasses: number): number[][] {
+export function confusionMatrix(
+  actual: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  numClasses: number,
+): number[][] {
   const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   for (let i = 0; i < actual.length; i++) m[actual[i]!]![predicted[i]!]! += 1;
   return m;

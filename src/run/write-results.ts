@@ -66,7 +66,11 @@ export async function writeResults(r: {
     epochSeconds,
     trainSeconds,
     trainSamplesPerSecond: trainSeconds > 0 ? samples / trainSeconds : 0,
-    params: { total: r.params.totalParams, trainable: r.params.trainableParams, nonTrainable: r.params.nonTrainableParams },
+    params: {
+      total: r.params.totalParams,
+      trainable: r.params.trainableParams,
+      nonTrainable: r.params.nonTrainableParams,
+    },
     backend: r.backend,
   };
   await writeJsonAtomic(join(r.runDir, RUN_FILES.summary), summary);

@@ -25,7 +25,16 @@ export interface ChildSpec {
 
 /** The training command for one run, as a user could type it. */
 export function childArgs(c: ChildSpec): string[] {
-  return [c.cliEntry ?? CLI_ENTRY, c.baseConfig, ...c.overrides.flatMap((o) => ['--set', o]), '--backend', c.backend, '--run-dir', c.runDir, '--json'];
+  return [
+    c.cliEntry ?? CLI_ENTRY,
+    c.baseConfig,
+    ...c.overrides.flatMap((o) => ['--set', o]),
+    '--backend',
+    c.backend,
+    '--run-dir',
+    c.runDir,
+    '--json',
+  ];
 }
 
 /**

@@ -29,7 +29,11 @@ export interface DryRun {
  * training batches on the backend the runs would use, with the threads each run would get. Loads
  * tfjs: only --dry-run pays for it.
  */
-export async function dryRun(plan: SweepPlan, configs: Map<string, LoadedConfig>, o: { backend: BackendChoice; parallel: number; threads: number }): Promise<DryRun> {
+export async function dryRun(
+  plan: SweepPlan,
+  configs: Map<string, LoadedConfig>,
+  o: { backend: BackendChoice; parallel: number; threads: number },
+): Promise<DryRun> {
   // The native backend reads these when it loads: calibrate with the threads each run will get.
   process.env.MNIST_RUN_THREADS = String(o.threads);
   const { selectBackend } = await import('../backend/select.js');
@@ -45,19 +49,35 @@ export async function dryRun(plan: SweepPlan, configs: Map<string, LoadedConfig>
     const cfg = loaded.config;
     const key = architectureKey(cfg) + String(loaded.dataPath);
     if (!measured.has(key)) {
-      const data = await loadDataset({ path: loaded.dataPath, trainSize: (CALIBRATION_BATCHES + 1) * cfg.train.batchSize + 1, testSize: 1 });
+      const data = await loadDataset({
+        path: loaded.dataPath,
+        trainSize: (CALIBRATION_BATCHES + 1) * cfg.train.batchSize + 1,
+        testSize: 1,
+      });
       const model = compileModel(cfg, [data.rows, data.cols], cfg.seed);
       const params = summarize(model).totalParams;
       model.dispose();
-      const cell = await benchConfig(run.label, cfg, data, backend, { samples: CALIBRATION_BATCHES * cfg.train.batchSize, seconds: 10 });
+      const cell = await benchConfig(run.label, cfg, data, backend, {
+        samples: CALIBRATION_BATCHES * cfg.train.batchSize,
+        seconds: 10,
+      });
       measured.set(key, { ...cell, params });
     }
     const m = measured.get(key)!;
     // Unset sizes mean the whole data set; MNIST's 60,000 / 10,000 are assumed for the estimate.
     const sizes = { train: cfg.data.trainSize ?? 60_000, test: cfg.data.testSize ?? 10_000 };
-    runs.push({ id: run.id, label: run.label, overrides: run.overrides, params: m.params, seconds: runSeconds(cfg, sizes, m) });
+    runs.push({
+      id: run.id,
+      label: run.label,
+      overrides: run.overrides,
+      params: m.params,
+      seconds: runSeconds(cfg, sizes, m),
+    });
   }
-  const totalSeconds = makespan(runs.map((r) => r.seconds), o.parallel);
+  const totalSeconds = makespan(
+    runs.map((r) => r.seconds),
+    o.parallel,
+  );
   const calibration =
     `${measured.size} architecture(s) timed for up to ${CALIBRATION_BATCHES} batches (10 s) each ` +
     `on ${backend.name} (${backend.device}), ${o.threads} thread(s) per run, ${cpus().length} cores`;
@@ -65,7 +85,10 @@ export async function dryRun(plan: SweepPlan, configs: Map<string, LoadedConfig>
 }
 
 export function formatDryRun(plan: SweepPlan, d: DryRun): string {
-  const lines = d.runs.map((r, i) => `${String(i + 1).padStart(3)}  ${r.id}  ${r.params.toLocaleString('en-US').padStart(11)}  ${formatDuration(r.seconds).padStart(7)}  ${r.overrides.join(' ')}`);
+  const lines = d.runs.map(
+    (r, i) =>
+      `${String(i + 1).padStart(3)}  ${r.id}  ${r.params.toLocaleString('en-US').padStart(11)}  ${formatDuration(r.seconds).padStart(7)}  ${r.overrides.join(' ')}`,
+  );
   return [
     `${plan.name}: ${d.runs.length} runs from ${plan.baseConfig}`,
     ...plan.duplicates.map((x) => `  (${x.label} resolves to the same config as ${x.sameAs}: run once)`),

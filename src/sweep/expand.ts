@@ -35,7 +35,10 @@ export function gridPoints(grid: NonNullable<SweepSpec['grid']>): Point[] {
   for (const [name, axis] of Object.entries(grid)) {
     const values = axisPoints(name, axis);
     points = points.flatMap((p) =>
-      values.map((v) => ({ label: p.label ? `${p.label} ${v.label}` : v.label, overrides: { ...p.overrides, ...v.overrides } })),
+      values.map((v) => ({
+        label: p.label ? `${p.label} ${v.label}` : v.label,
+        overrides: { ...p.overrides, ...v.overrides },
+      })),
     );
   }
   return points;
@@ -65,5 +68,7 @@ export function expandSweep(spec: SweepSpec): Point[] {
   const seeds = seedList(spec.seeds);
   const withSet = (p: Point): Point => ({ label: p.label, overrides: { ...spec.set, ...p.overrides } });
   if (!seeds) return points.map(withSet);
-  return points.flatMap((p) => seeds.map((seed) => withSet({ label: `${p.label} seed=${seed}`, overrides: { ...p.overrides, seed } })));
+  return points.flatMap((p) =>
+    seeds.map((seed) => withSet({ label: `${p.label} seed=${seed}`, overrides: { ...p.overrides, seed } })),
+  );
 }

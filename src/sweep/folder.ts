@@ -39,7 +39,9 @@ export async function lockSweep(dir: string): Promise<() => Promise<void>> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(await readFile(file, 'utf8').catch(() => ''));
       if (pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new UsageError(`sweep folder ${dir} is in use by process ${pid}; wait for it, or stop it with Ctrl-C, then run again`);
+        throw new UsageError(
+          `sweep folder ${dir} is in use by process ${pid}; wait for it, or stop it with Ctrl-C, then run again`,
+        );
       }
       await unlink(file).catch(() => undefined);
     }

@@ -18,13 +18,30 @@ export interface IndexRow {
   error?: string;
 }
 
-export const INDEX_HEADER = ['id', 'label', 'overrides', 'status', 'test_accuracy', 'test_loss', 'epochs', 'seconds', 'run_dir', 'error'];
+export const INDEX_HEADER = [
+  'id',
+  'label',
+  'overrides',
+  'status',
+  'test_accuracy',
+  'test_loss',
+  'epochs',
+  'seconds',
+  'run_dir',
+  'error',
+];
 
 /** The row a finished (or unfinished) run folder gives; `fallbackError` covers runs that never wrote meta.json. */
 export function rowFromRun(run: PlannedRun, rec: RunRecord | undefined, fallbackError?: string): IndexRow {
   const s = rec?.summary;
   const status: SweepRunStatus =
-    rec?.status === 'completed' && s ? 'completed' : rec?.status === 'interrupted' ? 'interrupted' : rec?.status === 'running' ? 'interrupted' : 'failed';
+    rec?.status === 'completed' && s
+      ? 'completed'
+      : rec?.status === 'interrupted'
+        ? 'interrupted'
+        : rec?.status === 'running'
+          ? 'interrupted'
+          : 'failed';
   const error = status === 'completed' ? undefined : (rec?.meta?.error ?? fallbackError);
   return {
     id: run.id,
@@ -40,14 +57,23 @@ export function rowFromRun(run: PlannedRun, rec: RunRecord | undefined, fallback
   };
 }
 
-const num = (v: number | undefined, digits: number) => (v === undefined || !Number.isFinite(v) ? '' : v.toFixed(digits));
+const num = (v: number | undefined, digits: number) =>
+  v === undefined || !Number.isFinite(v) ? '' : v.toFixed(digits);
 
 export function indexCsv(rows: IndexRow[]): string {
   return csvLines([
     INDEX_HEADER,
     ...rows.map((r) => [
-      r.id, r.label, r.overrides.join(' '), r.status, num(r.testAccuracy, 4), num(r.testLoss, 4),
-      r.epochs ?? '', num(r.seconds, 1), r.dir, r.error ?? '',
+      r.id,
+      r.label,
+      r.overrides.join(' '),
+      r.status,
+      num(r.testAccuracy, 4),
+      num(r.testLoss, 4),
+      r.epochs ?? '',
+      num(r.seconds, 1),
+      r.dir,
+      r.error ?? '',
     ]),
   ]);
 }

@@ -13,7 +13,10 @@ interface Problem {
 
 /** `grid.optimizer[1]` from ['grid', 'optimizer', 1]: the way a reader points at a YAML node. */
 export function pathText(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');
+  return path.reduce<string>(
+    (s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)),
+    '',
+  );
 }
 
 /** `line:col` of the deepest node of `path` that exists, so a missing key points at its parent. */
@@ -29,16 +32,27 @@ function locate(doc: Document, lines: LineCounter, path: (string | number)[]): s
 }
 
 function zodProblems(error: z.ZodError): Problem[] {
-  return error.issues.map((i) => ({ path: i.path.filter((k): k is string | number => typeof k !== 'symbol'), message: i.message }));
+  return error.issues.map((i) => ({
+    path: i.path.filter((k): k is string | number => typeof k !== 'symbol'),
+    message: i.message,
+  }));
 }
 
 /** Checks zod cannot express: sampling needs a grid big enough to sample from. */
 function crossProblems(spec: SweepSpec): Problem[] {
   if (!spec.random) return [];
   const size = spec.grid ? gridSize(spec.grid) : 0;
-  if (size === 0) return [{ path: ['random'], message: 'random sampling needs a grid to sample from; add `grid:` or remove `random:`' }];
+  if (size === 0)
+    return [
+      { path: ['random'], message: 'random sampling needs a grid to sample from; add `grid:` or remove `random:`' },
+    ];
   if (spec.random.count > size) {
-    return [{ path: ['random', 'count'], message: `expected at most ${size} (the grid's size), received ${spec.random.count}; lower it or drop \`random:\` to run the whole grid` }];
+    return [
+      {
+        path: ['random', 'count'],
+        message: `expected at most ${size} (the grid's size), received ${spec.random.count}; lower it or drop \`random:\` to run the whole grid`,
+      },
+    ];
   }
   return [];
 }

@@ -41,7 +41,13 @@ export function sweepName(file: string, spec: SweepSpec): string {
  * Resolves every point through the real config loader (so a bad override fails before anything
  * runs) and names each run by its content. `extra` are the command line's own `--set`s.
  */
-export async function planSweep(file: string, spec: SweepSpec, extra: string[], deps: PlanDeps, pinnedVersion?: string) {
+export async function planSweep(
+  file: string,
+  spec: SweepSpec,
+  extra: string[],
+  deps: PlanDeps,
+  pinnedVersion?: string,
+) {
   const base = resolve(dirname(file), spec.base);
   const found = await deps.codeVersion();
   const code: string = pinnedVersion ?? versionText(found.version, found.commit);
@@ -51,10 +57,17 @@ export async function planSweep(file: string, spec: SweepSpec, extra: string[], 
   for (const point of expandSweep(spec)) {
     const overrides = [...overrideArgs(point.overrides), ...extra];
     const loaded = await deps.loadConfig(base, overrides).catch((err: unknown) => {
-      if (err instanceof ConfigError) throw new ConfigError(`${basename(file)}: run "${point.label}" (${spec.base} ${overrides.map((o) => `--set ${o}`).join(' ')}):\n${err.message}`);
+      if (err instanceof ConfigError)
+        throw new ConfigError(
+          `${basename(file)}: run "${point.label}" (${spec.base} ${overrides.map((o) => `--set ${o}`).join(' ')}):\n${err.message}`,
+        );
       throw err;
     });
-    const id = contentId({ resolvedYaml: loaded.resolvedYaml, dataSha256: await deps.dataSha256(loaded), codeVersion: code });
+    const id = contentId({
+      resolvedYaml: loaded.resolvedYaml,
+      dataSha256: await deps.dataSha256(loaded),
+      codeVersion: code,
+    });
     const same = runs.find((r) => r.id === id);
     if (same) {
       duplicates.push({ label: point.label, sameAs: same.label });
@@ -63,6 +76,13 @@ export async function planSweep(file: string, spec: SweepSpec, extra: string[], 
     runs.push({ id, label: point.label, overrides, dir: `runs/${id}` });
     configs.set(id, loaded);
   }
-  const plan: SweepPlan = { name: sweepName(file, spec), sweepFile: file, baseConfig: base, codeVersion: code, runs, duplicates };
+  const plan: SweepPlan = {
+    name: sweepName(file, spec),
+    sweepFile: file,
+    baseConfig: base,
+    codeVersion: code,
+    runs,
+    duplicates,
+  };
   return { plan, configs };
 }

@@ -13,10 +13,13 @@ function realDeps(): PlanDeps {
     dataSha256: (loaded: LoadedConfig) => {
       const key = String(loaded.dataPath);
       if (!sums.has(key)) {
-        sums.set(key, import('../data/dataset.js').then(async ({ loadDataset }) => {
-          const d = await loadDataset({ path: loaded.dataPath, trainSize: 1, testSize: 1 });
-          return d.files.map((f) => f.sha256);
-        }));
+        sums.set(
+          key,
+          import('../data/dataset.js').then(async ({ loadDataset }) => {
+            const d = await loadDataset({ path: loaded.dataPath, trainSize: 1, testSize: 1 });
+            return d.files.map((f) => f.sha256);
+          }),
+        );
       }
       return sums.get(key)!;
     },

@@ -32,7 +32,13 @@ export async function runQueue<T>(jobs: T[], o: QueueOptions<T>): Promise<{ stop
     while (!stopping && waiting.length && running.size < o.parallel) {
       const job = waiting.shift()!;
       const started = await o.start(job);
-      running.set(job, { ...started, settled: started.done.then(() => job, () => job) });
+      running.set(job, {
+        ...started,
+        settled: started.done.then(
+          () => job,
+          () => job,
+        ),
+      });
     }
     if (!running.size) break;
     const first = await Promise.race([...[...running.values()].map((r) => r.settled), sleep(o.pollMs ?? 100)]);

@@ -50,7 +50,9 @@ async function lastError(logFile: string): Promise<string | undefined> {
 }
 
 const fmt = (r: IndexRow) =>
-  r.status === 'completed' ? `acc=${r.testAccuracy?.toFixed(4)} loss=${r.testLoss?.toFixed(4)} ${r.seconds?.toFixed(1)}s` : (r.error ?? '');
+  r.status === 'completed'
+    ? `acc=${r.testAccuracy?.toFixed(4)} loss=${r.testLoss?.toFixed(4)} ${r.seconds?.toFixed(1)}s`
+    : (r.error ?? '');
 
 /** index.csv kept current. One write at a time: each carries the whole table, so an older one must never land last. */
 function indexWriter(dir: string, rows: IndexRow[]) {
@@ -72,13 +74,25 @@ function hooks(o: SweepRunOptions, rows: IndexRow[], save: () => Promise<void>, 
       await save();
       o.stderr.write(`sweep: start ${run.id} ${run.label}\n`);
       const { backend, threads, cliEntry } = o;
-      return o.start({ baseConfig: o.plan.baseConfig, overrides: run.overrides, runDir: join(o.dir, run.dir), backend, threads, logFile: logOf(run), cliEntry });
+      return o.start({
+        baseConfig: o.plan.baseConfig,
+        overrides: run.overrides,
+        runDir: join(o.dir, run.dir),
+        backend,
+        threads,
+        logFile: logOf(run),
+        cliEntry,
+      });
     },
     finished: async (run: PlannedRun, code: number | null) => {
       const rec = await readRun(join(o.dir, run.dir));
       // 130, or killed by the forwarded signal before its handler was installed: we asked it to stop.
       const stopped = code === 130 || (code === null && o.interrupted());
-      const row = rowFromRun(run, rec.meta || rec.summary ? rec : undefined, stopped ? 'interrupted' : await lastError(logOf(run)));
+      const row = rowFromRun(
+        run,
+        rec.meta || rec.summary ? rec : undefined,
+        stopped ? 'interrupted' : await lastError(logOf(run)),
+      );
       if (stopped && row.status === 'failed') row.status = 'interrupted';
       rows[at(run)] = row;
       await save();
@@ -101,7 +115,11 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
     const index = indexWriter(o.dir, rows);
     await index.save();
     if (skipped) o.stderr.write(`sweep: ${skipped} of ${rows.length} runs already finished, skipped\n`);
-    const { stopped } = await runQueue(todo, { parallel: o.parallel, interrupted: o.interrupted, ...hooks(o, rows, index.save, todo.length) });
+    const { stopped } = await runQueue(todo, {
+      parallel: o.parallel,
+      interrupted: o.interrupted,
+      ...hooks(o, rows, index.save, todo.length),
+    });
     await index.flushed();
     return { dir: o.dir, rows, skipped, stopped };
   } finally {

@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 /** `path: value` pairs; each becomes `--set path=value` on the run's command line. */
 const overrides = z
-  .record(z.string().regex(/^[A-Za-z_]\w*(\.\w+)*$/, 'expected a dotted config path like model.layers.1.units'), z.unknown())
+  .record(
+    z.string().regex(/^[A-Za-z_]\w*(\.\w+)*$/, 'expected a dotted config path like model.layers.1.units'),
+    z.unknown(),
+  )
   .describe('config overrides: dotted path (numeric parts index lists) → value');
 
 /**

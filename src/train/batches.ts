@@ -11,7 +11,13 @@ export interface Samples {
 export type LabelFormat = 'oneHot' | 'sparse';
 
 /** Copies the samples at `order[start..end)` into one contiguous batch. */
-export function gatherImages(s: Samples, order: ArrayLike<number>, start: number, end: number, size: number): Float32Array {
+export function gatherImages(
+  s: Samples,
+  order: ArrayLike<number>,
+  start: number,
+  end: number,
+  size: number,
+): Float32Array {
   const out = new Float32Array((end - start) * size);
   for (let i = start; i < end; i++) {
     const from = order[i]! * size;

@@ -29,7 +29,11 @@ export interface TrainOptions {
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Evaluates in batches; returns mean loss and metrics keyed like the training ones. */
-export async function evaluate(model: tf.LayersModel, data: Samples, o: Pick<TrainOptions, 'sampleShape' | 'numClasses' | 'labelFormat' | 'metricNames' | 'batchSize'>) {
+export async function evaluate(
+  model: tf.LayersModel,
+  data: Samples,
+  o: Pick<TrainOptions, 'sampleShape' | 'numClasses' | 'labelFormat' | 'metricNames' | 'batchSize'>,
+) {
   const x = tf.tensor(data.images, [data.count, ...o.sampleShape]);
   const y = labelTensor(data.labels, o.numClasses, o.labelFormat);
   const out = model.evaluate(x, y, { batchSize: Math.max(o.batchSize, 256) });
@@ -71,7 +75,8 @@ export async function trainModel(o: TrainOptions): Promise<EpochLogs[]> {
   const batches = Math.ceil(o.train.count / o.batchSize);
   const step = o.step ?? makeTrainStep(o.model, o).step;
   const history: EpochLogs[] = [];
-  for (const cb of o.callbacks) await cb.onTrainBegin?.({ epochs: o.epochs, batches, samples: o.train.count, batchSize: o.batchSize });
+  for (const cb of o.callbacks)
+    await cb.onTrainBegin?.({ epochs: o.epochs, batches, samples: o.train.count, batchSize: o.batchSize });
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     for (const cb of o.callbacks) await cb.onEpochBegin?.(epoch);
     const t0 = performance.now();

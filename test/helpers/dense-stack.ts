@@ -18,7 +18,10 @@ export function batch(i: number, rows = 32): { x: Float32Array; labels: Uint8Arr
 }
 
 export const stepOptions = (config: { metrics: readonly string[] }) => ({
-  sampleShape: [28, 28], numClasses: 10, labelFormat: 'oneHot' as const, metricNames: config.metrics,
+  sampleShape: [28, 28],
+  numClasses: 10,
+  labelFormat: 'oneHot' as const,
+  metricNames: config.metrics,
 });
 
 /**
@@ -28,7 +31,12 @@ export const stepOptions = (config: { metrics: readonly string[] }) => ({
  * every step's loss and metrics.
  */
 export async function compareWithTfjs(
-  reference: 'cpu' | 'onednn', file: string, overrides: string[], steps = 3, tfjsSteps = 0, rows = 32,
+  reference: 'cpu' | 'onednn',
+  file: string,
+  overrides: string[],
+  steps = 3,
+  tfjsSteps = 0,
+  rows = 32,
 ): Promise<{ weights: number; logs: number }> {
   const ROWS = rows;
   await tf.setBackend(reference);
@@ -56,10 +64,11 @@ export async function compareWithTfjs(
     logs.push(Array.isArray(out) ? out : [out]);
   }
   const weights = got.model.weights.map((w, i) => relativeError(refWeights[i]!, w.read().dataSync() as Float32Array));
-  const logErrors = logs.flatMap((l, i) => l.map((v, j) => Math.abs(v - refLogs[i]![j]!) / Math.max(Math.abs(refLogs[i]![j]!), 1e-3)));
+  const logErrors = logs.flatMap((l, i) =>
+    l.map((v, j) => Math.abs(v - refLogs[i]![j]!) / Math.max(Math.abs(refLogs[i]![j]!), 1e-3)),
+  );
   expect(logs.map((l) => l.length)).toEqual(refLogs.map((l) => l.length));
   ref.model.dispose();
   got.model.dispose();
   return { weights: Math.max(...weights), logs: Math.max(...logErrors) };
 }
-

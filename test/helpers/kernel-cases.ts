@@ -27,10 +27,29 @@ export const MATMUL: Case[] = [
   ['batched matMul broadcasting a batch of one', (a, b) => tf.matMul(a!, b!), sh([1, 5, 4], [2, 3, 4, 6]), false],
   ['dense layer shapes', (a, b) => tf.matMul(a!, b!), sh([64, 784], [784, 128]), true],
   ['fused matMul with bias', (a, b, c) => tf.fused.matMul({ a: a!, b: b!, bias: c! }), sh([7, 5], [5, 6], [6]), true],
-  ['fused matMul bias+relu', (a, b, c) => tf.fused.matMul({ a: a!, b: b!, bias: c!, activation: 'relu' }), sh([7, 5], [5, 6], [6]), false],
-  ['fused matMul bias+sigmoid transposed', (a, b, c) =>
-    tf.fused.matMul({ a: a!, b: b!, bias: c!, activation: 'sigmoid', transposeA: true }), sh([5, 7], [5, 6], [6]), false],
+  [
+    'fused matMul bias+relu',
+    (a, b, c) => tf.fused.matMul({ a: a!, b: b!, bias: c!, activation: 'relu' }),
+    sh([7, 5], [5, 6], [6]),
+    false,
+  ],
+  [
+    'fused matMul bias+sigmoid transposed',
+    (a, b, c) => tf.fused.matMul({ a: a!, b: b!, bias: c!, activation: 'sigmoid', transposeA: true }),
+    sh([5, 7], [5, 6], [6]),
+    false,
+  ],
   // A bias of the output's full shape is added before the activation, not after it.
-  ['fused matMul full-shape bias+relu', (a, b, c) => tf.fused.matMul({ a: a!, b: b!, bias: c!, activation: 'relu' }), sh([7, 5], [5, 6], [7, 6]), false],
-  ['fused batched matMul bias+relu', (a, b, c) => tf.fused.matMul({ a: a!, b: b!, bias: c!, activation: 'relu' }), sh([2, 7, 5], [2, 5, 6], [6]), false],
+  [
+    'fused matMul full-shape bias+relu',
+    (a, b, c) => tf.fused.matMul({ a: a!, b: b!, bias: c!, activation: 'relu' }),
+    sh([7, 5], [5, 6], [7, 6]),
+    false,
+  ],
+  [
+    'fused batched matMul bias+relu',
+    (a, b, c) => tf.fused.matMul({ a: a!, b: b!, bias: c!, activation: 'relu' }),
+    sh([2, 7, 5], [2, 5, 6], [6]),
+    false,
+  ],
 ];

@@ -29,10 +29,13 @@ export async function countKernel(kernelName: string, f: () => Promise<unknown>)
  * `backend`; returns every weight by name. x is drawn from [xLo, xHi).
  */
 export async function trainThreeSteps(
-  backend: string, layers: () => tf.layers.Layer[], data: { x: number[]; y: number[]; xLo?: number; xHi?: number },
+  backend: string,
+  layers: () => tf.layers.Layer[],
+  data: { x: number[]; y: number[]; xLo?: number; xHi?: number },
 ): Promise<{ name: string; values: Float32Array }[]> {
   await tf.setBackend(backend);
-  const seeded = (shape: number[], seed: number, lo = -1, hi = 1) => tf.tensor(seededFloats(tf.util.sizeFromShape(shape), seed, lo, hi), shape);
+  const seeded = (shape: number[], seed: number, lo = -1, hi = 1) =>
+    tf.tensor(seededFloats(tf.util.sizeFromShape(shape), seed, lo, hi), shape);
   const model = tf.sequential({ layers: layers() });
   model.compile({ optimizer: tf.train.adam(0.05), loss: 'meanSquaredError' });
   const [x, y] = [seeded(data.x, 5, data.xLo, data.xHi), seeded(data.y, 6)];

@@ -24,8 +24,12 @@ export class OnednnAdam extends tf.AdamOptimizer {
     const backend = tf.backend();
     const load = loadAddon();
     if (!(backend instanceof OnednnBackend) || !load.ok) return super.applyGradients(gradients);
-    const entries = Array.isArray(gradients) ? gradients.map((g) => [g.name, g.tensor] as const) : Object.entries(gradients);
-    if (entries.some(([name, g]) => g.dtype !== 'float32' || tf.engine().registeredVariables[name]?.dtype !== 'float32')) {
+    const entries = Array.isArray(gradients)
+      ? gradients.map((g) => [g.name, g.tensor] as const)
+      : Object.entries(gradients);
+    if (
+      entries.some(([name, g]) => g.dtype !== 'float32' || tf.engine().registeredVariables[name]?.dtype !== 'float32')
+    ) {
       return super.applyGradients(gradients);
     }
     this.fusedStep(backend, load.addon, entries);

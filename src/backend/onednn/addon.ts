@@ -13,21 +13,69 @@ export interface OnednnAddon {
   /** `matmul`: the library that runs matrix products here, "oneDNN brgemm" or "OpenBLAS <core>". */
   info(): { version: string; threads: number; cpuRuntime: string; matmul: string };
   setThreads(n: number): number;
-  matMul(a: F32, b: F32, out: F32, batchA: number, batchB: number, m: number, n: number, k: number, tA: boolean, tB: boolean): void;
+  matMul(
+    a: F32,
+    b: F32,
+    out: F32,
+    batchA: number,
+    batchB: number,
+    m: number,
+    n: number,
+    k: number,
+    tA: boolean,
+    tB: boolean,
+  ): void;
   fusedMatMul(
-    a: F32, b: F32, out: F32, batchA: number, batchB: number, m: number, n: number, k: number,
-    tA: boolean, tB: boolean, bias: F32 | null, activation: number,
+    a: F32,
+    b: F32,
+    out: F32,
+    batchA: number,
+    batchB: number,
+    m: number,
+    n: number,
+    k: number,
+    tA: boolean,
+    tB: boolean,
+    bias: F32 | null,
+    activation: number,
   ): void;
   unary(code: number, alpha: number, beta: number, x: F32, out: F32): void;
   binary(code: number, a: F32, b: F32, out: F32, shape: Dims, stridesA: Dims, stridesB: Dims): void;
   step(alpha: number, x: F32, out: F32): void;
   tile(x: F32, out: F32, inShape: Dims, reps: Dims): void;
-  batchNorm(x: F32, out: F32, channels: number, mean: F32, variance: F32, offset: F32 | null, scale: F32 | null, epsilon: number): void;
+  batchNorm(
+    x: F32,
+    out: F32,
+    channels: number,
+    mean: F32,
+    variance: F32,
+    offset: F32 | null,
+    scale: F32 | null,
+    epsilon: number,
+  ): void;
   /** Training batch norm over the last axis: writes out and the batch mean and (biased) variance. */
-  batchNormTrain(x: F32, out: F32, channels: number, scale: F32, offset: F32, epsilon: number, mean: F32, variance: F32): void;
+  batchNormTrain(
+    x: F32,
+    out: F32,
+    channels: number,
+    scale: F32,
+    offset: F32,
+    epsilon: number,
+    mean: F32,
+    variance: F32,
+  ): void;
   /** Its full gradient (through the batch statistics): dx, dScale, dOffset. */
   batchNormGrad(
-    dy: F32, x: F32, channels: number, scale: F32, mean: F32, variance: F32, epsilon: number, dx: F32, dScale: F32, dOffset: F32,
+    dy: F32,
+    x: F32,
+    channels: number,
+    scale: F32,
+    mean: F32,
+    variance: F32,
+    epsilon: number,
+    dx: F32,
+    dScale: F32,
+    dOffset: F32,
   ): void;
   softmax(x: F32, out: F32, rows: number, cols: number): void;
   /** hyper: [beta1, beta2, learningRate, epsilon, 1 - beta1^t, 1 - beta2^t] */
@@ -41,16 +89,49 @@ export interface OnednnAddon {
   maxPoolGrad(dy: F32, x: F32, dx: F32, geometry: Dims): void;
   /** A whole training step of a stack of dense layers (see dense-stack.ts for the arguments). */
   denseStackStep(
-    x: F32, targets: F32, rows: number, dims: Dims, activations: Dims, params: (F32 | null)[], newParams: (F32 | null)[],
-    state: (F32 | null)[], newState: (F32 | null)[], loss: number, optimizer: number, hyper: F32, metrics: Float64Array,
+    x: F32,
+    targets: F32,
+    rows: number,
+    dims: Dims,
+    activations: Dims,
+    params: (F32 | null)[],
+    newParams: (F32 | null)[],
+    state: (F32 | null)[],
+    newState: (F32 | null)[],
+    loss: number,
+    optimizer: number,
+    hyper: F32,
+    metrics: Float64Array,
   ): void;
   /** Reduces the middle axis of x viewed as [outer, reduce, inner]. */
   reduce(code: number, x: F32, out: F32, outer: number, reduce: number, inner: number): void;
 }
 
 /** Codes shared with native/src/eltwise.cc. */
-export const UNARY = { relu: 0, sigmoid: 1, exp: 2, log: 3, tanh: 4, sqrt: 5, square: 6, abs: 7, linear: 8, elu: 9, clip: 10 } as const;
-export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, squaredDifference: 6, reluGrad: 7, sigmoidGrad: 8 } as const;
+export const UNARY = {
+  relu: 0,
+  sigmoid: 1,
+  exp: 2,
+  log: 3,
+  tanh: 4,
+  sqrt: 5,
+  square: 6,
+  abs: 7,
+  linear: 8,
+  elu: 9,
+  clip: 10,
+} as const;
+export const BINARY = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  max: 4,
+  min: 5,
+  squaredDifference: 6,
+  reluGrad: 7,
+  sigmoidGrad: 8,
+} as const;
 /** Codes shared with native/src/reduce.cc. */
 export const REDUCE = { sum: 0, mean: 1, max: 2, min: 3 } as const;
 /** Fused activation codes shared with native/src/gemm.cc. */
@@ -73,7 +154,9 @@ export type AddonLoad = { ok: true; addon: OnednnAddon } | { ok: false; reason: 
 export function nativeEnvDefaults(env: NodeJS.ProcessEnv, cpuFlags: string): Record<string, string> {
   const out: Record<string, string> = {};
   if (env.OMP_WAIT_POLICY === undefined && env.GOMP_SPINCOUNT === undefined) out.GOMP_SPINCOUNT = '20000';
-  const avx512 = ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => new RegExp(`\\b${f}\\b`).test(cpuFlags));
+  const avx512 = ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) =>
+    new RegExp(`\\b${f}\\b`).test(cpuFlags),
+  );
   if (env.OPENBLAS_CORETYPE === undefined && avx512) out.OPENBLAS_CORETYPE = 'SkylakeX';
   return out;
 }
@@ -103,7 +186,11 @@ export function loadAddonAt(path: string): AddonLoad {
         fix: `\`apt-get install libdnnl-dev libopenblas-dev\`, then \`${BUILD_COMMAND}\``,
       };
     }
-    return { ok: false, reason: `the oneDNN addon failed to load: ${message}`, fix: `rebuild it: \`${BUILD_COMMAND}\`` };
+    return {
+      ok: false,
+      reason: `the oneDNN addon failed to load: ${message}`,
+      fix: `rebuild it: \`${BUILD_COMMAND}\``,
+    };
   }
 }
 

@@ -13,17 +13,22 @@ export function seededFloats(n: number, seed: number, lo = -1, hi = 1): Float32A
     s = (s + 0x6d2b79f5) >>> 0;
     let t = Math.imul(s ^ (s >>> 15), 1 | s);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = lo + ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo));
+    out[i] = lo + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo);
   }
   return out;
 }
 
 export type Computation = (...xs: tf.Tensor[]) => tf.Tensor;
-export interface CheckInput { shape: number[]; lo?: number; hi?: number }
+export interface CheckInput {
+  shape: number[];
+  lo?: number;
+  hi?: number;
+}
 
 /** max |a-b| / max |a|: one number per result, insensitive to where the big values are. */
 export function relativeError(ref: Float32Array | number[], got: Float32Array | number[]): number {
-  let diff = 0, scale = 0;
+  let diff = 0,
+    scale = 0;
   for (let i = 0; i < ref.length; i++) {
     diff = Math.max(diff, Math.abs(ref[i]! - got[i]!));
     scale = Math.max(scale, Math.abs(ref[i]!));
@@ -34,7 +39,9 @@ export function relativeError(ref: Float32Array | number[], got: Float32Array | 
 async function runOn(backend: string, fn: Computation, inputs: CheckInput[], seed: number, grads: boolean) {
   await tf.setBackend(backend);
   return tf.tidy(() => {
-    const xs = inputs.map((inp, i) => tf.tensor(seededFloats(tf.util.sizeFromShape(inp.shape), seed + i, inp.lo, inp.hi), inp.shape));
+    const xs = inputs.map((inp, i) =>
+      tf.tensor(seededFloats(tf.util.sizeFromShape(inp.shape), seed + i, inp.lo, inp.hi), inp.shape),
+    );
     const y = fn(...xs);
     const results = [y.dataSync() as Float32Array];
     if (grads) {
@@ -49,7 +56,9 @@ async function runOn(backend: string, fn: Computation, inputs: CheckInput[], see
 
 /** Relative error of each result on `test` against `reference`: [forward, d/dx0, d/dx1, ...]. */
 export async function crossCheck(
-  fn: Computation, inputs: CheckInput[], options: { grads?: boolean; seed?: number; reference?: string; test?: string } = {},
+  fn: Computation,
+  inputs: CheckInput[],
+  options: { grads?: boolean; seed?: number; reference?: string; test?: string } = {},
 ): Promise<number[]> {
   const { grads = false, seed = 1, reference = 'cpu', test = 'onednn' } = options;
   const previous = tf.getBackend();

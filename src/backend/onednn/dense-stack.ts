@@ -23,7 +23,12 @@ const ACTIVATION = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, softmax: 4 } as co
 const LOSS = { meanSquaredError: 0, categoricalCrossentropy: 1 } as const;
 const OPTIMIZER = { sgd: 0, adam: 1 } as const;
 /** Where each metric lands in the native step's output (0 is the loss). */
-const METRIC_SLOT: Record<string, number> = { accuracy: 1, categoricalCrossentropy: 2, meanSquaredError: 3, meanAbsoluteError: 4 };
+const METRIC_SLOT: Record<string, number> = {
+  accuracy: 1,
+  categoricalCrossentropy: 2,
+  meanSquaredError: 3,
+  meanAbsoluteError: 4,
+};
 
 type ActivationName = keyof typeof ACTIVATION;
 
@@ -52,22 +57,31 @@ export function planDenseStack(model: tf.LayersModel): DenseStackPlan {
     if (!layer.trainable && layer.weights.length > 0) return { ok: false, reason: `layer ${layer.name} is frozen` };
     if (kind === 'Activation') {
       const last = layers[layers.length - 1];
-      if (!last || last.activation !== 'linear') return { ok: false, reason: `activation ${layer.name} does not follow a linear dense layer` };
+      if (!last || last.activation !== 'linear')
+        return { ok: false, reason: `activation ${layer.name} does not follow a linear dense layer` };
       if (!isActivation(config.activation)) return { ok: false, reason: `activation ${String(config.activation)}` };
       last.activation = config.activation;
       continue;
     }
     if (kind !== 'Dense') return { ok: false, reason: `layer ${layer.name} (${kind})` };
-    const extras = ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint'];
+    const extras = [
+      'kernelRegularizer',
+      'biasRegularizer',
+      'activityRegularizer',
+      'kernelConstraint',
+      'biasConstraint',
+    ];
     const extra = extras.find((k) => config[k] != null);
     if (extra) return { ok: false, reason: `layer ${layer.name} has a ${extra}` };
-    if ((layer.input as tf.SymbolicTensor).shape.length !== 2) return { ok: false, reason: `layer ${layer.name} takes a rank-3+ input` };
+    if ((layer.input as tf.SymbolicTensor).shape.length !== 2)
+      return { ok: false, reason: `layer ${layer.name} takes a rank-3+ input` };
     if (!isActivation(config.activation)) return { ok: false, reason: `activation ${String(config.activation)}` };
     const [kernel, bias] = layer.trainableWeights.map((w) => w.read() as tf.Variable);
     layers.push({ kernel: kernel!, bias: config.useBias ? bias! : null, activation: config.activation });
   }
   if (layers.length === 0) return { ok: false, reason: 'no dense layer' };
-  if (layers.slice(0, -1).some((l) => l.activation === 'softmax')) return { ok: false, reason: 'softmax before the last layer' };
+  if (layers.slice(0, -1).some((l) => l.activation === 'softmax'))
+    return { ok: false, reason: 'softmax before the last layer' };
   return { ok: true, layers };
 }
 
@@ -79,7 +93,10 @@ interface StepOptions {
 }
 
 /** The native training step for `model`, or why there is none. */
-export function denseStackStep(model: tf.LayersModel, o: StepOptions): { ok: true; step: DenseStackStep } | { ok: false; reason: string } {
+export function denseStackStep(
+  model: tf.LayersModel,
+  o: StepOptions,
+): { ok: true; step: DenseStackStep } | { ok: false; reason: string } {
   const backend = tf.backend();
   const load = loadAddon();
   if (!(backend instanceof OnednnBackend) || !load.ok) return { ok: false, reason: 'not on the onednn backend' };
@@ -90,7 +107,8 @@ export function denseStackStep(model: tf.LayersModel, o: StepOptions): { ok: tru
   if (unknown) return { ok: false, reason: `metric ${unknown}` };
   const optimizer = model.optimizer;
   // By constructor: tfjs's optimizers answer `instanceof` by duck typing (an SGD is an "AdamOptimizer").
-  const kind = optimizer?.constructor === OnednnAdam ? 'adam' : optimizer?.constructor === tf.SGDOptimizer ? 'sgd' : undefined;
+  const kind =
+    optimizer?.constructor === OnednnAdam ? 'adam' : optimizer?.constructor === tf.SGDOptimizer ? 'sgd' : undefined;
   if (!kind) return { ok: false, reason: `optimizer ${optimizer?.getClassName()}` };
   const plan = planDenseStack(model);
   if (!plan.ok) return plan;
@@ -103,7 +121,19 @@ export function denseStackStep(model: tf.LayersModel, o: StepOptions): { ok: tru
   const run = kind === 'adam' ? adamRun(optimizer as OnednnAdam, params) : sgdRun(optimizer as tf.SGDOptimizer);
   return {
     ok: true,
-    step: (x, targets, rows) => nativeStep(backend, load.addon, plan.layers, params, LOSS[loss as keyof typeof LOSS], run, slots, x, targets, rows),
+    step: (x, targets, rows) =>
+      nativeStep(
+        backend,
+        load.addon,
+        plan.layers,
+        params,
+        LOSS[loss as keyof typeof LOSS],
+        run,
+        slots,
+        x,
+        targets,
+        rows,
+      ),
   };
 }
 
@@ -138,8 +168,16 @@ function adamRun(adam: OnednnAdam, params: (tf.Variable | null)[]): OptimizerRun
 }
 
 function nativeStep(
-  backend: OnednnBackend, addon: OnednnAddon, layers: DenseLayer[], params: (tf.Variable | null)[], loss: number,
-  run: OptimizerRun, slots: number[], x: Float32Array, targets: Float32Array, rows: number,
+  backend: OnednnBackend,
+  addon: OnednnAddon,
+  layers: DenseLayer[],
+  params: (tf.Variable | null)[],
+  loss: number,
+  run: OptimizerRun,
+  slots: number[],
+  x: Float32Array,
+  targets: Float32Array,
+  rows: number,
 ): number[] {
   const vals = (v: tf.Variable) => backend.data.get(v.dataId).values as Float32Array;
   const { hyper, state } = run.begin();
@@ -154,9 +192,19 @@ function nativeStep(
   const newState = state.map(target);
   const metrics = new Float64Array(5);
   addon.denseStackStep(
-    x, targets, rows, [layers[0]!.kernel.shape[0]!, ...layers.map((l) => l.kernel.shape[1]!)], layers.map((l) => ACTIVATION[l.activation]),
-    params.map((v) => (v ? vals(v) : null)), newParams, state.map((v) => (v ? vals(v) : null)), newState,
-    loss, run.code, hyper, metrics,
+    x,
+    targets,
+    rows,
+    [layers[0]!.kernel.shape[0]!, ...layers.map((l) => l.kernel.shape[1]!)],
+    layers.map((l) => ACTIVATION[l.activation]),
+    params.map((v) => (v ? vals(v) : null)),
+    newParams,
+    state.map((v) => (v ? vals(v) : null)),
+    newState,
+    loss,
+    run.code,
+    hyper,
+    metrics,
   );
   const assign = (vars: (tf.Variable | null)[], buffers: (Float32Array | null)[]) =>
     vars.forEach((v, j) => {

@@ -9,20 +9,30 @@ import { registerOnednnBackend } from './backend.js';
 export { BACKEND_NAME } from './backend.js';
 export { BUILD_COMMAND } from './addon.js';
 
-export type OnednnLoad = { ok: true; threads: number; version: string; matmul: string } | { ok: false; reason: string; fix: string };
+export type OnednnLoad =
+  | { ok: true; threads: number; version: string; matmul: string }
+  | { ok: false; reason: string; fix: string };
 
 /** Environment variable that overrides the thread count (default: every available core). */
 export const THREADS_ENV = 'MNIST_RUN_THREADS';
 
-export function threadsFrom(env: NodeJS.ProcessEnv, cores = availableParallelism()): number | { reason: string; fix: string } {
+export function threadsFrom(
+  env: NodeJS.ProcessEnv,
+  cores = availableParallelism(),
+): number | { reason: string; fix: string } {
   const raw = env[THREADS_ENV];
   if (raw === undefined || raw === '') return cores;
   const n = Number(raw);
   if (Number.isInteger(n) && n >= 1) return n;
-  return { reason: `${THREADS_ENV}=${raw} is not a positive integer`, fix: `set ${THREADS_ENV} to a thread count such as ${cores}, or unset it` };
+  return {
+    reason: `${THREADS_ENV}=${raw} is not a positive integer`,
+    fix: `set ${THREADS_ENV} to a thread count such as ${cores}, or unset it`,
+  };
 }
 
-export async function loadOnednnBackend(options: { threads?: number; env?: NodeJS.ProcessEnv } = {}): Promise<OnednnLoad> {
+export async function loadOnednnBackend(
+  options: { threads?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<OnednnLoad> {
   const load = loadAddon();
   if (!load.ok) return load;
   const threads = options.threads ?? threadsFrom(options.env ?? process.env);
@@ -33,6 +43,10 @@ export async function loadOnednnBackend(options: { threads?: number; env?: NodeJ
     const info = load.addon.info();
     return { ok: true, threads: info.threads, version: info.version, matmul: info.matmul };
   } catch (err) {
-    return { ok: false, reason: `the oneDNN addon failed to start: ${(err as Error).message}`, fix: 'rebuild it: `npx node-gyp rebuild -C native`' };
+    return {
+      ok: false,
+      reason: `the oneDNN addon failed to start: ${(err as Error).message}`,
+      fix: 'rebuild it: `npx node-gyp rebuild -C native`',
+    };
   }
 }

@@ -21,7 +21,11 @@ export function makeBatchMatMul(original: tf.KernelFunc): tf.KernelFunc {
     const wasm = args.backend as WasmBackend;
     const a2 = transposeA ? transposedLast2(wasm, a) : a;
     const b2 = transposeB ? transposedLast2(wasm, b) : b;
-    const out = original({ ...args, inputs: { a: a2, b: b2 }, attrs: { transposeA: false, transposeB: false } }) as Info;
+    const out = original({
+      ...args,
+      inputs: { a: a2, b: b2 },
+      attrs: { transposeA: false, transposeB: false },
+    }) as Info;
     if (a2 !== a) free(wasm, a2);
     if (b2 !== b) free(wasm, b2);
     const outer = (a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2);

@@ -39,7 +39,9 @@ function chunkGradient(wasm: WasmBackend, x: Info, dy: Info, geo: ConvGeometry, 
   const cols = alloc(wasm, [1, geo.k, m]);
   const whole = b0 === 0 && b1 === geo.n;
   // dy itself when it is all one chunk: XNNPACK's packing of it is then cached until dy is freed.
-  const dyRows = whole ? viewAs(dy, [1, m, geo.co]) : copyRows(wasm, dy, geo.co, b0 * geo.p, b1 * geo.p, [1, m, geo.co]);
+  const dyRows = whole
+    ? viewAs(dy, [1, m, geo.co])
+    : copyRows(wasm, dy, geo.co, b0 * geo.p, b1 * geo.p, [1, m, geo.co]);
   fillColumnsTransposed(f32(wasm, x), geo, b0, b1, f32(wasm, cols));
   const part = matMul(wasm, cols, dyRows);
   free(wasm, cols);

@@ -34,10 +34,20 @@ export function makeConv2DBackpropInput(columnBudget = DEFAULT_COLUMN_BUDGET): t
   };
 }
 
-function scatterChunk(wasm: WasmBackend, dy: Info, filterT: Info, geo: ConvGeometry, b0: number, b1: number, dx: Info): void {
+function scatterChunk(
+  wasm: WasmBackend,
+  dy: Info,
+  filterT: Info,
+  geo: ConvGeometry,
+  b0: number,
+  b1: number,
+  dx: Info,
+): void {
   const m = (b1 - b0) * geo.p;
   const whole = b0 === 0 && b1 === geo.n;
-  const dyRows = whole ? viewAs(dy, [1, m, geo.co]) : copyRows(wasm, dy, geo.co, b0 * geo.p, b1 * geo.p, [1, m, geo.co]);
+  const dyRows = whole
+    ? viewAs(dy, [1, m, geo.co])
+    : copyRows(wasm, dy, geo.co, b0 * geo.p, b1 * geo.p, [1, m, geo.co]);
   const cols = matMul(wasm, dyRows, filterT);
   scatterColumns(f32(wasm, cols), geo, b0, b1, f32(wasm, dx));
   free(wasm, cols);

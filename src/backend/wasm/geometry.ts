@@ -19,19 +19,34 @@ export interface ConvGradAttrs {
 
 /** Sizes of one NHWC convolution, x [n, h, w, ci] * filter [fh, fw, ci, co] → dy [n, oh, ow, co]. */
 export interface ConvGeometry {
-  n: number; h: number; w: number; ci: number;
-  oh: number; ow: number; co: number;
-  fh: number; fw: number;
-  sh: number; sw: number;
-  dh: number; dw: number;
-  top: number; left: number;
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  oh: number;
+  ow: number;
+  co: number;
+  fh: number;
+  fw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  top: number;
+  left: number;
   /** Filter taps times input channels: one column of the im2col matrix. */
   k: number;
   /** Output positions per image: oh · ow. */
   p: number;
 }
 
-export function convGeometry(kernel: string, xShape: number[], filterShape: number[], dyShape: number[], attrs: ConvGradAttrs): ConvGeometry {
+export function convGeometry(
+  kernel: string,
+  xShape: number[],
+  filterShape: number[],
+  dyShape: number[],
+  attrs: ConvGradAttrs,
+): ConvGeometry {
   if (attrs.dataFormat !== 'NHWC') {
     throw new BackendError(
       `wasm ${kernel}: expected dataFormat NHWC, received ${attrs.dataFormat}\n` +
@@ -39,7 +54,14 @@ export function convGeometry(kernel: string, xShape: number[], filterShape: numb
     );
   }
   const info = tf.backend_util.computeConv2DInfo(
-    xShape as Shape4, filterShape as Shape4, attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
+    xShape as Shape4,
+    filterShape as Shape4,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
   );
   const expected = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
   if (dyShape.length !== 4 || expected.some((size, i) => dyShape[i] !== size)) {
@@ -49,12 +71,21 @@ export function convGeometry(kernel: string, xShape: number[], filterShape: numb
     );
   }
   return {
-    n: info.batchSize, h: info.inHeight, w: info.inWidth, ci: info.inChannels,
-    oh: info.outHeight, ow: info.outWidth, co: info.outChannels,
-    fh: info.filterHeight, fw: info.filterWidth,
-    sh: info.strideHeight, sw: info.strideWidth,
-    dh: info.dilationHeight, dw: info.dilationWidth,
-    top: info.padInfo.top, left: info.padInfo.left,
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    ci: info.inChannels,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    co: info.outChannels,
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    dh: info.dilationHeight,
+    dw: info.dilationWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
     k: info.filterHeight * info.filterWidth * info.inChannels,
     p: info.outHeight * info.outWidth,
   };

@@ -9,7 +9,13 @@ import { tapRange, type ConvGeometry } from './geometry.js';
  * but one image of x stays in cache across all k rows. (Transposing each image to channel
  * planes first, for contiguous reads, measured slower.)
  */
-export function fillColumnsTransposed(x: Float32Array, geo: ConvGeometry, b0: number, b1: number, cols: Float32Array): void {
+export function fillColumnsTransposed(
+  x: Float32Array,
+  geo: ConvGeometry,
+  b0: number,
+  b1: number,
+  cols: Float32Array,
+): void {
   const m = (b1 - b0) * geo.p;
   for (let b = b0; b < b1; b++) {
     for (let fh = 0; fh < geo.fh; fh++) {
@@ -24,7 +30,16 @@ export function fillColumnsTransposed(x: Float32Array, geo: ConvGeometry, b0: nu
 }
 
 /** One (image, tap, channel): oh·ow consecutive column entries starting at `dst`. */
-function fillTapRows(x: Float32Array, geo: ConvGeometry, b: number, fh: number, fw: number, c: number, cols: Float32Array, dst: number): void {
+function fillTapRows(
+  x: Float32Array,
+  geo: ConvGeometry,
+  b: number,
+  fh: number,
+  fw: number,
+  c: number,
+  cols: Float32Array,
+  dst: number,
+): void {
   const rowStart = fh * geo.dh - geo.top;
   const colStart = fw * geo.dw - geo.left;
   const [ohLo, ohHi] = tapRange(geo.oh, geo.sh, rowStart, geo.h);
@@ -60,7 +75,15 @@ export function scatterColumns(cols: Float32Array, geo: ConvGeometry, b0: number
   }
 }
 
-function scatterPosition(cols: Float32Array, geo: ConvGeometry, b: number, oh: number, ow: number, src: number, dx: Float32Array): void {
+function scatterPosition(
+  cols: Float32Array,
+  geo: ConvGeometry,
+  b: number,
+  oh: number,
+  ow: number,
+  src: number,
+  dx: Float32Array,
+): void {
   const { ci } = geo;
   for (let fh = 0; fh < geo.fh; fh++) {
     const ih = oh * geo.sh + fh * geo.dh - geo.top;

@@ -39,7 +39,14 @@ export function viewAs(info: Info, shape: number[]): Info {
 }
 
 /** A fresh tensor holding rows [from, to) of a row-major tensor whose rows have `rowSize` floats. */
-export function copyRows(backend: WasmBackend, info: Info, rowSize: number, from: number, to: number, shape: number[]): Info {
+export function copyRows(
+  backend: WasmBackend,
+  info: Info,
+  rowSize: number,
+  from: number,
+  to: number,
+  shape: number[],
+): Info {
   const out = alloc(backend, shape);
   f32(backend, out).set(f32(backend, info).subarray(from * rowSize, to * rowSize));
   return out;
@@ -55,7 +62,9 @@ export function copyRows(backend: WasmBackend, info: Info, rowSize: number, from
 export function matMul(backend: WasmBackend, a: Info, b: Info): Info {
   const kernel = tf.getKernel(tf.BatchMatMul, 'wasm');
   if (!kernel) {
-    throw new BackendError('the wasm backend has no BatchMatMul kernel\n  fix: reinstall @tensorflow/tfjs-backend-wasm@4.22.0 (`npm ci`)');
+    throw new BackendError(
+      'the wasm backend has no BatchMatMul kernel\n  fix: reinstall @tensorflow/tfjs-backend-wasm@4.22.0 (`npm ci`)',
+    );
   }
   const attrs = { transposeA: false, transposeB: false };
   return kernel.kernelFunc({ inputs: { a, b }, backend, attrs }) as Info;

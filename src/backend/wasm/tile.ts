@@ -14,7 +14,10 @@ export function makeTile(original: tf.KernelFunc): tf.KernelFunc {
     if (x.dtype === 'string') return original(args);
     const { reps } = args.attrs as { reps: number[] };
     const wasm = args.backend as WasmBackend;
-    const out = wasm.makeOutput(x.shape.map((size, i) => size * (reps[i] ?? 1)), x.dtype);
+    const out = wasm.makeOutput(
+      x.shape.map((size, i) => size * (reps[i] ?? 1)),
+      x.dtype,
+    );
     const src = wasm.typedArrayFromHeap(x) as Heap;
     const dst = wasm.typedArrayFromHeap(out) as Heap;
     if (dst.length > 0) tileInto(src, x.shape, reps, dst);

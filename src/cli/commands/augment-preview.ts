@@ -20,10 +20,13 @@ const LIMITS = { digits: [1, 100], variants: [1, 32], scale: [1, 16] } as const;
 function checkArgs(a: PreviewArgs): void {
   for (const [key, [lo, hi]] of Object.entries(LIMITS)) {
     const v = a[key as keyof typeof LIMITS];
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new UsageError(`--${key} must be a whole number from ${lo} to ${hi}, received ${v}`);
+    if (!Number.isInteger(v) || v < lo || v > hi)
+      throw new UsageError(`--${key} must be a whole number from ${lo} to ${hi}, received ${v}`);
   }
   if (a.seed !== undefined && (!Number.isInteger(a.seed) || a.seed < 0)) {
-    throw new UsageError(`--seed must be a whole number of at least 0, received ${a.seed}; leave it out to use the config's seed`);
+    throw new UsageError(
+      `--seed must be a whole number of at least 0, received ${a.seed}; leave it out to use the config's seed`,
+    );
   }
 }
 
@@ -31,14 +34,27 @@ function checkArgs(a: PreviewArgs): void {
 export function augmentPreviewCommand(env: CliEnv) {
   return {
     command: 'augment-preview <file>',
-    describe: "write a PNG grid of test digits, each followed by augmented versions drawn as the config's augment section would in training",
+    describe:
+      "write a PNG grid of test digits, each followed by augmented versions drawn as the config's augment section would in training",
     builder: (y: Argv) =>
       withFile(y)
-        .option('output', { alias: 'o', type: 'string', default: 'augment-preview.png', describe: 'the PNG file to write' })
+        .option('output', {
+          alias: 'o',
+          type: 'string',
+          default: 'augment-preview.png',
+          describe: 'the PNG file to write',
+        })
         .option('digits', { type: 'number', default: 8, describe: 'rows: the first N test digits' })
-        .option('variants', { type: 'number', default: 8, describe: 'augmented versions per digit (variant k is what epoch k would draw)' })
+        .option('variants', {
+          type: 'number',
+          default: 8,
+          describe: 'augmented versions per digit (variant k is what epoch k would draw)',
+        })
         .option('scale', { type: 'number', default: 3, describe: 'screen pixels per image pixel' })
-        .option('seed', { type: 'number', describe: "seed of the random transformations (default: the config's seed)" }),
+        .option('seed', {
+          type: 'number',
+          describe: "seed of the random transformations (default: the config's seed)",
+        }),
     handler: async (a: PreviewArgs) => {
       checkArgs(a);
       const { loadDataset } = await import('../../data/dataset.js');
@@ -52,7 +68,15 @@ export function augmentPreviewCommand(env: CliEnv) {
       const data = await loadDataset({ path: loaded.dataPath, trainSize: 1, testSize: a.digits });
       const augment = makeAugmenter(spec, a.seed ?? loaded.config.seed, data.rows, data.cols);
       const { images, count } = data.test;
-      const grid = previewGrid({ images, count, rows: data.rows, cols: data.cols, augment, variants: a.variants, scale: a.scale });
+      const grid = previewGrid({
+        images,
+        count,
+        rows: data.rows,
+        cols: data.cols,
+        augment,
+        variants: a.variants,
+        scale: a.scale,
+      });
       const file = resolve(env.cwd, a.output);
       await writeFileAtomic(file, encodePng(grid));
       env.stdout.write(`${file}\n`);

@@ -15,15 +15,39 @@ export function benchCommand(env: CliEnv) {
     builder: (y: Argv) =>
       withThreads(withJson(y))
         .positional('configs', { type: 'string', array: true, describe: 'config files to measure' })
-        .option('backends', { type: 'string', array: true, choices: BACKEND_NAMES, describe: 'backends to measure (default: every one that loads)' })
-        .option('samples', { type: 'number', default: 2048, describe: 'training (and inference) samples per measurement, at most' })
-        .option('seconds', { type: 'number', default: 30, describe: 'stop a measurement after this long, even short of --samples' }),
-    handler: async (a: { configs?: string[]; backends?: string[]; samples: number; seconds: number; set: string[]; json: boolean; threads?: number }) => {
+        .option('backends', {
+          type: 'string',
+          array: true,
+          choices: BACKEND_NAMES,
+          describe: 'backends to measure (default: every one that loads)',
+        })
+        .option('samples', {
+          type: 'number',
+          default: 2048,
+          describe: 'training (and inference) samples per measurement, at most',
+        })
+        .option('seconds', {
+          type: 'number',
+          default: 30,
+          describe: 'stop a measurement after this long, even short of --samples',
+        }),
+    handler: async (a: {
+      configs?: string[];
+      backends?: string[];
+      samples: number;
+      seconds: number;
+      set: string[];
+      json: boolean;
+      threads?: number;
+    }) => {
       applyThreads(a.threads);
       const { runBench } = await import('../../bench/run.js');
       const { formatBench } = await import('../../bench/bench.js');
       const files = (a.configs?.length ? a.configs : DEFAULT_CONFIGS).map((f) => resolve(env.cwd, f));
-      const result = await runBench({ files, overrides: a.set, backends: a.backends as never, samples: a.samples, seconds: a.seconds }, env.stderr);
+      const result = await runBench(
+        { files, overrides: a.set, backends: a.backends as never, samples: a.samples, seconds: a.seconds },
+        env.stderr,
+      );
       const conditions = `samples ≤ ${a.samples} per cell (or ${a.seconds} s), MNIST training images, ${cpus().length} CPU cores: ${cpus()[0]?.model ?? ''}`;
       emit(env.stdout, a.json, { conditions, cells: result }, () => `${conditions}\n\n${formatBench(result)}`);
     },

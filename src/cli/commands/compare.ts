@@ -16,11 +16,30 @@ export function compareCommand(env: CliEnv) {
     describe: 'one table of runs: the config keys that differ, and test accuracy, loss, epochs, time',
     builder: (y: Argv) =>
       y
-        .positional('paths', { type: 'string', array: true, describe: 'run folders, sweep folders or folders of runs (default: runs)' })
-        .option('sort', { type: 'string', describe: 'sort by a column: KEY (ascending) or KEY:desc, e.g. test_accuracy:desc' })
-        .option('filter', { type: 'string', array: true, describe: 'keep runs where KEY=VALUE (repeatable), e.g. optimizer.type=adam' })
-        .option('format', { choices: ['table', 'markdown', 'csv', 'json'] as const, default: 'table' as const, describe: 'output format' })
-        .option('collapse', { type: 'boolean', default: true, describe: 'fold runs that differ only by seed into mean ± std (n); --no-collapse to list each' }),
+        .positional('paths', {
+          type: 'string',
+          array: true,
+          describe: 'run folders, sweep folders or folders of runs (default: runs)',
+        })
+        .option('sort', {
+          type: 'string',
+          describe: 'sort by a column: KEY (ascending) or KEY:desc, e.g. test_accuracy:desc',
+        })
+        .option('filter', {
+          type: 'string',
+          array: true,
+          describe: 'keep runs where KEY=VALUE (repeatable), e.g. optimizer.type=adam',
+        })
+        .option('format', {
+          choices: ['table', 'markdown', 'csv', 'json'] as const,
+          default: 'table' as const,
+          describe: 'output format',
+        })
+        .option('collapse', {
+          type: 'boolean',
+          default: true,
+          describe: 'fold runs that differ only by seed into mean ± std (n); --no-collapse to list each',
+        }),
     handler: async (a: CompareArgs) => {
       const { compareRuns } = await import('../../compare/compare.js');
       const { formatTable } = await import('../../compare/format.js');

@@ -29,6 +29,7 @@ export const withThreads = <T>(y: Argv<T>) =>
 
 export function applyThreads(threads: number | undefined): void {
   if (threads === undefined) return;
-  if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads ${threads}: expected a whole number of at least 1`);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new UsageError(`--threads ${threads}: expected a whole number of at least 1`);
   process.env.MNIST_RUN_THREADS = String(threads);
 }

@@ -16,11 +16,23 @@ export function reportCommand(env: CliEnv) {
     describe: 'one self-contained HTML page: learning curves, comparison, confusion matrices, confidently wrong digits',
     builder: (y: Argv) =>
       y
-        .positional('paths', { type: 'string', array: true, describe: 'run folders, sweep folders or folders of runs (default: runs)' })
+        .positional('paths', {
+          type: 'string',
+          array: true,
+          describe: 'run folders, sweep folders or folders of runs (default: runs)',
+        })
         .option('output', { alias: 'o', type: 'string', default: 'report.html', describe: 'the HTML file to write' })
         .option('title', { type: 'string', default: 'mnist-run report', describe: 'page title' })
-        .option('mistakes', { type: 'number', default: 12, describe: 'most confidently wrong test digits shown per run' })
-        .option('max-model-runs', { type: 'number', default: 24, describe: 'reload the models of at most this many runs to score their mistakes' }),
+        .option('mistakes', {
+          type: 'number',
+          default: 12,
+          describe: 'most confidently wrong test digits shown per run',
+        })
+        .option('max-model-runs', {
+          type: 'number',
+          default: 24,
+          describe: 'reload the models of at most this many runs to score their mistakes',
+        }),
     handler: async (a: ReportArgs) => {
       const tf = await import('@tensorflow/tfjs');
       tf.enableProdMode(); // no "install tfjs-node" banner; scoring a few hundred images needs no fast backend
@@ -29,7 +41,14 @@ export function reportCommand(env: CliEnv) {
       const { reportHtml } = await import('../../report/html.js');
       const { writeFileAtomic } = await import('../../util/fs.js');
       const paths = a.paths?.length ? a.paths : ['runs'];
-      const data = await reportData({ paths, cwd: env.cwd, title: a.title, now: env.now(), mistakes: a.mistakes, maxModelRuns: a.maxModelRuns });
+      const data = await reportData({
+        paths,
+        cwd: env.cwd,
+        title: a.title,
+        now: env.now(),
+        mistakes: a.mistakes,
+        maxModelRuns: a.maxModelRuns,
+      });
       const file = resolve(env.cwd, a.output);
       await writeFileAtomic(file, reportHtml(data));
       env.stdout.write(`${file}\n`);

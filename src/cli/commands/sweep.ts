@@ -21,13 +21,30 @@ export function sweepCommand(env: CliEnv) {
     builder: (y: Argv) =>
       withJson(withBackend(y))
         .positional('file', { type: 'string', demandOption: true, describe: 'sweep file (YAML)' })
-        .option('out', { type: 'string', default: 'sweeps', describe: 'root of sweep folders; the sweep lives in OUT/<sweep name>/' })
-        .option('parallel', { type: 'number', default: 1, describe: 'runs at once, each a child process with cores/N threads' })
-        .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, parameter counts and an estimated time; train nothing' })
-        .option('code-version', { type: 'string', describe: 'identify runs by this instead of package version + git commit (to resume across commits that do not change training)' }),
+        .option('out', {
+          type: 'string',
+          default: 'sweeps',
+          describe: 'root of sweep folders; the sweep lives in OUT/<sweep name>/',
+        })
+        .option('parallel', {
+          type: 'number',
+          default: 1,
+          describe: 'runs at once, each a child process with cores/N threads',
+        })
+        .option('dry-run', {
+          type: 'boolean',
+          default: false,
+          describe: 'print the plan, parameter counts and an estimated time; train nothing',
+        })
+        .option('code-version', {
+          type: 'string',
+          describe:
+            'identify runs by this instead of package version + git commit (to resume across commits that do not change training)',
+        }),
     handler: async (a: SweepArgs) => {
       const { UsageError } = await import('../../errors.js');
-      if (!Number.isInteger(a.parallel) || a.parallel < 1) throw new UsageError(`--parallel: expected a positive integer, received ${a.parallel}`);
+      if (!Number.isInteger(a.parallel) || a.parallel < 1)
+        throw new UsageError(`--parallel: expected a positive integer, received ${a.parallel}`);
       const { prepareSweep } = await import('../../sweep/prepare.js');
       const { threadsPerRun } = await import('../../sweep/child.js');
       const file = resolve(env.cwd, a.file);
@@ -42,11 +59,23 @@ export function sweepCommand(env: CliEnv) {
       const { runSweep } = await import('../../sweep/run-sweep.js');
       const { startChild } = await import('../../sweep/child.js');
       const dir = resolve(env.cwd, a.out, plan.name);
-      const res = await runSweep({ plan, dir, parallel: a.parallel, threads, backend: a.backend, start: startChild, stderr: env.stderr, now: env.now, interrupted: env.interrupted });
+      const res = await runSweep({
+        plan,
+        dir,
+        parallel: a.parallel,
+        threads,
+        backend: a.backend,
+        start: startChild,
+        stderr: env.stderr,
+        now: env.now,
+        interrupted: env.interrupted,
+      });
       const failed = res.rows.filter((r) => r.status !== 'completed').length;
       if (res.stopped) {
         const { InterruptedError } = await import('../../errors.js');
-        throw new InterruptedError(`sweep interrupted: ${res.rows.length - failed} of ${res.rows.length} runs finished; run the same command again to resume (${dir})`);
+        throw new InterruptedError(
+          `sweep interrupted: ${res.rows.length - failed} of ${res.rows.length} runs finished; run the same command again to resume (${dir})`,
+        );
       }
       if (failed) env.setExitCode(1);
       const done = `${res.rows.length - failed} of ${res.rows.length} runs completed (${res.skipped} skipped as already finished)`;

@@ -7,15 +7,25 @@ export function trainCommand(env: CliEnv) {
     command: '$0 <file>',
     describe: 'train and evaluate the experiment FILE describes; prints the run folder',
     builder: (y: Argv) =>
-      withThreads(withJson(withBackend(withFile(y)))).option('out', {
-        type: 'string',
-        default: 'runs',
-        describe: 'root folder for run folders',
-      }).option('run-dir', {
-        type: 'string',
-        describe: 'write the run into exactly this new or empty folder instead of a timestamped one under --out',
-      }),
-    handler: async (a: { file: string; set: string[]; backend: string; out: string; runDir?: string; json: boolean; threads?: number }) => {
+      withThreads(withJson(withBackend(withFile(y))))
+        .option('out', {
+          type: 'string',
+          default: 'runs',
+          describe: 'root folder for run folders',
+        })
+        .option('run-dir', {
+          type: 'string',
+          describe: 'write the run into exactly this new or empty folder instead of a timestamped one under --out',
+        }),
+    handler: async (a: {
+      file: string;
+      set: string[];
+      backend: string;
+      out: string;
+      runDir?: string;
+      json: boolean;
+      threads?: number;
+    }) => {
       applyThreads(a.threads);
       const { runExperiment } = await import('../../run/experiment.js');
       const result = await runExperiment(

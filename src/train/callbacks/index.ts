@@ -9,7 +9,13 @@ import { progressCallback } from './progress.js';
 import type { Callback } from './types.js';
 
 /** The callbacks a run trains with, in the order they hear each event. */
-export function trainingCallbacks(cfg: Config, model: tf.LayersModel, runDir: string, log: Logger, terminal: NodeJS.WriteStream): Callback[] {
+export function trainingCallbacks(
+  cfg: Config,
+  model: tf.LayersModel,
+  runDir: string,
+  log: Logger,
+  terminal: NodeJS.WriteStream,
+): Callback[] {
   const callbacks = [progressCallback(terminal), metricsFilesCallback(runDir), logEpochsCallback(log)];
   // The schedule runs first at each epoch's end, so `lr` is in the metrics the files and logs see.
   if (cfg.train.lrSchedule) callbacks.unshift(lrScheduleCallback(cfg.train.lrSchedule, model.optimizer, log));

@@ -27,7 +27,10 @@ export function lrScheduleCallback(spec: LrScheduleSpec, optimizer: tf.Optimizer
   let lr = base;
   let best = Infinity;
   let wait = 0;
-  const sign = spec.type === 'reduceOnPlateau' && (spec.mode === 'max' || (spec.mode === 'auto' && /acc/.test(spec.monitor))) ? -1 : 1;
+  const sign =
+    spec.type === 'reduceOnPlateau' && (spec.mode === 'max' || (spec.mode === 'auto' && /acc/.test(spec.monitor)))
+      ? -1
+      : 1;
   return {
     onEpochBegin: (epoch) => {
       if (spec.type === 'step') lr = base * spec.gamma ** Math.floor((epoch - 1) / spec.stepSize);

@@ -39,7 +39,9 @@ export function progressCallback(stream: NodeJS.WriteStream, everySeconds = 10, 
         const t = now();
         if (t - lastLine < everySeconds * 1000) return;
         lastLine = t;
-        stream.write(`epoch ${current}/${epochs} batch ${l.batch}/${l.batches} loss ${fmt(l.loss)} acc ${fmt(l.metrics.accuracy)}\n`);
+        stream.write(
+          `epoch ${current}/${epochs} batch ${l.batch}/${l.batches} loss ${fmt(l.loss)} acc ${fmt(l.metrics.accuracy)}\n`,
+        );
       }
     },
     onEpochEnd: () => {

@@ -20,10 +20,16 @@ function activationGrad({ inputs, backend, attrs }: KernelArgs, addon: OnednnAdd
 
 export function registerActivationGradKernel(backendName: string, addon: OnednnAddon): void {
   if (tf.getKernel(ACTIVATION_GRAD, backendName)) return;
-  tf.registerKernel({ kernelName: ACTIVATION_GRAD, backendName, kernelFunc: (args) => activationGrad(args as unknown as KernelArgs, addon) });
+  tf.registerKernel({
+    kernelName: ACTIVATION_GRAD,
+    backendName,
+    kernelFunc: (args) => activationGrad(args as unknown as KernelArgs, addon),
+  });
 }
 
 /** dy carried back through `activation`, whose output was y (dy itself for 'linear'). */
 export function throughActivation(dy: tf.Tensor, y: tf.Tensor, activation: FusedActivation): tf.Tensor {
-  return activation === 'linear' ? dy : (tf.engine().runKernel(ACTIVATION_GRAD, { dy, y }, { activation }) as tf.Tensor);
+  return activation === 'linear'
+    ? dy
+    : (tf.engine().runKernel(ACTIVATION_GRAD, { dy, y }, { activation }) as tf.Tensor);
 }

@@ -16,7 +16,16 @@ function train({ inputs, backend, attrs }: KernelArgs, addon: OnednnAddon): Tens
   const { x, scale, offset } = inputs as Record<'x' | 'scale' | 'offset', TensorInfo>;
   const channels = x.shape[x.shape.length - 1]!;
   const [y, mean, variance] = [alloc(backend, sizeOf(x.shape)), alloc(backend, channels), alloc(backend, channels)];
-  addon.batchNormTrain(values(backend, x), y, channels, values(backend, scale), values(backend, offset), Number(attrs!.epsilon), mean, variance);
+  addon.batchNormTrain(
+    values(backend, x),
+    y,
+    channels,
+    values(backend, scale),
+    values(backend, offset),
+    Number(attrs!.epsilon),
+    mean,
+    variance,
+  );
   return [output(backend, x.shape, y), output(backend, [channels], mean), output(backend, [channels], variance)];
 }
 
@@ -26,13 +35,27 @@ function grad({ inputs, backend, attrs }: KernelArgs, addon: OnednnAddon): Tenso
   const channels = x.shape[x.shape.length - 1]!;
   const [dx, dScale, dOffset] = [alloc(backend, sizeOf(x.shape)), alloc(backend, channels), alloc(backend, channels)];
   const v = (t: TensorInfo) => values(backend, t);
-  addon.batchNormGrad(v(dy), v(x), channels, v(scale), v(mean), v(variance), Number(attrs!.epsilon), dx, dScale, dOffset);
+  addon.batchNormGrad(
+    v(dy),
+    v(x),
+    channels,
+    v(scale),
+    v(mean),
+    v(variance),
+    Number(attrs!.epsilon),
+    dx,
+    dScale,
+    dOffset,
+  );
   return [output(backend, x.shape, dx), output(backend, [channels], dScale), output(backend, [channels], dOffset)];
 }
 
 /** Registers both kernels for `backendName` and the forward kernel's gradient; idempotent. */
 export function registerBatchNormKernels(backendName: string, addon: OnednnAddon): void {
-  const kernel = (f: typeof train): tf.KernelFunc => (args) => f(args as unknown as KernelArgs, addon);
+  const kernel =
+    (f: typeof train): tf.KernelFunc =>
+    (args) =>
+      f(args as unknown as KernelArgs, addon);
   if (!tf.getKernel(BATCH_NORM_TRAIN, backendName)) {
     tf.registerKernel({ kernelName: BATCH_NORM_TRAIN, backendName, kernelFunc: kernel(train) });
     tf.registerKernel({ kernelName: BATCH_NORM_GRAD, backendName, kernelFunc: kernel(grad) });
@@ -49,7 +72,9 @@ export function registerBatchNormKernels(backendName: string, addon: OnednnAddon
       gradFunc: (dys, saved, attrs) => {
         const [x, scale, mean, variance] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
         const dy = (Array.isArray(dys) ? dys[0] : dys) ?? tf.zerosLike(x);
-        const [dx, dScale, dOffset] = tf.engine().runKernel(BATCH_NORM_GRAD, { dy, x, scale, mean, variance }, attrs) as tf.Tensor[];
+        const [dx, dScale, dOffset] = tf
+          .engine()
+          .runKernel(BATCH_NORM_GRAD, { dy, x, scale, mean, variance }, attrs) as tf.Tensor[];
         return { x: () => dx!, scale: () => dScale!, offset: () => dOffset! };
       },
     });
@@ -57,8 +82,17 @@ export function registerBatchNormKernels(backendName: string, addon: OnednnAddon
 }
 
 /** y, batch mean and batch variance over all axes but the last; differentiable in x, scale and offset. */
-export function batchNormTraining(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, epsilon: number): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  return tf.engine().runKernel(BATCH_NORM_TRAIN, { x, scale, offset }, { epsilon }) as [tf.Tensor, tf.Tensor, tf.Tensor];
+export function batchNormTraining(
+  x: tf.Tensor,
+  scale: tf.Tensor,
+  offset: tf.Tensor,
+  epsilon: number,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.engine().runKernel(BATCH_NORM_TRAIN, { x, scale, offset }, { epsilon }) as [
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+  ];
 }
 
 /** True when the active backend runs `batchNormTraining`. */

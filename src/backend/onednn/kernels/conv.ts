@@ -15,17 +15,42 @@ type Attrs = {
 function geometry(c: ConvInfo): number[] {
   const p = c.padInfo;
   return [
-    c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.outHeight, c.outWidth, c.outChannels,
-    c.filterHeight, c.filterWidth, c.strideHeight, c.strideWidth, c.dilationHeight, c.dilationWidth,
-    p.top, p.left, p.bottom, p.right,
+    c.batchSize,
+    c.inHeight,
+    c.inWidth,
+    c.inChannels,
+    c.outHeight,
+    c.outWidth,
+    c.outChannels,
+    c.filterHeight,
+    c.filterWidth,
+    c.strideHeight,
+    c.strideWidth,
+    c.dilationHeight,
+    c.dilationWidth,
+    p.top,
+    p.left,
+    p.bottom,
+    p.right,
   ];
 }
 
-function convInfo(xShape: number[], filterShape: number[], attrs: Attrs, dilations: Attrs['dilations'] = 1): ConvInfo | undefined {
+function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: Attrs,
+  dilations: Attrs['dilations'] = 1,
+): ConvInfo | undefined {
   if (attrs.dataFormat === 'NCHW') return undefined;
   const info = tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], filterShape as [number, number, number, number],
-    attrs.strides, dilations ?? 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
   );
   return sizeOf(info.outShape) === 0 ? undefined : info;
 }

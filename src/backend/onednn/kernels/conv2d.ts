@@ -43,8 +43,14 @@ export function registerConv2DKernel(backendName: string, addon: OnednnAddon): v
         const g = throughActivation(dy as tf.Tensor, y, activation); // once, shared by the three parts
         const conv = { strides, pad, dataFormat: 'NHWC', dilations: 1 };
         return {
-          x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter }, { ...conv, inputShape: x.shape }) as tf.Tensor,
-          filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: g }, { ...conv, filterShape: filter.shape }) as tf.Tensor,
+          x: () =>
+            tf
+              .engine()
+              .runKernel('Conv2DBackpropInput', { dy: g, filter }, { ...conv, inputShape: x.shape }) as tf.Tensor,
+          filter: () =>
+            tf
+              .engine()
+              .runKernel('Conv2DBackpropFilter', { x, dy: g }, { ...conv, filterShape: filter.shape }) as tf.Tensor,
           bias: () => tf.sum(g, [0, 1, 2]),
         };
       },
@@ -53,9 +59,20 @@ export function registerConv2DKernel(backendName: string, addon: OnednnAddon): v
 }
 
 /** NHWC convolution, dilation 1, + bias, then `activation`; differentiable in all three. */
-export function conv2dForward(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor | null, attrs: Conv2DAttrs): tf.Tensor4D {
+export function conv2dForward(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  bias: tf.Tensor | null,
+  attrs: Conv2DAttrs,
+): tf.Tensor4D {
   const inputs: tf.NamedTensorMap = bias ? { x, filter, bias } : { x, filter };
-  return tf.engine().runKernel(CONV2D, inputs, { ...attrs, dataFormat: 'NHWC', dilations: 1 } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  return tf
+    .engine()
+    .runKernel(CONV2D, inputs, {
+      ...attrs,
+      dataFormat: 'NHWC',
+      dilations: 1,
+    } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 
 export function hasConv2DKernel(): boolean {

@@ -22,13 +22,30 @@ function dense({ inputs, backend, attrs }: KernelArgs, addon: OnednnAddon): Tens
   const units = kernel.shape[1]!;
   const out = alloc(backend, rows * units);
   const activation = FUSED_ACTIVATION[attrs!.activation as DenseActivation];
-  addon.fusedMatMul(values(backend, x), values(backend, kernel), out, 1, 1, rows, units, k, false, false, bias ? values(backend, bias) : null, activation);
+  addon.fusedMatMul(
+    values(backend, x),
+    values(backend, kernel),
+    out,
+    1,
+    1,
+    rows,
+    units,
+    k,
+    false,
+    false,
+    bias ? values(backend, bias) : null,
+    activation,
+  );
   return output(backend, [rows, units], out);
 }
 
 export function registerDenseKernels(backendName: string, addon: OnednnAddon): void {
   if (!tf.getKernel(DENSE, backendName)) {
-    tf.registerKernel({ kernelName: DENSE, backendName, kernelFunc: (args) => dense(args as unknown as KernelArgs, addon) });
+    tf.registerKernel({
+      kernelName: DENSE,
+      backendName,
+      kernelFunc: (args) => dense(args as unknown as KernelArgs, addon),
+    });
   }
   if (!tf.getGradient(DENSE)) {
     tf.registerGradient({
@@ -50,7 +67,12 @@ export function registerDenseKernels(backendName: string, addon: OnednnAddon): v
 }
 
 /** x·kernel + bias, then `activation`; differentiable in all three. x is rank 2. */
-export function denseForward(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | null, activation: DenseActivation): tf.Tensor {
+export function denseForward(
+  x: tf.Tensor,
+  kernel: tf.Tensor,
+  bias: tf.Tensor | null,
+  activation: DenseActivation,
+): tf.Tensor {
   const inputs: tf.NamedTensorMap = bias ? { x, kernel, bias } : { x, kernel };
   return tf.engine().runKernel(DENSE, inputs, { activation }) as tf.Tensor;
 }

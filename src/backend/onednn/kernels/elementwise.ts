@@ -21,8 +21,11 @@ function broadcastStrides(shape: number[], outShape: number[]): number[] {
  * broadcast), so the native loop sees one long inner run: [64,26,26,32] + [32] becomes [43264,32].
  */
 export function collapseBroadcast(outShape: number[], aShape: number[], bShape: number[]) {
-  const sa = broadcastStrides(aShape, outShape), sb = broadcastStrides(bShape, outShape);
-  const shape: number[] = [], stA: number[] = [], stB: number[] = [];
+  const sa = broadcastStrides(aShape, outShape),
+    sb = broadcastStrides(bShape, outShape);
+  const shape: number[] = [],
+    stA: number[] = [],
+    stB: number[] = [];
   for (let d = 0; d < outShape.length; d++) {
     const size = outShape[d]!;
     if (size === 1) continue;

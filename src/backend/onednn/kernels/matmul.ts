@@ -16,16 +16,28 @@ interface Gemm {
 
 /** Same geometry and batch-broadcast rule as the cpu kernel (batch index modulo each side's size). */
 function gemmShape(aShape: number[], bShape: number[], tA: boolean, tB: boolean): Gemm {
-  const ra = aShape.length, rb = bShape.length;
+  const ra = aShape.length,
+    rb = bShape.length;
   const k = tA ? aShape[ra - 2]! : aShape[ra - 1]!;
   const kB = tB ? bShape[rb - 1]! : bShape[rb - 2]!;
   if (k !== kB) {
-    throw new Error(`Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with shapes ${aShape} and ${bShape} and transposeA=${tA} and transposeB=${tB} must match.`);
+    throw new Error(
+      `Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with shapes ${aShape} and ${bShape} and transposeA=${tA} and transposeB=${tB} must match.`,
+    );
   }
   const m = tA ? aShape[ra - 1]! : aShape[ra - 2]!;
   const n = tB ? bShape[rb - 2]! : bShape[rb - 1]!;
   const outer = tf.backend_util.assertAndGetBroadcastShape(aShape.slice(0, -2), bShape.slice(0, -2));
-  return { outShape: [...outer, m, n], batchA: sizeOf(aShape.slice(0, -2)), batchB: sizeOf(bShape.slice(0, -2)), m, n, k, tA, tB };
+  return {
+    outShape: [...outer, m, n],
+    batchA: sizeOf(aShape.slice(0, -2)),
+    batchB: sizeOf(bShape.slice(0, -2)),
+    m,
+    n,
+    k,
+    tA,
+    tB,
+  };
 }
 
 function run(args: KernelArgs, addon: OnednnAddon, bias: Float32Array | null, activation: number) {

@@ -7,7 +7,8 @@ import { alloc, allFloat32, output, sizeOf, values, type NativeKernel } from './
 export function reductionView(shape: number[], axes: number[]): [number, number, number] | undefined {
   const sorted = [...axes].sort((a, b) => a - b);
   if (sorted.length === 0 || sorted.some((a, i) => i > 0 && a !== sorted[i - 1]! + 1)) return undefined;
-  const first = sorted[0]!, last = sorted[sorted.length - 1]!;
+  const first = sorted[0]!,
+    last = sorted[sorted.length - 1]!;
   return [sizeOf(shape.slice(0, first)), sizeOf(shape.slice(first, last + 1)), sizeOf(shape.slice(last + 1))];
 }
 

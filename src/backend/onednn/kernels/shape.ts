@@ -23,13 +23,25 @@ export const tile: NativeKernel = ({ inputs, backend, attrs }, addon) => {
 /** Parameters of one value or one per channel (last axis); anything else takes the cpu path. */
 export const fusedBatchNorm: NativeKernel = ({ inputs, backend, attrs }, addon) => {
   const { x, mean, variance, offset, scale } = inputs;
-  if (!x || !mean || !variance || x.shape.length === 0 || !allFloat32(x, mean, variance, offset, scale)) return undefined;
+  if (!x || !mean || !variance || x.shape.length === 0 || !allFloat32(x, mean, variance, offset, scale))
+    return undefined;
   const channels = x.shape[x.shape.length - 1]!;
-  const fits = [mean, variance, offset, scale].every((p) => !p || sizeOf(p.shape) === 1 || sizeOf(p.shape) === channels);
+  const fits = [mean, variance, offset, scale].every(
+    (p) => !p || sizeOf(p.shape) === 1 || sizeOf(p.shape) === channels,
+  );
   if (!fits || channels === 0 || sizeOf(x.shape) === 0) return undefined;
   const out = alloc(backend, sizeOf(x.shape));
   const v = (t: typeof x | undefined) => (t ? values(backend, t) : null);
-  addon.batchNorm(values(backend, x), out, channels, values(backend, mean), values(backend, variance), v(offset), v(scale), Number(attrs?.varianceEpsilon ?? 0.001));
+  addon.batchNorm(
+    values(backend, x),
+    out,
+    channels,
+    values(backend, mean),
+    values(backend, variance),
+    v(offset),
+    v(scale),
+    Number(attrs?.varianceEpsilon ?? 0.001),
+  );
   return output(backend, x.shape, out);
 };
 
