@@ -5,7 +5,7 @@ NODE_STAMP := node_modules/.install-stamp
 BUILD_STAMP := dist/.build-stamp
 SOURCES := $(shell find src -name '*.ts' 2>/dev/null)
 
-.PHONY: all install build native train test bench clean doctor
+.PHONY: all install build native train test test-unit test-e2e lint format typecheck bench clean doctor
 ADDON := native/build/Release/onednn_addon.node
 
 all: build
@@ -23,8 +23,8 @@ $(ADDON): $(NODE_STAMP) native/binding.gyp $(wildcard native/src/*)
 
 native: $(ADDON)
 
-$(BUILD_STAMP): $(NODE_STAMP) $(ADDON) $(SOURCES) tsconfig.json
-	npx tsc -p tsconfig.json
+$(BUILD_STAMP): $(NODE_STAMP) $(ADDON) $(SOURCES) tsconfig.json tsconfig.build.json
+	npx tsc -p tsconfig.build.json
 	@chmod +x dist/cli/main.js
 	@touch $@
 
@@ -33,9 +33,32 @@ build: $(BUILD_STAMP)
 train: build
 	node dist/cli/main.js configs/cnn.yaml
 
+# Both suites, as CI runs them. The unit suite needs no build (vitest runs the sources); the e2e
+# suite spawns the built CLI.
 test: build
 	scripts/ensure-chromium.sh
 	npx vitest run
+
+# The inner loop: seconds, no build.
+test-unit: native
+	npx vitest run --project unit
+
+test-e2e: build
+	scripts/ensure-chromium.sh
+	npx vitest run --project e2e
+
+# Biome (TypeScript: format, lint, import order) and clang-format (native/); `make format` fixes.
+lint: $(NODE_STAMP)
+	scripts/ensure-clang-format.sh
+	npm run --silent lint
+
+format: $(NODE_STAMP)
+	scripts/ensure-clang-format.sh
+	npm run --silent format
+
+# src/, test/ and bench/ with the strict flags; emits nothing.
+typecheck: $(NODE_STAMP)
+	npx tsc -p tsconfig.json
 
 doctor: build
 	node dist/cli/main.js doctor

@@ -4,9 +4,10 @@
  * Both wall time and this process's CPU time are shown: on a shared, busy machine the wall time
  * includes waiting for a core, and the CPU time is what the work costs on a core of its own.
  */
-import { loadDataset } from '../src/data/dataset.js';
+
 import { AugmentSchema, type AugmentSpec } from '../src/augment/schema.js';
 import { makeAugmenter } from '../src/augment/transform.js';
+import { loadDataset } from '../src/data/dataset.js';
 
 const BATCH = 64;
 const CNN_AUGMENT = {

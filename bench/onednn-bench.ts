@@ -8,7 +8,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { onednnAdam } from '../src/backend/onednn/adam.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
-import { BUILDERS, MFLOP_PER_SAMPLE, randomBatch, type ModelName } from './onednn-models.js';
+import { BUILDERS, MFLOP_PER_SAMPLE, type ModelName, randomBatch } from './onednn-models.js';
 
 function option(name: string, fallback: string): string {
   const args = process.argv.slice(2);

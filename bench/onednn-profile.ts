@@ -8,10 +8,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { onednnAdam } from '../src/backend/onednn/adam.js';
+import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { loadConfig } from '../src/config/load.js';
 import { compileModel } from '../src/model/compile.js';
-import { loadOnednnBackend } from '../src/backend/onednn/index.js';
-import { BUILDERS, randomBatch, type ModelName } from './onednn-models.js';
+import { BUILDERS, type ModelName, randomBatch } from './onednn-models.js';
 
 const [backend = 'cpu', model = 'cnn', batchArg = '64', stepsArg = '3', adamArg = 'tf'] = process.argv
   .slice(2)

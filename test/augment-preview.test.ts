@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import pngjs from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { previewGrid } from '../src/augment/preview.js';
-import { encodePng } from '../src/util/png.js';
 import type { Augmenter } from '../src/augment/transform.js';
 import { augmentPreviewCommand } from '../src/cli/commands/augment-preview.js';
 import type { CliEnv } from '../src/cli/env.js';
 import { UsageError } from '../src/errors.js';
+import { encodePng } from '../src/util/png.js';
 
 describe('previewGrid', () => {
   // Two 2×3 images; the fake augmenter inverts and records which epochs it was asked for.

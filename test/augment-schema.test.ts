@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAugmentConfig } from '../src/augment/from-config.js';
-import { AugmentSchema, augmentIssues, zoomBounds, type AugmentSpec } from '../src/augment/schema.js';
+import { AugmentSchema, augmentIssues, zoomBounds } from '../src/augment/schema.js';
 import { describeIssues } from '../src/config/messages.js';
 import { ConfigError } from '../src/errors.js';
 
@@ -14,7 +14,7 @@ function rejected(section: unknown): string[] {
   return describeIssues(parsed.error!.issues, section, AugmentSchema).map((p) => `${p.path.join('.')}: ${p.message}`);
 }
 
-const issues = (s: Partial<AugmentSpec>) =>
+const issues = (s: unknown) =>
   augmentIssues(AugmentSchema.parse(s)).map((i) => `${i.severity} ${i.path}: ${i.message}`);
 
 describe('AugmentSchema', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { aboutCentre, IDENTITY, rotation, shift, type Affine } from '../src/augment/matrix.js';
+import { type Affine, aboutCentre, IDENTITY, rotation, shift } from '../src/augment/matrix.js';
 import { drawParams } from '../src/augment/params.js';
 import { AugmentSchema, type AugmentSpec } from '../src/augment/schema.js';
-import { affineTransform, makeAugmenter, type Fill } from '../src/augment/transform.js';
+import { affineTransform, type Fill, makeAugmenter } from '../src/augment/transform.js';
 import { makeRng } from '../src/util/random.js';
 
 const MODES = ['constant', 'nearest', 'reflect', 'wrap'] as const;
@@ -152,7 +152,7 @@ describe('drawParams', () => {
     const draws = Array.from({ length: 2000 }, () =>
       drawParams(spec({ ...STRONG, horizontalFlip: true }), rng, 20, 30),
     );
-    const range = (key: keyof (typeof draws)[number]) => [
+    const range = (key: keyof (typeof draws)[number]): [number, number] => [
       Math.min(...draws.map((p) => Number(p[key]))),
       Math.max(...draws.map((p) => Number(p[key]))),
     ];

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { afterEach, describe, expect, it } from 'vitest';
 import { diagnose, formatDiagnosis } from '../src/backend/doctor.js';
-import { selectBackend, type BackendContext } from '../src/backend/select.js';
+import { type BackendContext, selectBackend } from '../src/backend/select.js';
 
 /**
  * Stands in for @tensorflow/tfjs-node(-gpu) at the module boundary: importing it registers a

@@ -2,16 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { compareRuns, loadRuns } from '../src/compare/compare.js';
-import { parseCsv, csvLines } from '../src/compare/csv.js';
+import { csvLines, parseCsv } from '../src/compare/csv.js';
 import { formatTable } from '../src/compare/format.js';
 import { flatten } from '../src/compare/read-run.js';
 import { meanStd } from '../src/compare/stats.js';
 import { compareTable, differingKeys } from '../src/compare/table.js';
-import { writeNoTfjsGuard } from './helpers/no-tfjs.js';
 import { CLI } from './helpers/cli.js';
+import { writeNoTfjsGuard } from './helpers/no-tfjs.js';
 
 /** A run folder as the trainer leaves it, minus the model: compare reads files only. */
 async function fakeRun(dir: string, config: object, acc?: number, extra: { status?: string; skip?: string[] } = {}) {

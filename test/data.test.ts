@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset, mnistDataDir, oneHot, type Dataset, type DataSpec } from '../src/data/dataset.js';
+import { type DataSpec, type Dataset, loadDataset, mnistDataDir, oneHot } from '../src/data/dataset.js';
 import { ROLES, type Role } from '../src/data/files.js';
 import { writeIdx } from '../src/data/idx.js';
 import { DataError } from '../src/errors.js';

@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, readdir, rm, mkdir, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { loadModelDir } from '../src/model/io.js';
 import { runCli } from './helpers/cli.js';
 
@@ -16,6 +16,7 @@ beforeAll(async () => {
 afterAll(() => rm(out, { recursive: true, force: true }));
 
 const lines = async (file: string) => (await readFile(file, 'utf8')).trimEnd().split('\n');
+// biome-ignore lint/suspicious/noExplicitAny: the tests read what the CLI wrote, field by field
 const json = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as Record<string, any>;
 
 async function waitFor(check: () => Promise<boolean>, ms = 120_000): Promise<void> {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { crossCheck, relativeError, type CheckInput, type Computation } from '../src/backend/onednn/compare.js';
+import { type CheckInput, type Computation, crossCheck, relativeError } from '../src/backend/onednn/compare.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { BATCH_NORM_TRAIN, batchNormTraining, hasBatchNormTraining } from '../src/backend/onednn/kernels/batch-norm.js';
 import { batchNormalization, normalizeInTraining } from '../src/model/batch-norm.js';

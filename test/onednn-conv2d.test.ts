@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { crossCheck, type Computation } from '../src/backend/onednn/compare.js';
+import { type Computation, crossCheck } from '../src/backend/onednn/compare.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
-import { CONV2D, conv2dForward, hasConv2DKernel, type Conv2DActivation } from '../src/backend/onednn/kernels/conv2d.js';
+import { CONV2D, type Conv2DActivation, conv2dForward, hasConv2DKernel } from '../src/backend/onednn/kernels/conv2d.js';
 import { conv2d } from '../src/model/conv2d.js';
 import { countKernel, expectAllClose, trainThreeSteps } from './helpers/kernels.js';
 

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { crossCheck, type Computation } from '../src/backend/onednn/compare.js';
+import { type Computation, crossCheck } from '../src/backend/onednn/compare.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
-import { DENSE, denseForward, hasDenseKernel, type DenseActivation } from '../src/backend/onednn/kernels/dense.js';
+import { DENSE, type DenseActivation, denseForward, hasDenseKernel } from '../src/backend/onednn/kernels/dense.js';
 import { dense } from '../src/model/dense.js';
 import { countKernel, expectAllClose, trainThreeSteps } from './helpers/kernels.js';
 

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { loadOnednnBackend } from '../src/backend/onednn/index.js';
-import type { OnednnBackend } from '../src/backend/onednn/backend.js';
 import { onednnAdam } from '../src/backend/onednn/adam.js';
+import type { OnednnBackend } from '../src/backend/onednn/backend.js';
+import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { batchNormalization } from '../src/model/batch-norm.js';
 import { conv2d } from '../src/model/conv2d.js';
 import { dense } from '../src/model/dense.js';

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { compareWithTfjs } from './helpers/dense-stack.js';
-import { expectClose, MATMUL, type Case } from './helpers/kernel-cases.js';
+import { type Case, expectClose, MATMUL } from './helpers/kernel-cases.js';
 
 process.env.ONEDNN_MAX_CPU_ISA = 'AVX2';
 tf.enableProdMode();

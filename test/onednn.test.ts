@@ -1,9 +1,9 @@
-import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { type CheckInput, type Computation } from '../src/backend/onednn/compare.js';
+import type { Computation } from '../src/backend/onednn/compare.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
-import { expectClose, MATMUL, positive, sh, type Case } from './helpers/kernel-cases.js';
+import { type Case, expectClose, MATMUL, positive, sh } from './helpers/kernel-cases.js';
 
 tf.enableProdMode();
 const load = await loadOnednnBackend();

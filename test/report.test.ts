@@ -1,15 +1,16 @@
+/// <reference lib="dom" />
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { stringify } from 'yaml';
+import pngjs from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { saveModelDir } from '../src/model/io.js';
 import { reportData } from '../src/report/build.js';
 import { confusionHtml, reportHtml } from '../src/report/html.js';
-import { wrongIndices, type TestImages } from '../src/report/mistakes.js';
-import pngjs from 'pngjs';
+import { type TestImages, wrongIndices } from '../src/report/mistakes.js';
 import { digitDataUri } from '../src/report/png.js';
 import { lineChart, niceTicks } from '../src/report/svg.js';
 
@@ -94,7 +95,7 @@ async function fixtureRun(dir: string, units: number, seed: number, test: TestIm
   );
   await saveModelDir(model, join(dir, 'model'));
   const matrix = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
-  predicted.forEach((p, i) => matrix[test.labels[i]!]![p]!++);
+  for (const [i, p] of predicted.entries()) matrix[test.labels[i]!]![p]!++;
   const right = predicted.filter((p, i) => p === test.labels[i]).length;
   const metrics = [1, 2, 3].map((e) => ({
     epoch: e,
@@ -105,14 +106,14 @@ async function fixtureRun(dir: string, units: number, seed: number, test: TestIm
     seconds: 1,
     samples_per_second: 100,
   }));
-  await writeFile(join(dir, 'metrics.jsonl'), metrics.map((m) => JSON.stringify(m)).join('\n') + '\n');
+  await writeFile(join(dir, 'metrics.jsonl'), `${metrics.map((m) => JSON.stringify(m)).join('\n')}\n`);
   await writeFile(
     join(dir, 'predictions.csv'),
-    ['Actual,Predictions', ...predicted.map((p, i) => `${test.labels[i]},${p}`)].join('\n') + '\n',
+    `${['Actual,Predictions', ...predicted.map((p, i) => `${test.labels[i]},${p}`)].join('\n')}\n`,
   );
   await writeFile(
     join(dir, 'confusion_matrix.csv'),
-    ['actual,0,1,2,3,4,5,6,7,8,9', ...matrix.map((r, i) => [i, ...r].join(','))].join('\n') + '\n',
+    `${['actual,0,1,2,3,4,5,6,7,8,9', ...matrix.map((r, i) => [i, ...r].join(','))].join('\n')}\n`,
   );
   await writeFile(
     join(dir, 'config.resolved.yaml'),

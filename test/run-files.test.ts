@@ -6,8 +6,8 @@ import { formatRecord } from '../src/log.js';
 import { createRunDir, timestampForPath } from '../src/run/folder.js';
 import { accuracyOf, confusionCsv, confusionMatrix, predictionsCsv } from '../src/run/results.js';
 import { historyCsv, metricsFilesCallback } from '../src/train/callbacks/metrics-files.js';
-import { deriveSeed, makeRng, shuffledIndices } from '../src/util/random.js';
 import { writeFileAtomic } from '../src/util/fs.js';
+import { deriveSeed, makeRng, shuffledIndices } from '../src/util/random.js';
 
 let dir: string;
 beforeAll(async () => {

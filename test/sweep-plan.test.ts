@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
-import { planSweep, sweepName, type PlanDeps } from '../src/sweep/plan.js';
+import { type PlanDeps, planSweep, sweepName } from '../src/sweep/plan.js';
 import { SweepSchema } from '../src/sweep/schema.js';
 
 /** A config loader that resolves only `units` and `seed`, and rejects units below 1 as the real one would. */

@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../src/compare/csv.js';
 import { childArgs, startChild, threadsPerRun } from '../src/sweep/child.js';
-import { indexCsv, INDEX_HEADER } from '../src/sweep/index-file.js';
+import { INDEX_HEADER, indexCsv } from '../src/sweep/index-file.js';
 import type { SweepPlan } from '../src/sweep/plan.js';
 import { runQueue, type Started } from '../src/sweep/queue.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
@@ -64,9 +64,22 @@ describe('runQueue', () => {
       live++;
       peak = Math.max(peak, live);
       let resolve!: (c: number | null) => void;
-      const done = new Promise<number | null>((r) => (resolve = r));
-      if (job < 2) setTimeout(() => (live--, resolve(0)), 5);
-      return { done, interrupt: () => (asked.push(job), live--, resolve(130), (stop = true)) };
+      const done = new Promise<number | null>((r) => {
+        resolve = r;
+      });
+      if (job < 2) {
+        setTimeout(() => {
+          live--;
+          resolve(0);
+        }, 5);
+      }
+      const interrupt = () => {
+        asked.push(job);
+        live--;
+        resolve(130);
+        stop = true;
+      };
+      return { done, interrupt };
     };
     setTimeout(() => (stop = true), 60);
     const res = await runQueue([0, 1, 2, 3, 4, 5], {
@@ -192,7 +205,9 @@ describe('runSweep', () => {
       ['d', ['sleep=10']],
       ['e', ['sleep=10']],
     ]);
-    fast.runs.forEach((r, i) => (r.overrides = p.runs[i]!.overrides.map((o) => o.replace(/sleep=\d+/, 'sleep=10'))));
+    for (const [i, r] of fast.runs.entries()) {
+      r.overrides = p.runs[i]!.overrides.map((o) => o.replace(/sleep=\d+/, 'sleep=10'));
+    }
     const again = await go(dir, fast);
     expect(again.skipped).toBe(2);
     expect(again.rows.every((r) => r.status === 'completed')).toBe(true);

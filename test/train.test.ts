@@ -5,7 +5,7 @@ import { InterruptedError } from '../src/errors.js';
 import { compileModel } from '../src/model/compile.js';
 import { earlyStoppingCallback } from '../src/train/callbacks/early-stopping.js';
 import type { Callback, EpochLogs } from '../src/train/callbacks/types.js';
-import { trainModel, type TrainOptions } from '../src/train/loop.js';
+import { type TrainOptions, trainModel } from '../src/train/loop.js';
 import { makeRng, withSeededMathRandom } from '../src/util/random.js';
 
 const silent = pino({ level: 'silent' });
@@ -117,7 +117,9 @@ describe('early stopping', () => {
     const o = options({ epochs: 30 });
     let epoch1: Float32Array | undefined;
     const spy: Callback = {
-      onEpochEnd: (l) => void (l.epoch === 1 && (epoch1 = o.model.getWeights()[0]!.dataSync().slice())),
+      onEpochEnd: (l) => {
+        if (l.epoch === 1) epoch1 = o.model.getWeights()[0]!.dataSync().slice() as Float32Array;
+      },
     };
     // An absurd minDelta makes every epoch after the first "no improvement": epoch 1 stays the best.
     const stop = earlyStoppingCallback(

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initWasmBackend } from '../src/backend/wasm-kernels.js';
 import { makeConv2DBackpropFilter } from '../src/backend/wasm/conv2d-backprop-filter.js';
 import { makeConv2DBackpropInput } from '../src/backend/wasm/conv2d-backprop-input.js';
+import { initWasmBackend } from '../src/backend/wasm-kernels.js';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Shape4 = [number, number, number, number];
@@ -60,9 +60,11 @@ function dilateFilter(f: tf.Tensor4D, c: Case): tf.Tensor4D {
   const [dh, dw] = pair(c.d);
   const out = tf.buffer(dilatedShape(c));
   const src = f.arraySync();
-  src.forEach((row, i) =>
-    row.forEach((col, j) => col.forEach((ci, k) => ci.forEach((v, o) => out.set(v, i * dh, j * dw, k, o)))),
-  );
+  for (const [i, row] of src.entries()) {
+    for (const [j, col] of row.entries()) {
+      for (const [k, ci] of col.entries()) for (const [o, v] of ci.entries()) out.set(v, i * dh, j * dw, k, o);
+    }
+  }
   return out.toTensor() as tf.Tensor4D;
 }
 

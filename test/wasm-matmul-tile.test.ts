@@ -37,7 +37,7 @@ describe('wasm BatchMatMul', () => {
     const product = () => tf.matMul(ramp(a), ramp(b), tA, tB);
     const [got, want] = [await on('wasm', product), await on('cpu', product)];
     expect(got.shape).toEqual(want.shape);
-    got.values.forEach((v, i) => expect(v).toBeCloseTo(want.values[i]!, 4));
+    for (const [i, v] of got.values.entries()) expect(v).toBeCloseTo(want.values[i]!, 4);
   });
 
   it('keeps the rank of 2-D operands when the kernel is called directly', async () => {

@@ -31,7 +31,10 @@ function cnn(): tf.Sequential {
 /** Dropout draws its masks through Math.random: make them the same on every run. */
 function seededMathRandom(seed: number): () => number {
   let s = seed;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
 }
 
 beforeAll(async () => {

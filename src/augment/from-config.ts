@@ -1,5 +1,5 @@
-import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { ConfigIssue } from '../config/issue.js';
+import { type LoadedConfig, loadConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import type { AugmentSpec } from './schema.js';
 

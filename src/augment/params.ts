@@ -1,4 +1,5 @@
 import {
+  type Affine,
   aboutCentre,
   compose,
   composeAll,
@@ -8,9 +9,8 @@ import {
   shear,
   shift,
   zoom,
-  type Affine,
 } from './matrix.js';
-import { zoomBounds, type AugmentSpec } from './schema.js';
+import { type AugmentSpec, zoomBounds } from './schema.js';
 
 /** One image's random transformation, drawn like Keras's `get_random_transform`. */
 export interface TransformParams {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { error, warning, type ConfigIssue } from '../config/issue.js';
+import { type ConfigIssue, error, warning } from '../config/issue.js';
 
 /**
  * On-the-fly augmentation of training images, with Keras ImageDataGenerator's names and meanings

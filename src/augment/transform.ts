@@ -1,5 +1,5 @@
 import { deriveSeed, makeRng } from '../util/random.js';
-import { isIdentity, type Affine } from './matrix.js';
+import { type Affine, isIdentity } from './matrix.js';
 import { drawParams, paramsMatrix } from './params.js';
 import type { AugmentSpec } from './schema.js';
 

@@ -1,5 +1,5 @@
 import { BACKEND_NAMES, type BackendName } from './names.js';
-import { defaultBackendContext, probeBackend, type BackendContext, type LoadResult } from './select.js';
+import { type BackendContext, defaultBackendContext, type LoadResult, probeBackend } from './select.js';
 
 export interface Diagnosis {
   backends: ({ name: BackendName } & LoadResult)[];

@@ -4,7 +4,7 @@ import type { BackendName } from '../backend/names.js';
 import { selectBackend } from '../backend/select.js';
 import { loadConfig } from '../config/load.js';
 import { loadDataset } from '../data/dataset.js';
-import { benchConfig, type BenchCell } from './bench.js';
+import { type BenchCell, benchConfig } from './bench.js';
 
 export interface BenchOptions {
   files: string[];

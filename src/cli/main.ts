@@ -3,7 +3,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isUserError } from '../errors.js';
 import { commands } from './commands/index.js';
-import { cliEnv, type CliEnv } from './env.js';
+import { type CliEnv, cliEnv } from './env.js';
 
 /** The one place errors are caught: typed errors print their message, anything else says it is a bug. */
 export async function main(argv: string[], env: CliEnv): Promise<number> {

@@ -1,6 +1,6 @@
 import { findRuns } from './find.js';
 import { readRun } from './read-run.js';
-import { compareTable, type CompareTable, type LabelledRun } from './table.js';
+import { type CompareTable, compareTable, type LabelledRun } from './table.js';
 
 export interface CompareOptions {
   paths: string[];

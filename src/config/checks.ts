@@ -1,5 +1,5 @@
 import { augmentIssues } from '../augment/schema.js';
-import { error, warning, type ConfigIssue } from './issue.js';
+import { type ConfigIssue, error, warning } from './issue.js';
 import { PROBABILITY_LOSSES } from './names.js';
 import type { Config, LayerSpec } from './schema.js';
 import { formatShape, inferShapes } from './shapes.js';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { valueAt, type Path } from './paths.js';
+import { type Path, valueAt } from './paths.js';
 
 /**
  * Reads the config schema itself, so that error messages say what the schema wants in the user's

@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, relative, resolve } from 'node:path';
 import { Document, isScalar, visit } from 'yaml';
 import { ConfigError } from '../errors.js';
-import { checkConfig, type ConfigIssue } from './checks.js';
+import { type ConfigIssue, checkConfig } from './checks.js';
 import { nearestPosition, parseYaml, positionOf, type YamlFile } from './document.js';
 import { describeIssues, type Problem } from './messages.js';
-import { applyOverride, OverrideProblem, parseOverride, type Override } from './overrides.js';
+import { applyOverride, type Override, OverrideProblem, parseOverride } from './overrides.js';
 import { isPrefix, parsePathText, pathText } from './paths.js';
-import { ConfigSchema, type Config } from './schema.js';
+import { type Config, ConfigSchema } from './schema.js';
 
 export type { ConfigIssue } from './checks.js';
 
@@ -103,7 +103,11 @@ function withOverrides(
 /** YAML with short lists of numbers kept on one line: `kernelSize: [3, 3]`. */
 export function toYaml(value: unknown): string {
   const doc = new Document(value);
-  visit(doc, { Seq: (_, node) => void (node.items.every(isScalar) && (node.flow = true)) });
+  visit(doc, {
+    Seq: (_, node) => {
+      if (node.items.every(isScalar)) node.flow = true;
+    },
+  });
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { allowedKeys, expectText, optionsOf, schemaAt } from './introspect.js';
-import { showValue, valueAt, type Path } from './paths.js';
+import { type Path, showValue, valueAt } from './paths.js';
 import { didYouMean } from './suggest.js';
 
 /**

@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import { defaultAt } from './introspect.js';
-import { pathText, showValue, type Path } from './paths.js';
+import { type Path, pathText, showValue } from './paths.js';
 
 /**
  * `--set path=value` overrides. They apply to the config as written (before defaults), so that
@@ -96,7 +96,10 @@ export function applyOverride(data: unknown, o: Override, root: z.ZodType): void
     const key = o.path[i]!;
     const error = stepError(node, o.path.slice(0, i), key);
     if (error) throw new OverrideProblem(o.text, error);
-    if (i === o.path.length - 1) return setAt(node as Container, key, o.value);
+    if (i === o.path.length - 1) {
+      setAt(node as Container, key, o.value);
+      return;
+    }
     node = child(node as Container, o.path.slice(0, i), key, o.path[i + 1]!, root, data);
   }
 }

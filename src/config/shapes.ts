@@ -1,4 +1,4 @@
-import { error, type ConfigIssue } from './issue.js';
+import { type ConfigIssue, error } from './issue.js';
 import type { LayerSpec, LayerType } from './layers.js';
 
 /**

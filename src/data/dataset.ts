@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataError } from '../errors.js';
 import { findDataFiles, ROLES, type Role } from './files.js';
-import { readIdx, type IdxFile } from './idx.js';
+import { type IdxFile, readIdx } from './idx.js';
 
 export type { Role } from './files.js';
 

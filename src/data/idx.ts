@@ -20,11 +20,11 @@ export interface IdxFile {
 
 const UNSIGNED_BYTE = 0x08;
 const TYPE_NAMES: Record<number, string> = {
-  0x09: 'signed byte',
-  0x0b: '16-bit integer',
-  0x0c: '32-bit integer',
-  0x0d: '32-bit float',
-  0x0e: '64-bit float',
+  9: 'signed byte',
+  11: '16-bit integer',
+  12: '32-bit integer',
+  13: '32-bit float',
+  14: '64-bit float',
 };
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 const gunzipAsync = promisify(gunzip);
@@ -50,7 +50,7 @@ export function writeIdx(dims: readonly number[], data: ArrayLike<number>): Buff
   const header = Buffer.alloc(4 + 4 * dims.length);
   header.writeUInt8(UNSIGNED_BYTE, 2);
   header.writeUInt8(dims.length, 3);
-  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  for (const [i, d] of dims.entries()) header.writeUInt32BE(d, 4 + 4 * i);
   return Buffer.concat([header, Uint8Array.from(data)]);
 }
 

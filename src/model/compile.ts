@@ -61,9 +61,8 @@ export function compileModel(
   const model = tf.sequential();
   model.add(tf.layers.inputLayer({ inputShape }));
   const names = kerasNames(cfg.model.layers);
-  cfg.model.layers.forEach((spec: LayerSpec, i: number) =>
-    model.add(buildLayer(spec, i, deriveSeed(seed, 'init'), names[i]!)),
-  );
+  for (const [i, spec] of cfg.model.layers.entries())
+    model.add(buildLayer(spec, i, deriveSeed(seed, 'init'), names[i]!));
   model.compile({
     loss: cfg.loss,
     optimizer: makeOptimizer(cfg.optimizer),

@@ -6,9 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   CONV2D_ACTIVATIONS,
+  type Conv2DActivation,
   conv2dForward,
   hasConv2DKernel,
-  type Conv2DActivation,
 } from '../backend/onednn/kernels/conv2d.js';
 
 type Args = Parameters<typeof tf.layers.conv2d>[0];

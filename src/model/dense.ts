@@ -6,9 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   DENSE_ACTIVATIONS,
+  type DenseActivation,
   denseForward,
   hasDenseKernel,
-  type DenseActivation,
 } from '../backend/onednn/kernels/dense.js';
 
 type Args = Parameters<typeof tf.layers.dense>[0];

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LoadedConfig } from '../config/load.js';
 import { loadDataset } from '../data/dataset.js';
 import { compileModel } from './compile.js';
-import { summarize, type ModelSummary } from './summary.js';
+import { type ModelSummary, summarize } from './summary.js';
 
 /** Builds the model on the cpu backend (no training) just to read its shapes and parameter counts. */
 export async function modelSummary(loaded: LoadedConfig): Promise<ModelSummary> {

@@ -1,7 +1,7 @@
 import { cellText } from '../compare/format.js';
 import type { CompareTable } from '../compare/table.js';
-import { digitDataUri } from './png.js';
 import type { Mistake } from './mistakes.js';
+import { digitDataUri } from './png.js';
 import { escapeXml as esc, lineChart, seriesStyle } from './svg.js';
 
 export interface ReportRun {

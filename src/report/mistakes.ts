@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { parseCsv } from '../compare/csv.js';
 import type { RunRecord } from '../compare/read-run.js';
 import { RUN_FILES } from '../run/files.js';
@@ -65,7 +64,7 @@ export async function confidentMistakes(
   const model = await loadModelDir(join(rec.dir, RUN_FILES.modelDir));
   const per = data.rows * data.cols;
   const images = new Float32Array(wrong.length * per);
-  wrong.forEach((idx, k) => images.set(data.images.subarray(idx * per, (idx + 1) * per), k * per));
+  for (const [k, idx] of wrong.entries()) images.set(data.images.subarray(idx * per, (idx + 1) * per), k * per);
   try {
     const probs = tf.tidy(() => {
       const out = model.predict(

@@ -2,25 +2,25 @@ import { copyFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { makeAugmenter } from '../augment/transform.js';
-import { selectBackend, type BackendChoice, type SelectedBackend } from '../backend/select.js';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { loadDataset, type Dataset } from '../data/dataset.js';
+import { type BackendChoice, type SelectedBackend, selectBackend } from '../backend/select.js';
+import { type LoadedConfig, loadConfig } from '../config/load.js';
+import { type Dataset, loadDataset } from '../data/dataset.js';
 import { isUserError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { compileModel } from '../model/compile.js';
 import { saveModelDir } from '../model/io.js';
 import { summarize } from '../model/summary.js';
+import { trainingCallbacks } from '../train/callbacks/index.js';
 import { trainModel } from '../train/loop.js';
 import { makeTrainStep } from '../train/step.js';
 import { splitValidation } from '../train/validation.js';
-import { trainingCallbacks } from '../train/callbacks/index.js';
-import { deriveSeed, withSeededMathRandom } from '../util/random.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
+import { deriveSeed, withSeededMathRandom } from '../util/random.js';
 import { RUN_FILES } from './files.js';
 import { claimRunDir, createRunDir } from './folder.js';
-import { versions, type RunMeta } from './meta.js';
+import { type RunMeta, versions } from './meta.js';
 import { gitCommit } from './version.js';
-import { writeResults, type RunSummary } from './write-results.js';
+import { type RunSummary, writeResults } from './write-results.js';
 
 /** The outside world, built once at the CLI edge; tests pass their own. */
 export interface RunEnv {

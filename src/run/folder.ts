@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
 import { join } from 'node:path';
+import { UsageError } from '../errors.js';
 
 /** `2026-11-28T14-03-22Z`: UTC, sortable, and legal in file names everywhere. */
 export function timestampForPath(date: Date): string {

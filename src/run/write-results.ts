@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelSummary } from '../model/summary.js';
-import type { Samples, LabelFormat } from '../train/batches.js';
+import type { LabelFormat, Samples } from '../train/batches.js';
 import type { EpochLogs } from '../train/callbacks/types.js';
 import { evaluate } from '../train/loop.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';

@@ -10,6 +10,7 @@ export interface RunIdentity {
 
 /** A run's name inside a sweep: 16 hex of a sha256 over what determines its result. */
 export function contentId(r: RunIdentity): string {
+  // biome-ignore lint/suspicious/useArraySortCompare: code-unit order is part of every existing content id
   const canonical = JSON.stringify({ config: r.resolvedYaml, data: [...r.dataSha256].sort(), code: r.codeVersion });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }

@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
 import type { BackendChoice } from '../backend/names.js';
 import type { LoadedConfig } from '../config/load.js';
-import { formatDuration, makespan, runSeconds, architectureKey, type Speed } from './estimate.js';
+import { architectureKey, formatDuration, makespan, runSeconds, type Speed } from './estimate.js';
 import type { SweepPlan } from './plan.js';
 
 /** Training batches timed per architecture, after one warm-up batch. */

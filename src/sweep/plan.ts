@@ -1,7 +1,7 @@
 import { basename, dirname, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
-import { codeVersion as versionText, contentId } from './content-id.js';
+import { contentId, codeVersion as versionText } from './content-id.js';
 import { expandSweep, overrideArgs } from './expand.js';
 import type { SweepSpec } from './schema.js';
 

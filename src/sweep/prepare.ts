@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { loadSweep } from './load.js';
-import { planSweep, type PlanDeps } from './plan.js';
-import { gitCommit, PACKAGE_ROOT } from '../run/version.js';
 import { join } from 'node:path';
+import { type LoadedConfig, loadConfig } from '../config/load.js';
+import { gitCommit, PACKAGE_ROOT } from '../run/version.js';
+import { loadSweep } from './load.js';
+import { type PlanDeps, planSweep } from './plan.js';
 
 /** The real world for planning: the config loader, data checksums (one read per data folder) and the code version. */
 function realDeps(): PlanDeps {

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { readRun } from '../compare/read-run.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
 import type { ChildSpec } from './child.js';
-import { SWEEP_FILES, lockSweep, setAside } from './folder.js';
-import { indexCsv, rowFromRun, type IndexRow } from './index-file.js';
+import { lockSweep, SWEEP_FILES, setAside } from './folder.js';
+import { type IndexRow, indexCsv, rowFromRun } from './index-file.js';
 import type { PlannedRun, SweepPlan } from './plan.js';
 import { runQueue, type Started } from './queue.js';
 

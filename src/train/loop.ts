@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { InterruptedError } from '../errors.js';
 import { deriveSeed, makeRng, shuffledIndices } from '../util/random.js';
-import { gatherImages, gatherLabels, labelTensor, type LabelFormat, type Samples } from './batches.js';
-import { makeTrainStep, type TrainStep } from './step.js';
+import { gatherImages, gatherLabels, type LabelFormat, labelTensor, type Samples } from './batches.js';
 import type { Callback, EpochLogs } from './callbacks/types.js';
+import { makeTrainStep, type TrainStep } from './step.js';
 
 export interface TrainOptions {
   model: tf.LayersModel;
@@ -58,7 +58,7 @@ async function runEpoch(o: TrainOptions, step: TrainStep, epoch: number): Promis
     let images = gatherImages(o.train, order, start, end, per);
     if (o.transformBatch) images = o.transformBatch(images, end - start, epoch, b);
     const values = await step(images, gatherLabels(o.train, order, start, end));
-    values.forEach((v, i) => (sums[i]! += v * (end - start)));
+    for (const [i, v] of values.entries()) sums[i]! += v * (end - start);
     const running = Object.fromEntries(names.map((k, i) => [k, sums[i]! / end]));
     for (const cb of o.callbacks) {
       await cb.onBatchEnd?.({ batch: b + 1, batches, seen: end, loss: running.loss!, metrics: running });

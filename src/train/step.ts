@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { denseStackStep } from '../backend/onednn/dense-stack.js';
 import { oneHot } from '../data/dataset.js';
-import { labelTensor, type LabelFormat } from './batches.js';
+import { type LabelFormat, labelTensor } from './batches.js';
 
 /** Trains on `labels.length` samples whose pixels are `images`; returns [loss, ...metrics]. */
 export type TrainStep = (images: Float32Array, labels: Uint8Array) => Promise<number[]>;

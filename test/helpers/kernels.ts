@@ -14,7 +14,13 @@ export async function countKernel(kernelName: string, f: () => Promise<unknown>)
   const config = tf.getKernel(kernelName, backendName)!;
   let calls = 0;
   tf.unregisterKernel(kernelName, backendName);
-  tf.registerKernel({ ...config, kernelFunc: (args) => (calls++, config.kernelFunc(args)) });
+  tf.registerKernel({
+    ...config,
+    kernelFunc: (args) => {
+      calls++;
+      return config.kernelFunc(args);
+    },
+  });
   try {
     await f();
   } finally {

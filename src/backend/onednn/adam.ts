@@ -23,14 +23,18 @@ export class OnednnAdam extends tf.AdamOptimizer {
   override applyGradients(gradients: NamedGradients): void {
     const backend = tf.backend();
     const load = loadAddon();
-    if (!(backend instanceof OnednnBackend) || !load.ok) return super.applyGradients(gradients);
+    if (!(backend instanceof OnednnBackend) || !load.ok) {
+      super.applyGradients(gradients);
+      return;
+    }
     const entries = Array.isArray(gradients)
       ? gradients.map((g) => [g.name, g.tensor] as const)
       : Object.entries(gradients);
     if (
       entries.some(([name, g]) => g.dtype !== 'float32' || tf.engine().registeredVariables[name]?.dtype !== 'float32')
     ) {
-      return super.applyGradients(gradients);
+      super.applyGradients(gradients);
+      return;
     }
     this.fusedStep(backend, load.addon, entries);
     this.endStep();
@@ -44,10 +48,11 @@ export class OnednnAdam extends tf.AdamOptimizer {
     const state = this as unknown as AdamState;
     const [p1, p2] = [state.accBeta1.dataSync()[0]!, state.accBeta2.dataSync()[0]!];
     const hyper = new Float32Array([this.beta1, this.beta2, this.learningRate, this.epsilon, 1 - p1, 1 - p2]);
-    const moments = variables.map((value, i) => ({
-      m: (state.accumulatedFirstMoment[i] ??= slot(`${value.name}/m`, value)).variable,
-      v: (state.accumulatedSecondMoment[i] ??= slot(`${value.name}/v`, value)).variable,
-    }));
+    const moments = variables.map((value, i) => {
+      state.accumulatedFirstMoment[i] ??= slot(`${value.name}/m`, value);
+      state.accumulatedSecondMoment[i] ??= slot(`${value.name}/v`, value);
+      return { m: state.accumulatedFirstMoment[i].variable, v: state.accumulatedSecondMoment[i].variable };
+    });
     return { hyper, moments };
   }
 

@@ -198,5 +198,6 @@ let loaded: AddonLoad | undefined;
 
 /** The repo's build, loaded once per process (a second dlopen of a .node file fails). */
 export function loadAddon(): AddonLoad {
-  return (loaded ??= loadAddonAt(ADDON_PATH));
+  loaded ??= loadAddonAt(ADDON_PATH);
+  return loaded;
 }

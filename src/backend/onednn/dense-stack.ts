@@ -14,8 +14,8 @@
  * backend) trains through model.trainOnBatch.
  */
 import * as tf from '@tensorflow/tfjs';
-import { loadAddon, type OnednnAddon } from './addon.js';
 import { OnednnAdam } from './adam.js';
+import { loadAddon, type OnednnAddon } from './addon.js';
 import { OnednnBackend } from './backend.js';
 
 /** Codes shared with native/src/dense_stack.cc. */
@@ -57,7 +57,7 @@ export function planDenseStack(model: tf.LayersModel): DenseStackPlan {
     if (!layer.trainable && layer.weights.length > 0) return { ok: false, reason: `layer ${layer.name} is frozen` };
     if (kind === 'Activation') {
       const last = layers[layers.length - 1];
-      if (!last || last.activation !== 'linear')
+      if (last?.activation !== 'linear')
         return { ok: false, reason: `activation ${layer.name} does not follow a linear dense layer` };
       if (!isActivation(config.activation)) return { ok: false, reason: `activation ${String(config.activation)}` };
       last.activation = config.activation;

@@ -6,8 +6,8 @@ import { availableParallelism } from 'node:os';
 import { loadAddon } from './addon.js';
 import { registerOnednnBackend } from './backend.js';
 
-export { BACKEND_NAME } from './backend.js';
 export { BUILD_COMMAND } from './addon.js';
+export { BACKEND_NAME } from './backend.js';
 
 export type OnednnLoad =
   | { ok: true; threads: number; version: string; matmul: string }

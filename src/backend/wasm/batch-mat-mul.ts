@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { free, viewAs, type Info, type WasmBackend } from './memory.js';
+import { free, type Info, viewAs, type WasmBackend } from './memory.js';
 import { transposedCopy } from './transpose.js';
 
 const batchOf = (shape: number[]) => tf.util.sizeFromShape(shape.slice(0, -2));

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { convGeometry, imagesPerChunk, type ConvGeometry, type ConvGradAttrs } from './geometry.js';
+import { type ConvGeometry, type ConvGradAttrs, convGeometry, imagesPerChunk } from './geometry.js';
 import { fillColumnsTransposed } from './im2col.js';
-import { alloc, copyRows, f32, free, matMul, viewAs, zeros, type Info, type WasmBackend } from './memory.js';
+import { alloc, copyRows, f32, free, type Info, matMul, viewAs, type WasmBackend, zeros } from './memory.js';
 
 /** Floats in one im2col chunk: 16 Mi floats = 64 MiB of wasm heap, whatever the batch size. */
 export const DEFAULT_COLUMN_BUDGET = 16 * 1024 * 1024;

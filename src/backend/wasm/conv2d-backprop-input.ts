@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { convGeometry, imagesPerChunk, type ConvGeometry, type ConvGradAttrs } from './geometry.js';
-import { scatterColumns } from './im2col.js';
-import { alloc, copyRows, f32, free, matMul, viewAs, zeros, type Info, type WasmBackend } from './memory.js';
 import { DEFAULT_COLUMN_BUDGET } from './conv2d-backprop-filter.js';
+import { type ConvGeometry, type ConvGradAttrs, convGeometry, imagesPerChunk } from './geometry.js';
+import { scatterColumns } from './im2col.js';
+import { alloc, copyRows, f32, free, type Info, matMul, viewAs, type WasmBackend, zeros } from './memory.js';
 import { transposedCopy } from './transpose.js';
 
 interface InputGradAttrs extends ConvGradAttrs {

@@ -1,4 +1,4 @@
-import { tapRange, type ConvGeometry } from './geometry.js';
+import { type ConvGeometry, tapRange } from './geometry.js';
 
 /**
  * Writes the transposed im2col matrix of images [b0, b1) into `cols`, laid out [k][m]: row

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { Logger } from '../../log.js';
 import type { Callback } from './types.js';
 
@@ -30,7 +30,7 @@ export function earlyStoppingCallback(spec: EarlyStoppingSpec, model: tf.LayersM
         bestEpoch = logs.epoch;
         wait = 0;
         if (spec.restoreBestWeights) {
-          saved?.forEach((t) => t.dispose());
+          tf.dispose(saved);
           saved = model.getWeights().map((w) => w.clone());
         }
         return false;
@@ -43,7 +43,7 @@ export function earlyStoppingCallback(spec: EarlyStoppingSpec, model: tf.LayersM
     onTrainEnd: () => {
       if (!saved) return;
       model.setWeights(saved);
-      saved.forEach((t) => t.dispose());
+      tf.dispose(saved);
       log.info({ bestEpoch }, `restored the weights of epoch ${bestEpoch}`);
     },
   };

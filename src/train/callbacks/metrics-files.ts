@@ -12,7 +12,7 @@ export function epochRecord(l: EpochLogs): Record<string, number> {
 export function historyCsv(history: EpochLogs[]): string {
   const rows = history.map(epochRecord);
   const cols = Object.keys(rows[0] ?? { epoch: 0 });
-  return [cols.join(','), ...rows.map((r) => cols.map((c) => String(r[c] ?? '')).join(','))].join('\n') + '\n';
+  return `${[cols.join(','), ...rows.map((r) => cols.map((c) => String(r[c] ?? '')).join(','))].join('\n')}\n`;
 }
 
 /**

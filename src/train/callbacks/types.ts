@@ -26,6 +26,7 @@ export interface Callback {
   onEpochBegin?(epoch: number): void | Promise<void>;
   onBatchEnd?(logs: BatchLogs): void | Promise<void>;
   /** Return true to stop training after this epoch (early stopping). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most callbacks return nothing; only a stop is a value
   onEpochEnd?(logs: EpochLogs): void | boolean | Promise<void | boolean>;
   onTrainEnd?(epochs: EpochLogs[]): void | Promise<void>;
 }

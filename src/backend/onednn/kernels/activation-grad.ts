@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BINARY, type OnednnAddon } from '../addon.js';
-import { alloc, output, sizeOf, values, type KernelArgs, type TensorInfo } from './native.js';
+import { alloc, type KernelArgs, output, sizeOf, type TensorInfo, values } from './native.js';
 
 export const ACTIVATION_GRAD = 'OnednnActivationGrad';
 /** The activations the layer kernels fuse; 'linear' is none. */

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OnednnAddon } from '../addon.js';
-import { alloc, output, sizeOf, values, type KernelArgs, type TensorInfo } from './native.js';
+import { alloc, type KernelArgs, output, sizeOf, type TensorInfo, values } from './native.js';
 
 export const BATCH_NORM_TRAIN = 'OnednnBatchNormTrain';
 export const BATCH_NORM_GRAD = 'OnednnBatchNormGrad';

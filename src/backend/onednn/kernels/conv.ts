@@ -1,6 +1,6 @@
 /** Conv2D, FusedConv2D and both Conv2D gradients on oneDNN; NHWC only (NCHW takes the cpu path). */
 import * as tf from '@tensorflow/tfjs';
-import { alloc, allFloat32, output, sizeOf, values, type KernelArgs, type NativeKernel } from './native.js';
+import { allFloat32, alloc, type KernelArgs, type NativeKernel, output, sizeOf, values } from './native.js';
 
 type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 type Attrs = {

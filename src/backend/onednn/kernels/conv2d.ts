@@ -66,13 +66,11 @@ export function conv2dForward(
   attrs: Conv2DAttrs,
 ): tf.Tensor4D {
   const inputs: tf.NamedTensorMap = bias ? { x, filter, bias } : { x, filter };
-  return tf
-    .engine()
-    .runKernel(CONV2D, inputs, {
-      ...attrs,
-      dataFormat: 'NHWC',
-      dilations: 1,
-    } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  return tf.engine().runKernel(CONV2D, inputs, {
+    ...attrs,
+    dataFormat: 'NHWC',
+    dilations: 1,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 
 export function hasConv2DKernel(): boolean {

@@ -7,8 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_ACTIVATION, type OnednnAddon } from '../addon.js';
-import { throughActivation, type FusedActivation } from './activation-grad.js';
-import { alloc, output, values, type KernelArgs, type TensorInfo } from './native.js';
+import { type FusedActivation, throughActivation } from './activation-grad.js';
+import { alloc, type KernelArgs, output, type TensorInfo, values } from './native.js';
 
 export const DENSE = 'OnednnDense';
 /** Activations the native kernel applies itself; any other runs after it, as its own op. */

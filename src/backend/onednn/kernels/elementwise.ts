@@ -1,7 +1,7 @@
 /** Binary (broadcasting) and unary elementwise kernels. */
 import * as tf from '@tensorflow/tfjs';
-import { BINARY, UNARY, type OnednnAddon } from '../addon.js';
-import { alloc, allFloat32, output, sizeOf, values, type KernelArgs, type NativeKernel } from './native.js';
+import { BINARY, type OnednnAddon, UNARY } from '../addon.js';
+import { allFloat32, alloc, type KernelArgs, type NativeKernel, output, sizeOf, values } from './native.js';
 
 /** Row-major element strides of `shape` placed in a rank-`rank` output, 0 where it broadcasts. */
 function broadcastStrides(shape: number[], outShape: number[]): number[] {

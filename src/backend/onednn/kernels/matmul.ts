@@ -1,7 +1,7 @@
 /** BatchMatMul and _FusedMatMul on oneDNN's SGEMM. */
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_ACTIVATION, type OnednnAddon } from '../addon.js';
-import { alloc, allFloat32, output, sizeOf, values, type KernelArgs, type NativeKernel } from './native.js';
+import { allFloat32, alloc, type KernelArgs, type NativeKernel, output, sizeOf, values } from './native.js';
 
 interface Gemm {
   outShape: number[];

@@ -1,6 +1,6 @@
 /** MaxPool and MaxPoolGrad, NHWC, no dilation (tfjs's maxPool has none). */
 import * as tf from '@tensorflow/tfjs';
-import { alloc, allFloat32, output, sizeOf, values, type NativeKernel } from './native.js';
+import { allFloat32, alloc, type NativeKernel, output, sizeOf, values } from './native.js';
 
 type PoolAttrs = {
   filterSize: number | [number, number];
@@ -37,7 +37,7 @@ function poolGeometry(xShape: number[], a: PoolAttrs) {
 
 export const maxPool: NativeKernel = ({ inputs, backend, attrs }, addon) => {
   const { x } = inputs;
-  if (!x || x.shape.length !== 4 || !allFloat32(x)) return undefined;
+  if (x?.shape.length !== 4 || !allFloat32(x)) return undefined;
   const { info, geometry } = poolGeometry(x.shape, attrs as unknown as PoolAttrs);
   if (sizeOf(info.outShape) === 0) return undefined;
   const out = alloc(backend, sizeOf(info.outShape));

@@ -1,7 +1,7 @@
 /** Sum, Mean, Max, Min over a contiguous block of axes; other axis sets take the cpu path. */
 import * as tf from '@tensorflow/tfjs';
 import { REDUCE } from '../addon.js';
-import { alloc, allFloat32, output, sizeOf, values, type NativeKernel } from './native.js';
+import { allFloat32, alloc, type NativeKernel, output, sizeOf, values } from './native.js';
 
 /** [outer, reduce, inner] when the reduced axes are neighbours, e.g. axes [0,1,2] of NHWC → [1, N·H·W, C]. */
 export function reductionView(shape: number[], axes: number[]): [number, number, number] | undefined {

@@ -1,5 +1,5 @@
 /** Step (the ReLU gradient mask), Tile, FusedBatchNorm and Softmax. */
-import { alloc, allFloat32, output, sizeOf, values, type NativeKernel } from './native.js';
+import { allFloat32, alloc, type NativeKernel, output, sizeOf, values } from './native.js';
 
 export const step: NativeKernel = ({ inputs, backend, attrs }, addon) => {
   const { x } = inputs;
