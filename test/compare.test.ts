@@ -1,44 +1,14 @@
-import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { compareRuns, loadRuns } from '../src/compare/compare.js';
 import { csvLines, parseCsv } from '../src/compare/csv.js';
 import { formatTable } from '../src/compare/format.js';
 import { flatten } from '../src/compare/read-run.js';
 import { meanStd } from '../src/compare/stats.js';
 import { compareTable, differingKeys } from '../src/compare/table.js';
-import { CLI } from './helpers/cli.js';
-import { writeNoTfjsGuard } from './helpers/no-tfjs.js';
-
-/** A run folder as the trainer leaves it, minus the model: compare reads files only. */
-async function fakeRun(dir: string, config: object, acc?: number, extra: { status?: string; skip?: string[] } = {}) {
-  await mkdir(dir, { recursive: true });
-  const files: Record<string, string> = {
-    'config.resolved.yaml': stringify(config),
-    'meta.json': JSON.stringify({ status: extra.status ?? 'completed' }),
-    'summary.json': JSON.stringify({
-      testAccuracy: acc,
-      testLoss: 1 - (acc ?? 0),
-      bestEpoch: 2,
-      epochsRun: 2,
-      trainSeconds: 10,
-      trainSamplesPerSecond: 6000,
-    }),
-    'metrics.jsonl': '{"epoch":1,"loss":0.5}\n{"epoch":2,"loss":0.3}\n{"epo',
-  };
-  for (const [name, text] of Object.entries(files))
-    if (!extra.skip?.includes(name)) await writeFile(join(dir, name), text);
-}
-
-const cfg = (act: string, seed: number, lr = 0.01) => ({
-  seed,
-  loss: 'categoricalCrossentropy',
-  optimizer: { type: 'adam', learningRate: lr },
-  model: { layers: [{ type: 'dense', units: 8, activation: act }] },
-});
+import { cfg, fakeRun } from './helpers/fake-run.js';
 
 let root: string;
 beforeAll(async () => {
@@ -178,27 +148,7 @@ describe('compare', () => {
   });
 });
 
-describe('the compare command', () => {
-  const preload = () => writeNoTfjsGuard(root);
-
-  it('never loads tfjs, and the guard does catch a module that does', async () => {
-    const guard = await preload();
-    const res = spawnSync(process.execPath, ['--require', guard, CLI, 'compare', 'runs', '--format', 'json'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    expect(res.stderr).toBe('');
-    expect(res.status).toBe(0);
-    expect(JSON.parse(res.stdout)).toHaveLength(3);
-    const control = spawnSync(
-      process.execPath,
-      ['--require', guard, '--input-type=module', '-e', "await import('@tensorflow/tfjs')"],
-      { cwd: join(CLI, '..'), encoding: 'utf8' },
-    );
-    expect(control.status).not.toBe(0);
-    expect(control.stderr).toMatch(/tfjs loaded: @tensorflow\/tfjs/);
-  });
-
+describe('reading many runs', () => {
   it('reads three hundred runs into one table', async () => {
     const many = join(root, 'many');
     await Promise.all(

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadModelDir } from '../src/model/io.js';
-import { runCli } from './helpers/cli.js';
+import { loadModelDir } from '../../src/model/io.js';
+import { runCli } from '../helpers/cli.js';
 
 let out: string;
 beforeAll(async () => {
@@ -93,7 +93,7 @@ describe('mnist-run FILE', () => {
     expect(s.testAccuracy).toBeCloseTo(right / 120, 10);
 
     // The saved model predicts exactly what predictions.csv says.
-    const { loadDataset } = await import('../src/data/dataset.js');
+    const { loadDataset } = await import('../../src/data/dataset.js');
     const data = await loadDataset({ testSize: 120, trainSize: 1 });
     const model = await loadModelDir(join(runDir, 'model'));
     const x = tf.tensor(data.test.images, [120, 28, 28]);

@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, runCli } from './helpers/cli.js';
-import { writeNoTfjsGuard } from './helpers/no-tfjs.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { writeNoTfjsGuard } from '../helpers/no-tfjs.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -2,10 +2,10 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseCsv } from '../src/compare/csv.js';
-import { runCli } from './helpers/cli.js';
+import { parseCsv } from '../../src/compare/csv.js';
+import { runCli } from '../helpers/cli.js';
 
-const ANN = join(import.meta.dirname, '..', 'configs', 'ann.yaml');
+const ANN = join(import.meta.dirname, '..', '..', 'configs', 'ann.yaml');
 let root: string;
 let sweep: string;
 beforeAll(async () => {
