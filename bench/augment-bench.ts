@@ -5,8 +5,8 @@
  * includes waiting for a core, and the CPU time is what the work costs on a core of its own.
  */
 
-import { AugmentSchema, type AugmentSpec } from '../src/augment/schema.js';
 import { makeAugmenter } from '../src/augment/transform.js';
+import { AugmentSchema, type AugmentSpec } from '../src/config/augment.js';
 import { loadDataset } from '../src/data/dataset.js';
 
 const BATCH = 64;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAugmentConfig } from '../src/augment/from-config.js';
-import { AugmentSchema, augmentIssues, zoomBounds } from '../src/augment/schema.js';
+import { AugmentSchema, augmentIssues, zoomBounds } from '../src/config/augment.js';
 import { describeIssues } from '../src/config/messages.js';
 import { ConfigError } from '../src/errors.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type Affine, aboutCentre, IDENTITY, rotation, shift } from '../src/augment/matrix.js';
 import { drawParams } from '../src/augment/params.js';
-import { AugmentSchema, type AugmentSpec } from '../src/augment/schema.js';
 import { affineTransform, type Fill, makeAugmenter } from '../src/augment/transform.js';
+import { AugmentSchema, type AugmentSpec } from '../src/config/augment.js';
 import { makeRng } from '../src/util/random.js';
 
 const MODES = ['constant', 'nearest', 'reflect', 'wrap'] as const;

@@ -1,7 +1,7 @@
+import type { AugmentSpec } from '../config/augment.js';
 import type { ConfigIssue } from '../config/issue.js';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
-import type { AugmentSpec } from './schema.js';
 
 export interface AugmentConfig {
   loaded: LoadedConfig;

@@ -1,3 +1,4 @@
+import { type AugmentSpec, zoomBounds } from '../config/augment.js';
 import {
   type Affine,
   aboutCentre,
@@ -10,7 +11,6 @@ import {
   shift,
   zoom,
 } from './matrix.js';
-import { type AugmentSpec, zoomBounds } from './schema.js';
 
 /** One image's random transformation, drawn like Keras's `get_random_transform`. */
 export interface TransformParams {

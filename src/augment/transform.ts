@@ -1,7 +1,7 @@
+import type { AugmentSpec } from '../config/augment.js';
 import { deriveSeed, makeRng } from '../util/random.js';
 import { type Affine, isIdentity } from './matrix.js';
 import { drawParams, paramsMatrix } from './params.js';
-import type { AugmentSpec } from './schema.js';
 
 export type { Affine } from './matrix.js';
 

@@ -1,4 +1,4 @@
-import { augmentIssues } from '../augment/schema.js';
+import { augmentIssues } from './augment.js';
 import { type ConfigIssue, error, warning } from './issue.js';
 import { PROBABILITY_LOSSES } from './names.js';
 import type { Config, LayerSpec } from './schema.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AugmentSchema } from '../augment/schema.js';
+import { AugmentSchema } from './augment.js';
 import { LayerSchema } from './layers.js';
 import { LOSSES, METRICS } from './names.js';
 import { OptimizerSchema } from './optimizers.js';
@@ -137,6 +137,7 @@ export const ConfigSchema = z
   .describe('an mnist-run experiment: data, model, loss, optimizer and training');
 
 export type Config = z.infer<typeof ConfigSchema>;
+export type { AugmentSpec } from './augment.js';
 export type { LayerSpec, LayerType } from './layers.js';
 export { LAYER_TYPES, LayerSchema } from './layers.js';
 export type { OptimizerSpec } from './optimizers.js';
@@ -145,7 +146,6 @@ export type MetricName = Config['metrics'][number];
 export type InitializerSpec = z.infer<ReturnType<typeof initializer>>;
 export type RegularizerSpec = z.infer<ReturnType<typeof regularizer>>;
 export type ValidationSpec = Config['train']['validation'];
-export type AugmentConfigSpec = NonNullable<Config['augment']>;
 export type EarlyStoppingSpec = NonNullable<Config['train']['earlyStopping']>;
 export type LrScheduleSpec = NonNullable<Config['train']['lrSchedule']>;
 

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { type ConfigIssue, error, warning } from '../config/issue.js';
+import { type ConfigIssue, error, warning } from './issue.js';
 
 /**
- * On-the-fly augmentation of training images, with Keras ImageDataGenerator's names and meanings
- * (camelCased): each image gets its own random rotation, shift, shear and zoom, drawn afresh every
- * epoch. Validation and test images are never augmented.
+ * The config's `augment` section and its cross-field checks: on-the-fly augmentation of training
+ * images, with Keras ImageDataGenerator's names and meanings (camelCased): each image gets its own
+ * random rotation, shift, shear and zoom, drawn afresh every epoch. Validation and test images are
+ * never augmented. The transforms themselves live in src/augment/, which imports this spec.
  */
 
 const nonNegative = () => z.number().min(0);
