@@ -1,33 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
+import type { EarlyStoppingSpec } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
+import { Monitor } from './monitor.js';
 import type { Callback } from './types.js';
-
-export interface EarlyStoppingSpec {
-  monitor: string;
-  patience: number;
-  minDelta: number;
-  mode: 'auto' | 'min' | 'max';
-  restoreBestWeights: boolean;
-}
 
 /**
  * Stops when `monitor` has not improved by `minDelta` for `patience` epochs. tfjs's own
  * EarlyStopping lacks restoreBestWeights, so the best weights are kept here (a copy per improvement).
  */
 export function earlyStoppingCallback(spec: EarlyStoppingSpec, model: tf.LayersModel, log: Logger): Callback {
-  const maximize = spec.mode === 'max' || (spec.mode === 'auto' && /acc/.test(spec.monitor));
-  let best = maximize ? -Infinity : Infinity;
-  let bestEpoch = 0;
+  const monitor = new Monitor(spec);
   let wait = 0;
   let saved: tf.Tensor[] | undefined;
-  const improved = (v: number) => (maximize ? v - spec.minDelta > best : v + spec.minDelta < best);
   return {
     onEpochEnd: (logs) => {
-      const value = logs.metrics[spec.monitor];
+      const value = monitor.read(logs);
       if (value === undefined) return false; // config checks guarantee it exists; be lenient anyway
-      if (improved(value)) {
-        best = value;
-        bestEpoch = logs.epoch;
+      if (monitor.update(value, logs.epoch)) {
         wait = 0;
         if (spec.restoreBestWeights) {
           tf.dispose(saved);
@@ -37,6 +26,7 @@ export function earlyStoppingCallback(spec: EarlyStoppingSpec, model: tf.LayersM
       }
       wait += 1;
       if (wait <= spec.patience) return false;
+      const { best, bestEpoch } = monitor;
       log.info({ monitor: spec.monitor, best, bestEpoch }, `early stopping after epoch ${logs.epoch}`);
       return true;
     },
@@ -44,7 +34,7 @@ export function earlyStoppingCallback(spec: EarlyStoppingSpec, model: tf.LayersM
       if (!saved) return;
       model.setWeights(saved);
       tf.dispose(saved);
-      log.info({ bestEpoch }, `restored the weights of epoch ${bestEpoch}`);
+      log.info({ bestEpoch: monitor.bestEpoch }, `restored the weights of epoch ${monitor.bestEpoch}`);
     },
   };
 }

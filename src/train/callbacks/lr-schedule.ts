@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { LrScheduleSpec } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
+import { Monitor } from './monitor.js';
 import type { Callback } from './types.js';
 
 interface Tunable {
@@ -25,12 +26,8 @@ export const learningRateOf = (optimizer: tf.Optimizer) => (optimizer as unknown
 export function lrScheduleCallback(spec: LrScheduleSpec, optimizer: tf.Optimizer, log: Logger): Callback {
   const base = learningRateOf(optimizer);
   let lr = base;
-  let best = Infinity;
+  const monitor = spec.type === 'reduceOnPlateau' ? new Monitor(spec) : undefined;
   let wait = 0;
-  const sign =
-    spec.type === 'reduceOnPlateau' && (spec.mode === 'max' || (spec.mode === 'auto' && /acc/.test(spec.monitor)))
-      ? -1
-      : 1;
   return {
     onEpochBegin: (epoch) => {
       if (spec.type === 'step') lr = base * spec.gamma ** Math.floor((epoch - 1) / spec.stepSize);
@@ -39,11 +36,10 @@ export function lrScheduleCallback(spec: LrScheduleSpec, optimizer: tf.Optimizer
     },
     onEpochEnd: (logs) => {
       logs.metrics.lr = lr;
-      if (spec.type !== 'reduceOnPlateau') return;
-      const value = logs.metrics[spec.monitor];
+      if (spec.type !== 'reduceOnPlateau' || !monitor) return;
+      const value = monitor.read(logs);
       if (value === undefined) return;
-      if (sign * value < best - spec.minDelta) {
-        best = sign * value;
+      if (monitor.update(value, logs.epoch)) {
         wait = 0;
       } else if (++wait > spec.patience) {
         const next = Math.max(spec.minLearningRate, lr * spec.factor);
