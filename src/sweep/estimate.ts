@@ -12,8 +12,8 @@ export interface Speed {
  * shorten it, so this is an upper bound for such runs.
  */
 export function runSeconds(cfg: Pick<Config, 'train'>, sizes: { train: number; test: number }, speed: Speed): number {
-  const v = cfg.train.validation as unknown;
-  const split = typeof v === 'object' && v !== null && 'split' in v ? Number((v as { split: number }).split) : 0;
+  const v = cfg.train.validation;
+  const split = typeof v === 'object' ? v.split : 0;
   const validation = v === 'test' ? sizes.test : Math.round(sizes.train * split);
   const trained = sizes.train - (v === 'test' ? 0 : validation);
   const perEpoch = trained / speed.trainSamplesPerSecond + validation / speed.inferSamplesPerSecond;

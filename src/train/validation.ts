@@ -1,7 +1,6 @@
+import type { ValidationSpec } from '../config/schema.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Samples } from './batches.js';
-
-export type ValidationSpec = 'none' | 'test' | { split: number };
 
 const slice = (s: Samples, per: number, from: number, to: number): Samples => ({
   images: s.images.subarray(from * per, to * per),
