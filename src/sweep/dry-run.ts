@@ -1,6 +1,9 @@
 import { cpus } from 'node:os';
 import type { BackendChoice } from '../backend/names.js';
+import type { SelectedBackend } from '../backend/select.js';
 import type { LoadedConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { Dataset } from '../data/dataset.js';
 import { architectureKey, formatDuration, makespan, runSeconds, type Speed } from './estimate.js';
 import type { SweepPlan } from './plan.js';
 
@@ -24,21 +27,29 @@ export interface DryRun {
   calibration: string;
 }
 
+/** Times an architecture: a few training batches of `data` on the selected backend. */
+export type Calibrate = (label: string, cfg: Config, data: Dataset, backend: SelectedBackend) => Promise<Speed>;
+
+const timeBatches: Calibrate = async (label, cfg, data, backend) => {
+  const { benchConfig } = await import('../bench/bench.js');
+  return benchConfig(label, cfg, data, backend, { samples: CALIBRATION_BATCHES * cfg.train.batchSize, seconds: 10 });
+};
+
 /**
  * Per distinct architecture: its parameter count (the model compiled, never trained) and a few timed
  * training batches on the backend the runs would use, with the threads each run would get. Loads
- * tfjs: only --dry-run pays for it.
+ * tfjs: only --dry-run pays for it. `calibrate` is the timing, injectable so tests need not train.
  */
 export async function dryRun(
   plan: SweepPlan,
   configs: Map<string, LoadedConfig>,
-  o: { backend: BackendChoice; parallel: number; threads: number },
+  o: { backend: BackendChoice; parallel: number; threads: number; calibrate?: Calibrate },
 ): Promise<DryRun> {
+  const calibrate = o.calibrate ?? timeBatches;
   // The native backend reads these when it loads: calibrate with the threads each run will get.
   process.env.MNIST_RUN_THREADS = String(o.threads);
   const { selectBackend } = await import('../backend/select.js');
   const { loadDataset } = await import('../data/dataset.js');
-  const { benchConfig } = await import('../bench/bench.js');
   const { compileModel } = await import('../model/compile.js');
   const { summarize } = await import('../model/summary.js');
   const backend = await selectBackend(o.backend);
@@ -57,11 +68,8 @@ export async function dryRun(
       const model = compileModel(cfg, [data.rows, data.cols], cfg.seed);
       const params = summarize(model).totalParams;
       model.dispose();
-      const cell = await benchConfig(run.label, cfg, data, backend, {
-        samples: CALIBRATION_BATCHES * cfg.train.batchSize,
-        seconds: 10,
-      });
-      measured.set(key, { ...cell, params });
+      const { trainSamplesPerSecond, inferSamplesPerSecond } = await calibrate(run.label, cfg, data, backend);
+      measured.set(key, { trainSamplesPerSecond, inferSamplesPerSecond, params });
     }
     const m = measured.get(key)!;
     // Unset sizes mean the whole data set; MNIST's 60,000 / 10,000 are assumed for the estimate.

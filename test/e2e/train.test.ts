@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadModelDir } from '../../src/model/io.js';
 import { runCli } from '../helpers/cli.js';
+import { writeDiskFault } from '../helpers/faults.js';
 
 let out: string;
 beforeAll(async () => {
@@ -151,32 +152,22 @@ describe('mnist-run FILE', () => {
 
   it('marks a run that fails mid-way as failed, with its error, and exits non-zero', async () => {
     const root = join(out, 'fail');
-    const done = runCli([
-      'configs/ann.yaml',
-      '--set',
-      'data.trainSize=200',
-      '--set',
-      'data.testSize=50',
-      '--set',
-      'train.epochs=200',
-      '--out',
-      root,
-    ]);
-    let runDir = '';
-    await waitFor(async () => {
-      const [dir] = await readdir(root);
-      runDir = join(root, dir!);
-      return (await stat(join(runDir, 'metrics.jsonl'))).size > 0;
-    });
-    // A folder where history.csv goes makes the next epoch's write fail, as a full disk would.
-    await rm(join(runDir, 'history.csv'), { force: true });
-    await mkdir(join(runDir, 'history.csv'));
-    const res = await done;
-    expect(res.code).not.toBe(0);
+    // The disk "fills up" at the second epoch's history.csv: a fault at a known point, no race.
+    const fault = await writeDiskFault(out, { file: 'history.csv', from: 2, code: 'ENOSPC' });
+    const args = ['--set', 'data.trainSize=200', '--set', 'data.testSize=50', '--set', 'train.epochs=5'];
+    const res = await runCli(['configs/ann.yaml', ...args, '--out', root], { nodeArgs: ['--require', fault] });
+    expect(res.code).toBe(1);
     expect(res.stderr).not.toMatch(/\n\s+at /);
+    expect(res.stderr).toMatch(/no space left on device.*history\.csv/);
+    const [dir] = await readdir(root);
+    const runDir = join(root, dir!);
     const meta = await json(join(runDir, 'meta.json'));
     expect(meta.status).toBe('failed');
-    expect(meta.error).toMatch(/history\.csv/);
+    expect(meta.error).toMatch(/ENOSPC.*history\.csv/);
+    // What was written before the fault is kept whole: epoch 1's history, and metrics up to the failing epoch.
+    expect(await lines(join(runDir, 'history.csv'))).toHaveLength(2);
+    expect((await lines(join(runDir, 'metrics.jsonl'))).map((l) => JSON.parse(l).epoch)).toEqual([1, 2]);
+    expect(await readdir(runDir)).not.toContain('summary.json');
   });
 });
 

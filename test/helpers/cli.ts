@@ -9,13 +9,19 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI in a real child process; `onSpawn` gets the child, e.g. to send it a signal. */
+/**
+ * Runs the built CLI in a real child process; `nodeArgs` go to node before the script (a `--require`
+ * preload, say); `onSpawn` gets the child, e.g. to send it a signal.
+ */
 export function runCli(
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void } = {},
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[]; onSpawn?: (pid: number) => void } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, ...args], {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
