@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareRuns, loadRuns } from '../src/compare/compare.js';
-import { csvLines, parseCsv } from '../src/compare/csv.js';
 import { formatTable } from '../src/compare/format.js';
-import { flatten } from '../src/compare/read-run.js';
 import { meanStd } from '../src/compare/stats.js';
 import { compareTable, differingKeys } from '../src/compare/table.js';
+import { flatten } from '../src/run/read.js';
+import { csvLines, parseCsv } from '../src/util/csv.js';
 import { cfg, fakeRun } from './helpers/fake-run.js';
 
 let root: string;

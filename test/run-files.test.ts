@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatRecord } from '../src/log.js';
 import { createRunDir, timestampForPath } from '../src/run/folder.js';
+import { metricsLine } from '../src/run/format.js';
 import { accuracyOf, confusionCsv, confusionMatrix, predictionsCsv } from '../src/run/results.js';
 import { historyCsv, metricsFilesCallback } from '../src/train/callbacks/metrics-files.js';
 import { writeFileAtomic } from '../src/util/fs.js';
@@ -44,7 +45,7 @@ describe('metrics files', () => {
   });
 
   it('appends one JSON line per epoch and keeps history.csv in step', async () => {
-    const cb = metricsFilesCallback(dir);
+    const cb = metricsFilesCallback({ runDir: dir, line: metricsLine });
     await cb.onEpochEnd!(epoch(1, 0.9));
     await cb.onEpochEnd!(epoch(2, 0.5));
     const lines = (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).trim().split('\n');

@@ -2,12 +2,12 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseCsv } from '../src/compare/csv.js';
 import { childArgs, startChild, threadsPerRun } from '../src/sweep/child.js';
 import { INDEX_HEADER, indexCsv } from '../src/sweep/index-file.js';
 import type { SweepPlan } from '../src/sweep/plan.js';
 import { runQueue, type Started } from '../src/sweep/queue.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
+import { parseCsv } from '../src/util/csv.js';
 
 /**
  * Stands in for `mnist-run FILE --run-dir DIR`: writes meta.json as the trainer does, sleeps

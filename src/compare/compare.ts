@@ -1,5 +1,5 @@
+import { readRun } from '../run/read.js';
 import { findRuns } from './find.js';
-import { readRun } from './read-run.js';
 import { type CompareTable, compareTable, type LabelledRun } from './table.js';
 
 export interface CompareOptions {

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { RUN_FILES } from '../run/files.js';
+import { RUN_FILES, SWEEP_FILES } from '../output-files.js';
 
 /** A run folder to compare, with the label a sweep gave it. */
 export interface RunRef {
@@ -23,7 +23,7 @@ export async function isRunDir(dir: string): Promise<boolean> {
 
 /** A sweep folder's runs in plan order, labelled as the sweep labels them; runs not started yet are left out. */
 async function sweepRuns(dir: string): Promise<RunRef[]> {
-  const plan = JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')) as {
+  const plan = JSON.parse(await readFile(join(dir, SWEEP_FILES.plan), 'utf8')) as {
     runs?: { dir: string; label: string }[];
   };
   const refs = (plan.runs ?? []).map((r) => ({ dir: join(dir, r.dir), label: r.label }));
@@ -40,7 +40,7 @@ async function childRuns(dir: string): Promise<RunRef[]> {
   const found = await Promise.all(
     names.map(async (n): Promise<RunRef[]> => {
       const child = join(dir, n);
-      if (await exists(join(child, 'plan.json')))
+      if (await exists(join(child, SWEEP_FILES.plan)))
         return (await sweepRuns(child)).map((r) => ({ ...r, label: `${n}: ${r.label}` }));
       return (await isRunDir(child)) ? [{ dir: child }] : [];
     }),
@@ -58,7 +58,7 @@ export async function findRuns(paths: string[], cwd: string): Promise<RunRef[]> 
       throw new UsageError(
         `${shown}: no such run or sweep folder; pass run folders (runs/…), a sweep folder (sweeps/NAME) or a folder of runs`,
       );
-    if (await exists(join(dir, 'plan.json'))) out.push(...(await sweepRuns(dir)));
+    if (await exists(join(dir, SWEEP_FILES.plan))) out.push(...(await sweepRuns(dir)));
     else if (await isRunDir(dir)) out.push({ dir });
     else {
       const found = await childRuns(dir);

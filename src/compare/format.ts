@@ -1,4 +1,4 @@
-import { csvLines } from './csv.js';
+import { csvLines } from '../util/csv.js';
 import { isStat, type Stat } from './stats.js';
 import type { Cell, CompareTable } from './table.js';
 

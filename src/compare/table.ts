@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import type { RunRecord } from './read-run.js';
+import type { RunRecord } from '../run/read.js';
 import { isStat, meanStd, type Stat } from './stats.js';
 
 export type Cell = string | number | boolean | null | Stat | undefined;
@@ -37,7 +37,7 @@ export function results(r: RunRecord): Record<(typeof RESULT_COLUMNS)[number], n
   const s = r.summary;
   return {
     test_accuracy: s?.testAccuracy,
-    test_loss: s?.testLoss,
+    test_loss: s?.testLoss ?? undefined, // null: the loss was NaN
     best_epoch: s?.bestEpoch,
     epochs: s?.epochsRun,
     seconds: s?.trainSeconds,

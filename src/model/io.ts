@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { MODEL_FILES } from '../run/files.js';
+import { MODEL_FILES } from '../output-files.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
 
 /**

@@ -1,6 +1,6 @@
 import { loadRuns } from '../compare/compare.js';
-import { readConfusion, readMetrics } from '../compare/read-run.js';
 import { compareTable, differingKeys, type LabelledRun } from '../compare/table.js';
+import { readConfusion, readMetrics } from '../run/read.js';
 import type { ReportData, ReportRun } from './html.js';
 import { confidentMistakes, type TestLoader } from './mistakes.js';
 
@@ -43,7 +43,7 @@ export async function reportData(o: ReportOptions): Promise<ReportData> {
       dir: r.dir,
       status: r.status,
       config: r.config,
-      metrics: await readMetrics(r.dir),
+      metrics: (await readMetrics(r.dir)).epochs,
       confusion: await readConfusion(r.dir),
       ...(await mistakesOf(run, o, i)),
     });

@@ -1,5 +1,6 @@
 import { cellText } from '../compare/format.js';
 import type { CompareTable } from '../compare/table.js';
+import type { EpochMetrics } from '../run/read.js';
 import type { Mistake } from './mistakes.js';
 import { digitDataUri } from './png.js';
 import { escapeXml as esc, lineChart, seriesStyle } from './svg.js';
@@ -9,7 +10,7 @@ export interface ReportRun {
   dir: string;
   status: string;
   config: Record<string, unknown>;
-  metrics: Record<string, number>[];
+  metrics: EpochMetrics[];
   confusion?: number[][];
   mistakes?: Mistake[];
   /** Why there are no mistakes to show (no model saved, data missing…), said instead of silently omitted. */

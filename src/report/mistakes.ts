@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { parseCsv } from '../compare/csv.js';
-import type { RunRecord } from '../compare/read-run.js';
-import { RUN_FILES } from '../run/files.js';
+import { RUN_FILES } from '../output-files.js';
+import type { RunRecord } from '../run/read.js';
+import { parseCsv } from '../util/csv.js';
 
 /** A test image the model got wrong, with how sure it was of the wrong answer. */
 export interface Mistake {

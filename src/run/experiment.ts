@@ -10,17 +10,18 @@ import { createLogger, type Logger } from '../log.js';
 import { compileModel } from '../model/compile.js';
 import { saveModelDir } from '../model/io.js';
 import { summarize } from '../model/summary.js';
+import { RUN_FILES } from '../output-files.js';
 import { trainingCallbacks } from '../train/callbacks/index.js';
 import { trainModel } from '../train/loop.js';
 import { makeTrainStep } from '../train/step.js';
 import { splitValidation } from '../train/validation.js';
-import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
+import { writeFileAtomic } from '../util/fs.js';
 import { deriveSeed, withSeededMathRandom } from '../util/random.js';
-import { RUN_FILES } from './files.js';
 import { claimRunDir, createRunDir } from './folder.js';
-import { type RunMeta, versions } from './meta.js';
+import { FORMAT_VERSION, metricsLine, type RunMeta, type RunSummary } from './format.js';
+import { versions, writeMeta } from './meta.js';
 import { gitCommit } from './version.js';
-import { type RunSummary, writeResults } from './write-results.js';
+import { writeResults } from './write-results.js';
 
 /** The outside world, built once at the CLI edge; tests pass their own. */
 export interface RunEnv {
@@ -63,6 +64,7 @@ function initialMeta(
 ): RunMeta {
   const { name, seed } = loaded.config;
   return {
+    formatVersion: FORMAT_VERSION,
     status: 'running',
     argv: env.argv,
     name: name ?? basename(loaded.file),
@@ -92,7 +94,7 @@ export async function runExperiment(o: RunOptions, env: RunEnv): Promise<RunResu
   const meta = initialMeta(loaded, dataset, backend, env, await gitCommit());
   await copyFile(loaded.file, join(runDir, RUN_FILES.config));
   await writeFileAtomic(join(runDir, RUN_FILES.resolvedConfig), loaded.resolvedYaml);
-  await writeJsonAtomic(join(runDir, RUN_FILES.meta), meta);
+  await writeMeta(runDir, meta);
   const log = createLogger({ terminal: env.stderr, file: join(runDir, RUN_FILES.log), now: () => env.now().getTime() });
   log.info(
     { runDir, backend: backend.name, device: backend.device, threads: backend.threads, skipped: backend.skipped },
@@ -120,7 +122,7 @@ export async function runExperiment(o: RunOptions, env: RunEnv): Promise<RunResu
 }
 
 async function finish(runDir: string, meta: RunMeta, status: RunMeta['status'], env: RunEnv) {
-  await writeJsonAtomic(join(runDir, RUN_FILES.meta), { ...meta, status, end: env.now().toISOString() });
+  await writeMeta(runDir, { ...meta, status, end: env.now().toISOString() });
 }
 
 async function train(
@@ -153,7 +155,7 @@ async function train(
       validation,
       epochs: cfg.train.epochs,
       seed: cfg.seed,
-      callbacks: trainingCallbacks(cfg, model, runDir, log, env.stderr),
+      callbacks: trainingCallbacks(cfg, model, { runDir, line: metricsLine }, log, env.stderr),
       transformBatch: cfg.augment ? makeAugmenter(cfg.augment, cfg.seed, dataset.rows, dataset.cols) : undefined,
       interrupted: env.interrupted,
     });

@@ -1,25 +1,13 @@
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { RunStatus } from './files.js';
+import { RUN_FILES } from '../output-files.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { formatJson, MetaSchema, type RunMeta } from './format.js';
 import { packageVersion } from './version.js';
 
-export interface RunMeta {
-  status: RunStatus;
-  argv: string[];
-  name: string;
-  configFile: string;
-  versions: { mnistRun: string; node: string; tfjs: string };
-  backend: { name: string; tfName: string; device: string; threads: number };
-  seed: number;
-  data: {
-    source: string;
-    files: { role: string; path: string; sha256: string }[];
-    trainSamples: number;
-    testSamples: number;
-  };
-  gitCommit: string | null;
-  start: string;
-  end: string | null;
-  error?: string;
+/** meta.json, checked against its schema, written whole: at the start of a run and again at its end. */
+export async function writeMeta(runDir: string, meta: RunMeta): Promise<void> {
+  await writeFileAtomic(join(runDir, RUN_FILES.meta), formatJson(RUN_FILES.meta, MetaSchema, meta));
 }
 
 export function versions(): RunMeta['versions'] {

@@ -1,26 +1,13 @@
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelSummary } from '../model/summary.js';
+import { RUN_FILES } from '../output-files.js';
 import type { LabelFormat, Samples } from '../train/batches.js';
 import type { EpochLogs } from '../train/callbacks/types.js';
 import { evaluate } from '../train/loop.js';
-import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
-import { RUN_FILES } from './files.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { FORMAT_VERSION, formatJson, type RunSummary, SummarySchema } from './format.js';
 import { accuracyOf, confusionCsv, confusionMatrix, predictClasses, predictionsCsv } from './results.js';
-
-export interface RunSummary {
-  testLoss: number;
-  testAccuracy: number;
-  testMetrics: Record<string, number>;
-  epochsRun: number;
-  bestEpoch: number;
-  final: Record<string, number>;
-  epochSeconds: number[];
-  trainSeconds: number;
-  trainSamplesPerSecond: number;
-  params: { total: number; trainable: number; nonTrainable: number };
-  backend: string;
-}
 
 interface Shared {
   sampleShape: number[];
@@ -57,6 +44,7 @@ export async function writeResults(r: {
   const trainSeconds = epochSeconds.reduce((a, b) => a + b, 0);
   const samples = r.history.reduce((n, h) => n + h.samplesPerSecond * h.seconds, 0);
   const summary: RunSummary = {
+    formatVersion: FORMAT_VERSION,
     testLoss: testMetrics.loss!,
     testAccuracy: accuracyOf(r.test.labels, predicted),
     testMetrics,
@@ -73,6 +61,6 @@ export async function writeResults(r: {
     },
     backend: r.backend,
   };
-  await writeJsonAtomic(join(r.runDir, RUN_FILES.summary), summary);
+  await writeFileAtomic(join(r.runDir, RUN_FILES.summary), formatJson(RUN_FILES.summary, SummarySchema, summary));
   return summary;
 }

@@ -1,18 +1,8 @@
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { SWEEP_FILES } from '../output-files.js';
 import { timestampForPath } from '../run/folder.js';
-
-/** Names inside a sweep folder, in one place. */
-export const SWEEP_FILES = {
-  sweep: 'sweep.yaml', // the sweep file as written
-  plan: 'plan.json', // every planned run: id, label, overrides, folder
-  index: 'index.csv', // one row per run, rewritten as runs finish
-  runs: 'runs', // run folders, named by content id
-  logs: 'logs', // each run's stderr
-  previous: 'previous', // earlier unfinished attempts, moved aside rather than deleted
-  lock: '.lock', // pid of the sweep process working here
-} as const;
 
 const alive = (pid: number) => {
   try {

@@ -1,5 +1,5 @@
-import { csvLines } from '../compare/csv.js';
-import type { RunRecord } from '../compare/read-run.js';
+import type { RunRecord } from '../run/read.js';
+import { csvLines } from '../util/csv.js';
 import type { PlannedRun } from './plan.js';
 
 export type SweepRunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'interrupted';
@@ -49,7 +49,7 @@ export function rowFromRun(run: PlannedRun, rec: RunRecord | undefined, fallback
     overrides: run.overrides,
     status,
     testAccuracy: s?.testAccuracy,
-    testLoss: s?.testLoss,
+    testLoss: s?.testLoss ?? undefined, // null: the loss was NaN
     epochs: s?.epochsRun,
     seconds: s?.trainSeconds,
     dir: run.dir,

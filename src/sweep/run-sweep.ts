@@ -1,9 +1,10 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readRun } from '../compare/read-run.js';
+import { SWEEP_FILES } from '../output-files.js';
+import { readRun } from '../run/read.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
 import type { ChildSpec } from './child.js';
-import { lockSweep, SWEEP_FILES, setAside } from './folder.js';
+import { lockSweep, setAside } from './folder.js';
 import { type IndexRow, indexCsv, rowFromRun } from './index-file.js';
 import type { PlannedRun, SweepPlan } from './plan.js';
 import { runQueue, type Started } from './queue.js';

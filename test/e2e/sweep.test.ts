@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseCsv } from '../../src/compare/csv.js';
+import { parseCsv } from '../../src/util/csv.js';
 import { runCli } from '../helpers/cli.js';
 
 const ANN = join(import.meta.dirname, '..', '..', 'configs', 'ann.yaml');

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import type { z } from 'zod';
 import { loadModelDir } from '../../src/model/io.js';
+import { MetaSchema, SummarySchema } from '../../src/run/format.js';
 import { runCli } from '../helpers/cli.js';
 import { writeDiskFault } from '../helpers/faults.js';
 
@@ -17,8 +19,9 @@ beforeAll(async () => {
 afterAll(() => rm(out, { recursive: true, force: true }));
 
 const lines = async (file: string) => (await readFile(file, 'utf8')).trimEnd().split('\n');
-// biome-ignore lint/suspicious/noExplicitAny: the tests read what the CLI wrote, field by field
-const json = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as Record<string, any>;
+/** A JSON file the CLI wrote, parsed with its schema: a field written wrong fails the test here. */
+const json = async <S extends z.ZodType>(schema: S, file: string) =>
+  schema.parse(JSON.parse(await readFile(file, 'utf8')));
 
 async function waitFor(check: () => Promise<boolean>, ms = 120_000): Promise<void> {
   const until = Date.now() + ms;
@@ -54,16 +57,17 @@ describe('mnist-run FILE', () => {
     expect(resolved.train.epochs).toBe(2);
     expect(resolved.data.trainSize).toBe(300);
 
-    const meta = await json(join(runDir, 'meta.json'));
+    const meta = await json(MetaSchema, join(runDir, 'meta.json'));
     expect(meta).toMatchObject({ status: 'completed', seed: expect.any(Number), versions: { tfjs: '4.22.0' } });
     expect(meta.backend.name).toEqual(expect.any(String));
-    expect(meta.data.files.map((f: { sha256: string }) => f.sha256)).toHaveLength(4);
-    expect(meta.data.files.every((f: { sha256: string }) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
-    expect(Date.parse(meta.end)).toBeGreaterThanOrEqual(Date.parse(meta.start));
+    expect(meta.data.files.map((f) => f.sha256)).toHaveLength(4);
+    expect(meta.data.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
+    expect(Date.parse(meta.end ?? '')).toBeGreaterThanOrEqual(Date.parse(meta.start));
 
     const metrics = (await lines(join(runDir, 'metrics.jsonl'))).map((l) => JSON.parse(l));
     expect(metrics.map((m) => m.epoch)).toEqual([1, 2]);
     expect(Object.keys(metrics[0])).toEqual([
+      'formatVersion',
       'epoch',
       'loss',
       'accuracy',
@@ -85,7 +89,7 @@ describe('mnist-run FILE', () => {
     expect(confusion).toHaveLength(10);
     expect(confusion.flat().reduce((a, b) => a + b, 0)).toBe(120);
 
-    const s = await json(join(runDir, 'summary.json'));
+    const s = await json(SummarySchema, join(runDir, 'summary.json'));
     expect(s).toEqual(summary);
     expect(s.epochsRun).toBe(2);
     expect(s.params.total).toBe(468_874);
@@ -146,7 +150,7 @@ describe('mnist-run FILE', () => {
     expect(res.code).toBe(130);
     expect(res.stderr).not.toMatch(/\n\s+at /);
     const runDir = join(metricsFile, '..');
-    expect((await json(join(runDir, 'meta.json'))).status).toBe('interrupted');
+    expect((await json(MetaSchema, join(runDir, 'meta.json'))).status).toBe('interrupted');
     expect((await lines(metricsFile)).length).toBeGreaterThanOrEqual(1);
   });
 
@@ -161,7 +165,7 @@ describe('mnist-run FILE', () => {
     expect(res.stderr).toMatch(/no space left on device.*history\.csv/);
     const [dir] = await readdir(root);
     const runDir = join(root, dir!);
-    const meta = await json(join(runDir, 'meta.json'));
+    const meta = await json(MetaSchema, join(runDir, 'meta.json'));
     expect(meta.status).toBe('failed');
     expect(meta.error).toMatch(/ENOSPC.*history\.csv/);
     // What was written before the fault is kept whole: epoch 1's history, and metrics up to the failing epoch.

@@ -2,7 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
-/** A run folder as the trainer leaves it, minus the model: compare reads files only. */
+/**
+ * A run folder as the trainer leaves it, minus the model: compare reads files only. Its meta.json and
+ * summary.json have no formatVersion and few fields: format version 0, as older mnist-run wrote them.
+ */
 export async function fakeRun(
   dir: string,
   config: object,

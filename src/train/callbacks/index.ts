@@ -4,7 +4,7 @@ import type { Logger } from '../../log.js';
 import { earlyStoppingCallback } from './early-stopping.js';
 import { logEpochsCallback } from './log-epochs.js';
 import { lrScheduleCallback } from './lr-schedule.js';
-import { metricsFilesCallback } from './metrics-files.js';
+import { type MetricsFiles, metricsFilesCallback } from './metrics-files.js';
 import { progressCallback } from './progress.js';
 import type { Callback } from './types.js';
 
@@ -12,11 +12,11 @@ import type { Callback } from './types.js';
 export function trainingCallbacks(
   cfg: Config,
   model: tf.LayersModel,
-  runDir: string,
+  files: MetricsFiles,
   log: Logger,
   terminal: NodeJS.WriteStream,
 ): Callback[] {
-  const callbacks = [progressCallback(terminal), metricsFilesCallback(runDir), logEpochsCallback(log)];
+  const callbacks = [progressCallback(terminal), metricsFilesCallback(files), logEpochsCallback(log)];
   // The schedule runs first at each epoch's end, so `lr` is in the metrics the files and logs see.
   if (cfg.train.lrSchedule) callbacks.unshift(lrScheduleCallback(cfg.train.lrSchedule, model.optimizer, log));
   if (cfg.train.earlyStopping) callbacks.push(earlyStoppingCallback(cfg.train.earlyStopping, model, log));

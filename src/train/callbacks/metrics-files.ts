@@ -1,6 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RUN_FILES } from '../../run/files.js';
+import { RUN_FILES } from '../../output-files.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import type { Callback, EpochLogs } from './types.js';
 
@@ -16,15 +16,24 @@ export function historyCsv(history: EpochLogs[]): string {
 }
 
 /**
+ * Where the per-epoch files go and how a metrics.jsonl line is written. The line's format (its
+ * schema and formatVersion, src/run/format.ts) belongs to the run folder, above train: the run passes it down.
+ */
+export interface MetricsFiles {
+  runDir: string;
+  line: (record: Record<string, number>) => string;
+}
+
+/**
  * Appends one JSON line per epoch to metrics.jsonl (so a crash keeps every finished epoch) and
  * rewrites history.csv atomically after each epoch.
  */
-export function metricsFilesCallback(runDir: string): Callback {
+export function metricsFilesCallback({ runDir, line }: MetricsFiles): Callback {
   const history: EpochLogs[] = [];
   return {
     onEpochEnd: async (logs) => {
       history.push(logs);
-      await appendFile(join(runDir, RUN_FILES.metrics), `${JSON.stringify(epochRecord(logs))}\n`);
+      await appendFile(join(runDir, RUN_FILES.metrics), line(epochRecord(logs)));
       await writeFileAtomic(join(runDir, RUN_FILES.history), historyCsv(history));
     },
   };
