@@ -28,6 +28,13 @@ describe('the names the schema accepts are the ones tfjs 4.22 knows', () => {
     expect(typeof (tf.initializers as Record<string, unknown>)[name]).toBe('function');
   });
 
+  it('has no activityRegularizer, since tfjs 4.22 throws on adding a layer that has one', () => {
+    const layer = tf.layers.dense({ units: 2, activityRegularizer: tf.regularizers.l2() });
+    expect(() => tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [3] }), layer] })).toThrow(
+      'activity regularizer',
+    );
+  });
+
   it('lists every layer type once, each a tf.layers factory', () => {
     expect(LAYER_TYPES).toHaveLength(12);
     expect(new Set(LAYER_TYPES).size).toBe(12);
@@ -131,6 +138,11 @@ describe('describeIssues', () => {
       "Keras's lr",
       { ...layers({ type: 'flatten' }), optimizer: { type: 'sgd', lr: 0.01 } },
       'optimizer.lr: unknown key; did you mean learningRate?',
+    ],
+    [
+      'an activity regularizer, which tfjs 4.22 cannot build',
+      layers({ type: 'dense', units: 2, activityRegularizer: { l2: 0.01 } }),
+      'model.layers[1].activityRegularizer: unknown key; expected one of: type, name, units, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer',
     ],
     [
       'a negative l2',

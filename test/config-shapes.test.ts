@@ -57,6 +57,19 @@ describe('inferShapes agrees with tfjs', () => {
         },
       ],
     ],
+    [
+      "one-sided zero padding, as Keras's ((0, 1), (0, 1))",
+      [
+        image,
+        {
+          type: 'zeroPadding2d',
+          padding: [
+            [0, 1],
+            [0, 1],
+          ],
+        },
+      ],
+    ],
     ['global pooling', [image, { type: 'conv2d', filters: 6, kernelSize: 5 }, { type: 'globalMaxPooling2d' }]],
     [
       'batch norm on the rows axis',

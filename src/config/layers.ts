@@ -23,7 +23,8 @@ const weights = (kernel: string) => ({
   biasInitializer: initializer('initial bias').optional(),
   kernelRegularizer: regularizer('penalty on the kernel').optional(),
   biasRegularizer: regularizer('penalty on the bias').optional(),
-  activityRegularizer: regularizer('penalty on the output').optional(),
+  // No activityRegularizer: tfjs 4.22 types accept it, but adding such a layer to a model throws
+  // NotImplementedError ("Layer invocation in the presence of activity regularizer(s)").
 });
 
 const pooling = <K extends string>(type: K, what: string) =>
@@ -94,14 +95,16 @@ const batchNormalization = layer(
   },
   'normalizes each feature over the batch, then scales and shifts it',
 );
+const padWidth = () => z.number().int().min(0);
 const zeroPadding2d = layer(
   'zeroPadding2d',
   {
+    // 0 is allowed, as in tfjs and Keras: [[0, 1], [0, 1]] pads only the bottom and right.
     padding: z
       .union([
-        positiveInt(),
-        z.tuple([positiveInt(), positiveInt()]),
-        z.tuple([z.tuple([positiveInt(), positiveInt()]), z.tuple([positiveInt(), positiveInt()])]),
+        padWidth(),
+        z.tuple([padWidth(), padWidth()]),
+        z.tuple([z.tuple([padWidth(), padWidth()]), z.tuple([padWidth(), padWidth()])]),
       ])
       .optional()
       .describe(
