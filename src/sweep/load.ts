@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { pathText } from '../config/paths.js';
 import { ConfigError } from '../errors.js';
 import { gridSize } from './expand.js';
 import { SweepSchema, type SweepSpec } from './schema.js';
@@ -9,14 +10,6 @@ import { SweepSchema, type SweepSpec } from './schema.js';
 interface Problem {
   path: (string | number)[];
   message: string;
-}
-
-/** `grid.optimizer[1]` from ['grid', 'optimizer', 1]: the way a reader points at a YAML node. */
-export function pathText(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)),
-    '',
-  );
 }
 
 /** `line:col` of the deepest node of `path` that exists, so a missing key points at its parent. */
