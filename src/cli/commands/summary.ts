@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
+import type { LoadedConfig } from '../../config/load.js';
+import type { ModelSummary } from '../../model/summary.js';
 import type { CliEnv } from '../env.js';
 import { emit, withFile, withJson } from './options.js';
 
@@ -10,11 +12,28 @@ export function summaryCommand(env: CliEnv) {
     builder: (y: Argv) => withJson(withFile(y)),
     handler: async (a: { file: string; set: string[]; json: boolean }) => {
       const { loadConfig } = await import('../../config/load.js');
-      const { modelSummary } = await import('../../model/describe.js');
       const { formatSummary } = await import('../../model/summary.js');
       const loaded = await loadConfig(resolve(env.cwd, a.file), a.set);
       const summary = await modelSummary(loaded);
       emit(env.stdout, a.json, summary, () => formatSummary(summary));
     },
   };
+}
+
+/** Builds the model on the cpu backend (no training) just to read its shapes and parameter counts. */
+async function modelSummary(loaded: LoadedConfig): Promise<ModelSummary> {
+  const tf = await import('@tensorflow/tfjs');
+  const { loadDataset } = await import('../../data/dataset.js');
+  const { compileModel } = await import('../../model/compile.js');
+  const { summarize } = await import('../../model/summary.js');
+  tf.enableProdMode();
+  await tf.setBackend('cpu');
+  // Only the sample shape is needed: one image of each split.
+  const data = await loadDataset({ path: loaded.dataPath, trainSize: 1, testSize: 1 });
+  const model = compileModel(loaded.config, [data.rows, data.cols], loaded.config.seed);
+  try {
+    return summarize(model);
+  } finally {
+    model.dispose();
+  }
 }
