@@ -13,6 +13,7 @@ beforeAll(async () => {
   await fakeRun(join(root, 'runs', 'a1'), cfg('relu', 1), 0.9);
   await fakeRun(join(root, 'runs', 'a2'), cfg('relu', 2), 0.92);
   await fakeRun(join(root, 'runs', 'b1'), cfg('tanh', 1), 0.8);
+  await fakeRun(join(root, 'runs', 'c1'), cfg('tanh', 1, 0.1), undefined, { status: 'failed', skip: ['summary.json'] });
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
@@ -27,7 +28,7 @@ describe('the compare command', () => {
     });
     expect(res.stderr).toBe('');
     expect(res.status).toBe(0);
-    expect(JSON.parse(res.stdout)).toHaveLength(3);
+    expect(JSON.parse(res.stdout)).toHaveLength(3); // a1 and a2 differ only by seed: one row
     const control = spawnSync(
       process.execPath,
       ['--require', guard, '--input-type=module', '-e', "await import('@tensorflow/tfjs')"],
