@@ -36,7 +36,7 @@ interface Window {
   size: Pair;
   strides: Pair;
   dilation: Pair;
-  padding: 'valid' | 'same' | undefined;
+  padding: SpecOf<'conv2d' | 'maxPooling2d' | 'averagePooling2d'>['padding'];
   key: string;
 }
 
