@@ -1,12 +1,13 @@
 /**
  * Training throughput, cpu vs onednn: `npx vite-node bench/onednn-bench.ts -- [--models ann,cnn]
  * [--backends cpu,onednn] [--batch 64] [--seconds 10] [--adam tf|fused]`. `--adam fused` trains with
- * onednnAdam (one native pass per variable) instead of tf.train.adam. Prints samples/s and achieved GFLOP/s.
+ * acceleratedAdam (one native pass per variable on onednn) instead of tf.train.adam. Prints samples/s
+ * and achieved GFLOP/s.
  * Threads: MNIST_RUN_THREADS (default all cores); the cpu backend is single-threaded.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { onednnAdam } from '../src/backend/onednn/adam.js';
+import { acceleratedAdam } from '../src/backend/accelerated/index.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { BUILDERS, MFLOP_PER_SAMPLE, type ModelName, randomBatch } from './onednn-models.js';
 
@@ -20,7 +21,7 @@ const models = option('models', 'ann,cnn').split(',') as ModelName[];
 const backends = option('backends', 'cpu,onednn').split(',');
 const batch = Number(option('batch', '64'));
 const seconds = Number(option('seconds', '10'));
-const adam = option('adam', 'tf') === 'fused' ? onednnAdam : undefined;
+const adam = option('adam', 'tf') === 'fused' ? acceleratedAdam : undefined;
 
 tf.enableProdMode();
 const onednn = await loadOnednnBackend();

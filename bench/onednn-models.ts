@@ -8,7 +8,7 @@ import { conv2d } from '../src/model/conv2d.js';
 import { dense } from '../src/model/dense.js';
 
 export type ModelName = 'ann' | 'cnn';
-/** tf.train.adam, or a drop-in such as onednnAdam. */
+/** tf.train.adam, or a drop-in such as acceleratedAdam. */
 export type AdamFactory = (learningRate: number) => tf.Optimizer;
 const plainAdam: AdamFactory = (lr) => tf.train.adam(lr);
 

@@ -7,7 +7,7 @@
  * step and stops the onednn backend from reusing buffers). Prints ms per kernel name per step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { onednnAdam } from '../src/backend/onednn/adam.js';
+import { acceleratedAdam } from '../src/backend/accelerated/index.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { loadConfig } from '../src/config/load.js';
 import { compileModel } from '../src/model/compile.js';
@@ -49,7 +49,10 @@ for (const config of tf.getKernelsForBackend(backend)) {
 await tf.setBackend(backend);
 async function build(): Promise<{ m: tf.LayersModel; batch: number }> {
   if (!model.endsWith('.yaml'))
-    return { m: BUILDERS[model as ModelName](adamArg === 'fused' ? onednnAdam : undefined), batch: Number(batchArg) };
+    return {
+      m: BUILDERS[model as ModelName](adamArg === 'fused' ? acceleratedAdam : undefined),
+      batch: Number(batchArg),
+    };
   const { config } = await loadConfig(model);
   return { m: compileModel(config, [28, 28], config.seed), batch: Number(batchArg) || config.train.batchSize };
 }

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { onednnAdam } from '../src/backend/onednn/adam.js';
-import { relativeError } from '../src/backend/onednn/compare.js';
+import { acceleratedAdam } from '../src/backend/accelerated/index.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
+import { relativeError } from './helpers/cross-check.js';
 
 tf.enableProdMode();
 const load = await loadOnednnBackend();
@@ -31,7 +31,7 @@ async function train(backend: string, optimizer: tf.Optimizer, steps: number): P
 describe(`the one-pass Adam${skipReason}`, () => {
   it.skipIf(!load.ok).each([1, 5])('matches tf.train.adam on the cpu backend after %i steps', async (steps) => {
     const reference = await train('cpu', tf.train.adam(0.01), steps);
-    const fused = await train('onednn', onednnAdam(0.01), steps);
+    const fused = await train('onednn', acceleratedAdam(0.01), steps);
     const initial = await train('cpu', tf.train.adam(0.01), 0);
     reference.forEach((w, i) => {
       expect(relativeError(w, fused[i]!)).toBeLessThanOrEqual(1e-4);
@@ -41,7 +41,7 @@ describe(`the one-pass Adam${skipReason}`, () => {
 
   it('is plain tf.train.adam on other backends', async () => {
     const reference = await train('cpu', tf.train.adam(0.01), 3);
-    const same = await train('cpu', onednnAdam(0.01), 3);
+    const same = await train('cpu', acceleratedAdam(0.01), 3);
     expect(same.map((w) => Array.from(w))).toEqual(reference.map((w) => Array.from(w)));
   });
 });

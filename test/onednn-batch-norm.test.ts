@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { type CheckInput, type Computation, crossCheck, relativeError } from '../src/backend/onednn/compare.js';
+import { BATCH_NORM_TRAIN, batchNormTraining, hasBatchNormTraining } from '../src/backend/accelerated/index.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
-import { BATCH_NORM_TRAIN, batchNormTraining, hasBatchNormTraining } from '../src/backend/onednn/kernels/batch-norm.js';
 import { batchNormalization, normalizeInTraining } from '../src/model/batch-norm.js';
+import { type CheckInput, type Computation, crossCheck, relativeError } from './helpers/cross-check.js';
 import { trainThreeSteps } from './helpers/kernels.js';
 
 tf.enableProdMode();

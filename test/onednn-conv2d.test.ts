@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { type Computation, crossCheck } from '../src/backend/onednn/compare.js';
+import { CONV2D, type Conv2DActivation, conv2dForward, hasConv2DKernel } from '../src/backend/accelerated/index.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
-import { CONV2D, type Conv2DActivation, conv2dForward, hasConv2DKernel } from '../src/backend/onednn/kernels/conv2d.js';
 import { conv2d } from '../src/model/conv2d.js';
+import { type Computation, crossCheck } from './helpers/cross-check.js';
 import { countKernel, expectAllClose, trainThreeSteps } from './helpers/kernels.js';
 
 tf.enableProdMode();

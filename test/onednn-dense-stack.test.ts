@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { loadAddon } from '../src/backend/onednn/addon.js';
-import { relativeError } from '../src/backend/onednn/compare.js';
 import { denseStackStep, planDenseStack } from '../src/backend/onednn/dense-stack.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { makeTrainStep } from '../src/train/step.js';
+import { relativeError } from './helpers/cross-check.js';
 import { batch, compareWithTfjs, compiled, stepOptions } from './helpers/dense-stack.js';
 
 tf.enableProdMode();

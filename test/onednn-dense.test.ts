@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { type Computation, crossCheck } from '../src/backend/onednn/compare.js';
+import { DENSE, type DenseActivation, denseForward, hasDenseKernel } from '../src/backend/accelerated/index.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
-import { DENSE, type DenseActivation, denseForward, hasDenseKernel } from '../src/backend/onednn/kernels/dense.js';
 import { dense } from '../src/model/dense.js';
+import { type Computation, crossCheck } from './helpers/cross-check.js';
 import { countKernel, expectAllClose, trainThreeSteps } from './helpers/kernels.js';
 
 tf.enableProdMode();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { onednnAdam } from '../src/backend/onednn/adam.js';
+import { acceleratedAdam } from '../src/backend/accelerated/index.js';
 import type { OnednnBackend } from '../src/backend/onednn/backend.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { batchNormalization } from '../src/model/batch-norm.js';
@@ -27,7 +27,7 @@ function smallCnn(): tf.LayersModel {
   m.add(batchNormalization());
   m.add(tf.layers.dropout({ rate: 0.2 }));
   m.add(dense({ units: 10, activation: 'softmax' }));
-  m.compile({ loss: 'categoricalCrossentropy', optimizer: onednnAdam(0.01) });
+  m.compile({ loss: 'categoricalCrossentropy', optimizer: acceleratedAdam(0.01) });
   return m;
 }
 

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import type { Computation } from '../src/backend/onednn/compare.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
+import type { Computation } from './helpers/cross-check.js';
 import { type Case, expectClose, MATMUL, positive, sh } from './helpers/kernel-cases.js';
 
 tf.enableProdMode();

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { onednnAdam } from '../backend/onednn/adam.js';
+import { acceleratedAdam } from '../backend/accelerated/index.js';
 import type { Config, LayerSpec, OptimizerSpec } from '../config/schema.js';
 import { deriveSeed } from '../util/random.js';
 import { LAYER_BUILDERS } from './layers.js';
@@ -13,8 +13,8 @@ type OptimizerBuilders = {
 const OPTIMIZERS: OptimizerBuilders = {
   sgd: (o) => tf.train.sgd(o.learningRate),
   momentum: (o) => tf.train.momentum(o.learningRate, o.momentum, o.useNesterov),
-  // tf.train.adam's arithmetic and state; one native pass per variable on the onednn backend.
-  adam: (o) => onednnAdam(o.learningRate, o.beta1, o.beta2, o.epsilon),
+  // tf.train.adam's arithmetic and state; one kernel call per variable where the backend has one.
+  adam: (o) => acceleratedAdam(o.learningRate, o.beta1, o.beta2, o.epsilon),
   rmsprop: (o) => tf.train.rmsprop(o.learningRate, o.decay, o.momentum, o.epsilon, o.centered),
   adagrad: (o) => tf.train.adagrad(o.learningRate, o.initialAccumulatorValue),
   adadelta: (o) => tf.train.adadelta(o.learningRate, o.rho, o.epsilon),

@@ -1,10 +1,11 @@
 /**
- * One training step on a batch, as the loop and the benchmark run it: the onednn backend's native
- * step where the model is a stack of dense layers (src/backend/onednn/dense-stack.ts), tfjs's
- * model.trainOnBatch everywhere else. Both return [loss, ...metrics] in compile order.
+ * One training step on a batch, as the loop and the benchmark run it: the active backend's own
+ * step where it has one for the model (src/backend/accelerated/train-step.ts; onednn's runs a
+ * stack of dense layers in one native call), tfjs's model.trainOnBatch everywhere else. Both
+ * return [loss, ...metrics] in compile order.
  */
 import * as tf from '@tensorflow/tfjs';
-import { denseStackStep } from '../backend/onednn/dense-stack.js';
+import { fusedTrainStep } from '../backend/accelerated/index.js';
 import { oneHot } from '../data/dataset.js';
 import { type LabelFormat, labelTensor } from './batches.js';
 
@@ -20,10 +21,10 @@ export interface StepOptions {
 
 /** The step for `model`, and in words which one it is (for the run log). */
 export function makeTrainStep(model: tf.LayersModel, o: StepOptions): { step: TrainStep; kind: string } {
-  const native = denseStackStep(model, o);
+  const native = fusedTrainStep(model, o);
   if (native.ok) {
     return {
-      kind: 'native dense-stack step (one call per batch)',
+      kind: native.name,
       step: async (images, labels) => native.step(images, oneHot(labels, o.numClasses), labels.length),
     };
   }

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
-import { relativeError, seededFloats } from '../../src/backend/onednn/compare.js';
 import { denseStackStep } from '../../src/backend/onednn/dense-stack.js';
 import { loadConfig } from '../../src/config/load.js';
 import { oneHot } from '../../src/data/dataset.js';
 import { compileModel } from '../../src/model/compile.js';
+import { relativeError, seededFloats } from './cross-check.js';
 
 export async function compiled(file: string, overrides: string[] = []) {
   const { config } = await loadConfig(file, overrides);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
-import { type CheckInput, type Computation, crossCheck } from '../../src/backend/onednn/compare.js';
+import { type CheckInput, type Computation, crossCheck } from './cross-check.js';
 
 /** A kernel check: a computation on seeded inputs, compared with the cpu backend (and its gradients). */
 export type Case = [title: string, fn: Computation, inputs: CheckInput[], grads: boolean];

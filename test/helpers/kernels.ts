@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
-import { relativeError, seededFloats } from '../../src/backend/onednn/compare.js';
+import { relativeError, seededFloats } from './cross-check.js';
 
 /** The same number of arrays, each within `tol` relative error of its reference. */
 export function expectAllClose(ref: (Float32Array | number[])[], got: (Float32Array | number[])[], tol: number): void {

@@ -11,12 +11,14 @@
  *
  * `denseStackStep` says which models qualify; anything else (other layers, regularizers,
  * constraints, frozen layers, other losses, metrics or optimizers, sparse labels, another
- * backend) trains through model.trainOnBatch.
+ * backend) trains through model.trainOnBatch. It is the backend's whole-step hook
+ * (src/backend/accelerated/train-step.ts), registered with the backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { OnednnAdam } from './adam.js';
+import { AcceleratedAdam, type FusedTrainStepOptions, type FusedTrainStepPlan } from '../accelerated/index.js';
 import { loadAddon, type OnednnAddon } from './addon.js';
 import { OnednnBackend } from './backend.js';
+import { adamHyper } from './kernels/adam.js';
 
 /** Codes shared with native/src/dense_stack.cc. */
 const ACTIVATION = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, softmax: 4 } as const;
@@ -37,9 +39,6 @@ interface DenseLayer {
   bias: tf.Variable | null;
   activation: ActivationName;
 }
-
-/** One training step on a batch: `x` [rows, inputs] and one-hot `targets`; returns [loss, ...metrics]. */
-export type DenseStackStep = (x: Float32Array, targets: Float32Array, rows: number) => number[];
 
 /** What keeps a model off the native step, or the layers it runs. */
 export type DenseStackPlan = { ok: true; layers: DenseLayer[] } | { ok: false; reason: string };
@@ -85,18 +84,8 @@ export function planDenseStack(model: tf.LayersModel): DenseStackPlan {
   return { ok: true, layers };
 }
 
-interface StepOptions {
-  /** The config's metric names, in compile order. */
-  metricNames: readonly string[];
-  labelFormat: 'oneHot' | 'sparse';
-  numClasses: number;
-}
-
 /** The native training step for `model`, or why there is none. */
-export function denseStackStep(
-  model: tf.LayersModel,
-  o: StepOptions,
-): { ok: true; step: DenseStackStep } | { ok: false; reason: string } {
+export function denseStackStep(model: tf.LayersModel, o: FusedTrainStepOptions): FusedTrainStepPlan {
   const backend = tf.backend();
   const load = loadAddon();
   if (!(backend instanceof OnednnBackend) || !load.ok) return { ok: false, reason: 'not on the onednn backend' };
@@ -108,7 +97,11 @@ export function denseStackStep(
   const optimizer = model.optimizer;
   // By constructor: tfjs's optimizers answer `instanceof` by duck typing (an SGD is an "AdamOptimizer").
   const kind =
-    optimizer?.constructor === OnednnAdam ? 'adam' : optimizer?.constructor === tf.SGDOptimizer ? 'sgd' : undefined;
+    optimizer?.constructor === AcceleratedAdam
+      ? 'adam'
+      : optimizer?.constructor === tf.SGDOptimizer
+        ? 'sgd'
+        : undefined;
   if (!kind) return { ok: false, reason: `optimizer ${optimizer?.getClassName()}` };
   const plan = planDenseStack(model);
   if (!plan.ok) return plan;
@@ -118,7 +111,7 @@ export function denseStackStep(
   const params = plan.layers.flatMap((l) => [l.kernel, l.bias]);
   if (params.some((v) => v && v.dtype !== 'float32')) return { ok: false, reason: 'weights that are not float32' };
   const slots = o.metricNames.map((m) => METRIC_SLOT[m]!);
-  const run = kind === 'adam' ? adamRun(optimizer as OnednnAdam, params) : sgdRun(optimizer as tf.SGDOptimizer);
+  const run = kind === 'adam' ? adamRun(optimizer as AcceleratedAdam, params) : sgdRun(optimizer as tf.SGDOptimizer);
   return {
     ok: true,
     step: (x, targets, rows) =>
@@ -153,7 +146,7 @@ function sgdRun(sgd: tf.SGDOptimizer): OptimizerRun {
   };
 }
 
-function adamRun(adam: OnednnAdam, params: (tf.Variable | null)[]): OptimizerRun {
+function adamRun(adam: AcceleratedAdam, params: (tf.Variable | null)[]): OptimizerRun {
   const variables = params.filter((v): v is tf.Variable => v !== null); // the model's order: Adam's slots follow it
   return {
     code: OPTIMIZER.adam,
@@ -161,7 +154,7 @@ function adamRun(adam: OnednnAdam, params: (tf.Variable | null)[]): OptimizerRun
       const { hyper, moments } = adam.stepState(variables);
       let i = 0;
       const state = params.flatMap((p) => (p ? [moments[i]!.m, moments[i++]!.v] : [null, null]));
-      return { hyper, state };
+      return { hyper: adamHyper(hyper), state };
     },
     end: () => adam.endStep(),
   };

@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { loadAddon } from './addon.js';
-import { registerOnednnBackend } from './backend.js';
+import { registerOnednnBackend } from './register.js';
 
 export { BUILD_COMMAND } from './addon.js';
 export { BACKEND_NAME } from './backend.js';

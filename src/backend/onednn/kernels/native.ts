@@ -16,6 +16,9 @@ export interface KernelArgs {
  */
 export type NativeKernel = (args: KernelArgs, addon: OnednnAddon) => TensorInfo | undefined;
 
+/** An accelerated kernel (src/backend/accelerated): callers send only cases it covers, so it always answers. */
+export type AcceleratedKernel = (args: KernelArgs, addon: OnednnAddon) => TensorInfo | TensorInfo[];
+
 /**
  * The tensor's own Float32Array (not a copy): the addon reads it in place. A float32 tensor can
  * still hold another array type: the cpu backend's Cast to float32 from bool or int32 shares the

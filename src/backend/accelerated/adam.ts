@@ -1,12 +1,12 @@
 /**
- * Adam with a one-pass native update on the onednn backend. tf.train.adam issues ~12 elementwise
- * kernels per variable per step; for the notebook ANN that is 72 kernel calls and ~12 passes over
- * 470k weights, more time than its matmuls. Same state (the `/m`, `/v` slots and the beta powers),
- * same arithmetic, so weights saved by one load into the other. Elsewhere it is tf.train.adam.
+ * Adam whose per-variable update is one ADAM_UPDATE kernel call where the backend has it.
+ * tf.train.adam issues ~12 elementwise kernels per variable per step; for the notebook ANN that is
+ * 72 kernel calls and ~12 passes over 470k weights, more time than its matmuls. Same state (the
+ * `/m`, `/v` slots and the beta powers), same arithmetic, so weights saved by one load into the
+ * other. On a backend without the kernel it is tf.train.adam.
  */
 import * as tf from '@tensorflow/tfjs';
-import { loadAddon, type OnednnAddon } from './addon.js';
-import { OnednnBackend } from './backend.js';
+import { ADAM_UPDATE, type AdamUpdateAttrs, hasKernel, runKernel } from './kernels.js';
 
 type NamedGradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
 type Slot = { originalName: string; variable: tf.Variable };
@@ -19,35 +19,34 @@ interface AdamState {
   accumulatedSecondMoment: Slot[];
 }
 
-export class OnednnAdam extends tf.AdamOptimizer {
+export class AcceleratedAdam extends tf.AdamOptimizer {
   override applyGradients(gradients: NamedGradients): void {
-    const backend = tf.backend();
-    const load = loadAddon();
-    if (!(backend instanceof OnednnBackend) || !load.ok) {
-      super.applyGradients(gradients);
-      return;
-    }
     const entries = Array.isArray(gradients)
       ? gradients.map((g) => [g.name, g.tensor] as const)
       : Object.entries(gradients);
-    if (
-      entries.some(([name, g]) => g.dtype !== 'float32' || tf.engine().registeredVariables[name]?.dtype !== 'float32')
-    ) {
+    const covered =
+      hasKernel(ADAM_UPDATE) &&
+      entries.every(([name, g]) => g.dtype === 'float32' && tf.engine().registeredVariables[name]?.dtype === 'float32');
+    if (!covered) {
       super.applyGradients(gradients);
       return;
     }
-    this.fusedStep(backend, load.addon, entries);
+    this.updateEach(entries);
     this.endStep();
   }
 
   /**
-   * The hyperparameters of this step ([beta1, beta2, learningRate, epsilon, 1 - beta1^t,
-   * 1 - beta2^t]) and the moments of each of `variables` (made on first use), for a native update.
+   * The hyperparameters of this step and the moments of each of `variables` (made on first use),
+   * for an update outside tfjs's ops. Reads the beta powers back from the backend.
    */
-  stepState(variables: readonly tf.Variable[]): { hyper: Float32Array; moments: { m: tf.Variable; v: tf.Variable }[] } {
+  stepState(variables: readonly tf.Variable[]): {
+    hyper: AdamUpdateAttrs;
+    moments: { m: tf.Variable; v: tf.Variable }[];
+  } {
     const state = this as unknown as AdamState;
     const [p1, p2] = [state.accBeta1.dataSync()[0]!, state.accBeta2.dataSync()[0]!];
-    const hyper = new Float32Array([this.beta1, this.beta2, this.learningRate, this.epsilon, 1 - p1, 1 - p2]);
+    const { beta1, beta2, learningRate, epsilon } = this;
+    const hyper = { beta1, beta2, learningRate, epsilon, biasCorrection1: 1 - p1, biasCorrection2: 1 - p2 };
     const moments = variables.map((value, i) => {
       state.accumulatedFirstMoment[i] ??= slot(`${value.name}/m`, value);
       state.accumulatedSecondMoment[i] ??= slot(`${value.name}/v`, value);
@@ -66,17 +65,14 @@ export class OnednnAdam extends tf.AdamOptimizer {
     this.incrementIterations();
   }
 
-  private fusedStep(backend: OnednnBackend, addon: OnednnAddon, entries: (readonly [string, tf.Tensor | undefined])[]) {
+  private updateEach(entries: (readonly [string, tf.Tensor | undefined])[]) {
     const variables = entries.map(([name]) => tf.engine().registeredVariables[name]!);
     const { hyper, moments } = this.stepState(variables);
-    const vals = (t: tf.Tensor) => backend.data.get(t.dataId).values as Float32Array;
     entries.forEach(([, gradient], i) => {
       const value = variables[i]!;
       const { m, v } = moments[i]!;
       if (!gradient) return;
-      const [ow, om, ov] = [0, 1, 2].map(() => backend.pool.take(value.size));
-      addon.adam(vals(value), vals(gradient), vals(m), vals(v), ow!, om!, ov!, hyper);
-      const made = [ow!, om!, ov!].map((a) => tf.engine().makeTensor(a, value.shape, 'float32', backend));
+      const made = runKernel(ADAM_UPDATE, { value, gradient, m, v }, hyper) as tf.Tensor[];
       m.assign(made[1]!);
       v.assign(made[2]!);
       value.assign(made[0]!);
@@ -90,6 +86,6 @@ function slot(originalName: string, like: tf.Variable): Slot {
 }
 
 /** Drop-in for tf.train.adam(learningRate, beta1, beta2, epsilon), with tfjs's defaults. */
-export function onednnAdam(learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon?: number): OnednnAdam {
-  return new OnednnAdam(learningRate, beta1, beta2, epsilon);
+export function acceleratedAdam(learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon?: number): AcceleratedAdam {
+  return new AcceleratedAdam(learningRate, beta1, beta2, epsilon);
 }

@@ -1,21 +1,14 @@
 /**
  * Cross-checks a computation between two backends on the same seeded inputs: the forward result
- * and, optionally, the gradient with respect to every input. Used by the kernel tests and usable
- * by a doctor command to confirm a build is numerically sound.
+ * and, optionally, the gradient with respect to every input. Used by the kernel tests.
  */
 import * as tf from '@tensorflow/tfjs';
+import { makeRng } from '../../src/util/random.js';
 
-/** Deterministic floats in [lo, hi) (mulberry32), so a failing case can be replayed exactly. */
+/** Deterministic floats in [lo, hi), so a failing case can be replayed exactly. */
 export function seededFloats(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = lo + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo);
-  }
-  return out;
+  const rng = makeRng(seed);
+  return Float32Array.from({ length: n }, () => lo + rng() * (hi - lo));
 }
 
 export type Computation = (...xs: tf.Tensor[]) => tf.Tensor;

@@ -1,0 +1,50 @@
+/**
+ * Whole training steps a backend runs its own way (onednn: a stack of dense layers in one native
+ * call). A backend registers a hook under its tfjs name when it registers itself; src/train/step.ts
+ * asks for the active backend's and trains through model.trainOnBatch where there is none or the
+ * hook declines the model.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** One step on a batch: `x` [rows, ...sample] and one-hot `targets`; returns [loss, ...metrics] in compile order. */
+export type FusedTrainStep = (x: Float32Array, targets: Float32Array, rows: number) => number[];
+
+export interface FusedTrainStepOptions {
+  /** The config's metric names, in compile order. */
+  metricNames: readonly string[];
+  labelFormat: 'oneHot' | 'sparse';
+  numClasses: number;
+}
+
+export type FusedTrainStepPlan = { ok: true; step: FusedTrainStep } | { ok: false; reason: string };
+
+export interface FusedTrainStepHook {
+  /** What the step is, in words, for the run log. */
+  name: string;
+  /** The step for `model`, or why the backend will not run it. */
+  plan: (model: tf.LayersModel, options: FusedTrainStepOptions) => FusedTrainStepPlan;
+}
+
+const HOOKS = new Map<string, FusedTrainStepHook>();
+
+/** Registers `backendName`'s whole-step hook; registering again replaces it. */
+export function registerFusedTrainStep(backendName: string, hook: FusedTrainStepHook): void {
+  HOOKS.set(backendName, hook);
+}
+
+/** The active backend's step for `model` and its name, or why there is none. */
+export function fusedTrainStep(
+  model: tf.LayersModel,
+  options: FusedTrainStepOptions,
+): { ok: true; step: FusedTrainStep; name: string } | { ok: false; reason: string } {
+  const hook = HOOKS.get(tf.getBackend());
+  if (!hook) {
+    const backends = [...HOOKS.keys()];
+    return {
+      ok: false,
+      reason: backends.length ? `not on the ${backends.join(' or ')} backend` : 'no backend has one',
+    };
+  }
+  const plan = hook.plan(model, options);
+  return plan.ok ? { ...plan, name: hook.name } : plan;
+}
