@@ -3,7 +3,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeConv2DBackpropFilter } from '../src/backend/wasm/conv2d-backprop-filter.js';
 import { makeConv2DBackpropInput } from '../src/backend/wasm/conv2d-backprop-input.js';
-import { initWasmBackend } from '../src/backend/wasm-kernels.js';
+import { initWasmBackend } from '../src/backend/wasm/index.js';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Shape4 = [number, number, number, number];

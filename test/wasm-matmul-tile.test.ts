@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initWasmBackend } from '../src/backend/wasm-kernels.js';
+import { initWasmBackend } from '../src/backend/wasm/index.js';
 
 /** Deterministic, non-repeating values so a misplaced element cannot go unnoticed. */
 const ramp = (shape: number[]) =>

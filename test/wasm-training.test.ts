@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { initWasmBackend } from '../src/backend/wasm-kernels.js';
+import { initWasmBackend } from '../src/backend/wasm/index.js';
 
 /** The project's CNN, built directly so this test does not depend on the config layer. */
 function cnn(): tf.Sequential {

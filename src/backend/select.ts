@@ -81,7 +81,7 @@ const LOADERS: { [K in BackendName]: (ctx: BackendContext) => Promise<LoadResult
     };
   },
   wasm: async () => {
-    const { initWasmBackend, wasmThreadsCount } = await import('./wasm-kernels.js');
+    const { initWasmBackend, wasmThreadsCount } = await import('./wasm/index.js');
     await initWasmBackend();
     const failed = await activate('wasm');
     if (failed) return { ok: false, reason: failed, fix: 'reinstall @tensorflow/tfjs-backend-wasm@4.22.0 (`npm ci`)' };

@@ -3,11 +3,11 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { BackendError } from '../errors.js';
-import { makeBatchMatMul } from './wasm/batch-mat-mul.js';
-import { makeConv2DBackpropFilter } from './wasm/conv2d-backprop-filter.js';
-import { makeConv2DBackpropInput } from './wasm/conv2d-backprop-input.js';
-import { makeTile } from './wasm/tile.js';
+import { BackendError } from '../../errors.js';
+import { makeBatchMatMul } from './batch-mat-mul.js';
+import { makeConv2DBackpropFilter } from './conv2d-backprop-filter.js';
+import { makeConv2DBackpropInput } from './conv2d-backprop-input.js';
+import { makeTile } from './tile.js';
 
 type Make = (original: tf.KernelFunc | undefined) => tf.KernelFunc;
 
