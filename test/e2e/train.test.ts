@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { loadModelDir } from '../../src/model/io.js';
 import { MetaSchema, SummarySchema } from '../../src/run/format.js';
 import { runCli } from '../helpers/cli.js';
-import { writeDiskFault } from '../helpers/faults.js';
+import { diskFault } from '../helpers/faults.js';
 
 let out: string;
 beforeAll(async () => {
@@ -157,9 +157,9 @@ describe('mnist-run FILE', () => {
   it('marks a run that fails mid-way as failed, with its error, and exits non-zero', async () => {
     const root = join(out, 'fail');
     // The disk "fills up" at the second epoch's history.csv: a fault at a known point, no race.
-    const fault = await writeDiskFault(out, { file: 'history.csv', from: 2, code: 'ENOSPC' });
+    const fault = diskFault({ file: 'history.csv', from: 2, code: 'ENOSPC' });
     const args = ['--set', 'data.trainSize=200', '--set', 'data.testSize=50', '--set', 'train.epochs=5'];
-    const res = await runCli(['configs/ann.yaml', ...args, '--out', root], { nodeArgs: ['--require', fault] });
+    const res = await runCli(['configs/ann.yaml', ...args, '--out', root], fault);
     expect(res.code).toBe(1);
     expect(res.stderr).not.toMatch(/\n\s+at /);
     expect(res.stderr).toMatch(/no space left on device.*history\.csv/);

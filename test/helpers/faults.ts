@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface DiskFault {
@@ -10,34 +9,10 @@ export interface DiskFault {
   code: string;
 }
 
-/**
- * Writes a `--require` preload that makes the child's writes of one file fail from its Nth write on,
- * as Node reports a full disk (code, errno, syscall, path). A fault at a known point replaces racing the live process with
- * file-system changes. Atomic writes end in a rename onto the target, plain ones in writeFile or
- * appendFile on it: all three are covered, for node:fs/promises as imported by ESM modules too.
- */
-export async function writeDiskFault(dir: string, fault: DiskFault): Promise<string> {
-  const file = join(dir, `fault-${fault.file}-${fault.from}.cjs`);
-  await writeFile(
-    file,
-    [
-      "const fsp = require('node:fs/promises');",
-      `const fault = ${JSON.stringify(fault)};`,
-      'let writes = 0;',
-      'for (const name of ["rename", "writeFile", "appendFile"]) {',
-      '  const original = fsp[name];',
-      '  const target = (args) => String(name === "rename" ? args[1] : args[0]);',
-      '  fsp[name] = async function (...args) {',
-      '    if (target(args).endsWith(fault.file) && ++writes >= fault.from) {',
-      "      const err = new Error(`${fault.code}: no space left on device, ${name} '${target(args)}'`);",
-      '      Object.assign(err, { errno: -28, code: fault.code, syscall: name, path: target(args) });',
-      '      throw err;',
-      '    }',
-      '    return original.apply(this, args);',
-      '  };',
-      '}',
-      "require('node:module').syncBuiltinESMExports();",
-    ].join('\n'),
-  );
-  return file;
+/** runCli options that start the child with disk-fault.cjs preloaded and set to `fault`. */
+export function diskFault(fault: DiskFault): { nodeArgs: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    nodeArgs: ['--require', join(import.meta.dirname, 'disk-fault.cjs')],
+    env: { DISK_FAULT: JSON.stringify(fault) },
+  };
 }
