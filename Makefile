@@ -37,15 +37,15 @@ train: build
 # suite spawns the built CLI.
 test: build
 	scripts/ensure-chromium.sh
-	npx vitest run
+	npm test
 
 # The inner loop: seconds, no build.
 test-unit: native
-	npx vitest run --project unit
+	npm run test:unit
 
 test-e2e: build
 	scripts/ensure-chromium.sh
-	npx vitest run --project e2e
+	npm run test:e2e
 
 # Biome (TypeScript: format, lint, import order) and clang-format (native/); `make format` fixes.
 lint: $(NODE_STAMP)

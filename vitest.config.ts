@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Two suites. `unit` runs the sources directly and needs no build: the inner loop
- * (`npm run test:unit`). `e2e` spawns the built CLI in real child processes, so it builds first.
+ * (`npm run test:unit`); its files share a process per worker. `e2e` spawns the built CLI in real
+ * child processes, so it builds first, and each of its files has a process of its own.
  */
 export default defineConfig({
   test: {
@@ -11,10 +12,20 @@ export default defineConfig({
     // tfjs kernels are CPU-bound; more workers than cores only slows each test down.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    // A process per file costs ~0.6 s of imports (tfjs, the sources) per file: the unit files share
+    // a process per worker (test/helpers/fresh-state.ts resets what they change). Isolation is one
+    // setting for all projects, so the e2e suite asks for it on its command line (npm run test:e2e,
+    // which `npm test` and `make test` run).
+    isolate: false,
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**'] },
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**'],
+          setupFiles: ['test/helpers/fresh-state.ts'],
+        },
       },
       {
         extends: true,

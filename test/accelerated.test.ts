@@ -178,12 +178,11 @@ describe(`the accelerated surface on onednn${skipReason}`, () => {
 });
 
 describe('the whole-step registry', () => {
-  // Last: registering a hook for cpu changes what makeTrainStep takes there for the rest of this file.
   it("gives makeTrainStep the active backend's step, named as it was registered", async () => {
     await tf.setBackend('cpu');
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 2 })] });
     const calls: number[] = [];
-    registerFusedTrainStep('cpu', {
+    const unregister = registerFusedTrainStep('cpu', {
       name: 'a test step',
       plan: () => ({
         ok: true,
@@ -193,11 +192,15 @@ describe('the whole-step registry', () => {
         },
       }),
     });
-    const options = stepOptions([2]);
-    const { kind, step } = makeTrainStep(model, options);
-    expect(kind).toBe('a test step');
-    expect(await step(new Float32Array(6), new Uint8Array([0, 1, 1]))).toEqual([0.5]);
-    expect(calls).toEqual([3]);
+    try {
+      const { kind, step } = makeTrainStep(model, stepOptions([2]));
+      expect(kind).toBe('a test step');
+      expect(await step(new Float32Array(6), new Uint8Array([0, 1, 1]))).toEqual([0.5]);
+      expect(calls).toEqual([3]);
+    } finally {
+      unregister();
+    }
+    expect(makeTrainStep(model, stepOptions([2])).kind).toMatch(/^tfjs trainOnBatch/); // and gone again
     model.dispose();
   });
 });

@@ -36,7 +36,7 @@ const CASES: Case[] = [
     [4, 28, 28, 1],
     [3, 3, 1, 32],
   ],
-  ['the CNN layer 2', { strides: [1, 1], pad: 'valid', activation: 'linear' }, true, [2, 26, 26, 32], [3, 3, 32, 32]],
+  ['the CNN layer 2', { strides: [1, 1], pad: 'valid', activation: 'linear' }, true, [1, 26, 26, 32], [3, 3, 32, 32]],
   [
     'relu, same padding, odd sizes',
     { strides: [1, 1], pad: 'same', activation: 'relu' },

@@ -72,7 +72,7 @@ const explicit: Pad = [
 ];
 const CONV: Case[] = [
   ['conv2d CNN layer 1: 1→32 channels, valid', conv(1, 'valid'), sh([4, 28, 28, 1], [3, 3, 1, 32]), true],
-  ['conv2d CNN layer 2: 32→32 channels, valid', conv(1, 'valid'), sh([2, 26, 26, 32], [3, 3, 32, 32]), true],
+  ['conv2d CNN layer 2: 32→32 channels, valid', conv(1, 'valid'), sh([1, 26, 26, 32], [3, 3, 32, 32]), true],
   ['conv2d stride 2, same padding, odd sizes', conv(2, 'same'), sh([3, 9, 11, 3], [3, 3, 3, 5]), true],
   ['conv2d unequal strides, 5x2 filter', conv([2, 1], 'valid'), sh([2, 12, 7, 4], [5, 2, 4, 6]), true],
   ['conv2d explicit asymmetric padding', conv(1, explicit), sh([2, 6, 5, 2], [3, 3, 2, 3]), true],

@@ -27,9 +27,17 @@ export interface FusedTrainStepHook {
 
 const HOOKS = new Map<string, FusedTrainStepHook>();
 
-/** Registers `backendName`'s whole-step hook; registering again replaces it. */
-export function registerFusedTrainStep(backendName: string, hook: FusedTrainStepHook): void {
+/**
+ * Registers `backendName`'s whole-step hook; registering again replaces it. Returns the undo: the
+ * hook registered before, or none.
+ */
+export function registerFusedTrainStep(backendName: string, hook: FusedTrainStepHook): () => void {
+  const previous = HOOKS.get(backendName);
   HOOKS.set(backendName, hook);
+  return () => {
+    if (previous) HOOKS.set(backendName, previous);
+    else HOOKS.delete(backendName);
+  };
 }
 
 /** The active backend's step for `model` and its name, or why there is none. */

@@ -1,14 +1,20 @@
 /**
  * On a CPU without AVX-512, oneDNN has no brgemm matmul and the backend's matrix products run on
  * OpenBLAS instead. This file stands in for such a CPU: oneDNN reads ONEDNN_MAX_CPU_ISA when the
- * addon is first loaded, and every test file runs in its own process.
+ * addon is first loaded, so it needs a process of its own, which e2e files get (unit files share one).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { loadOnednnBackend } from '../src/backend/onednn/index.js';
-import { compareWithTfjs } from './helpers/dense-stack.js';
-import { type Case, expectClose, MATMUL } from './helpers/kernel-cases.js';
+import { loadOnednnBackend } from '../../src/backend/onednn/index.js';
+import { compareWithTfjs } from '../helpers/dense-stack.js';
+import { type Case, expectClose, MATMUL } from '../helpers/kernel-cases.js';
 
+// oneDNN takes the variable when the addon is loaded: that must not have happened in this process.
+const maps = existsSync('/proc/self/maps') ? readFileSync('/proc/self/maps', 'utf8') : '';
+if (maps.includes('onednn_addon.node')) {
+  throw new Error('the oneDNN addon is already loaded in this process: run the e2e suite isolated (npm run test:e2e)');
+}
 process.env.ONEDNN_MAX_CPU_ISA = 'AVX2';
 tf.enableProdMode();
 const load = await loadOnednnBackend();
