@@ -51,8 +51,8 @@ const RANK: Record<string, number> = {
   train: 6,
   run: 7,
   bench: 7.5, // timing a config's training steps; sweep --dry-run calibrates with it
-  compare: 8,
   sweep: 8,
+  compare: 8.5, // reads run folders and sweep folders (src/sweep/format.ts)
   report: 9, // draws compare's tables
   cli: 10,
 };

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +127,23 @@ describe('compare', () => {
     );
     expect((await loadRuns(['sweeps/sw'], root)).map((r) => r.label)).toEqual(['act=relu']);
     expect((await loadRuns(['sweeps'], root)).map((r) => r.label)).toEqual(['sw: act=relu']);
+  });
+
+  it.each([
+    [
+      '{"runs": [',
+      /^bad\/plan\.json: not readable JSON \(.*\); rerun the sweep to rewrite it, or compare its run folders directly: bad\/runs$/,
+    ],
+    ['{"runs": [{"dir": "runs/a"}]}', /^bad\/plan\.json: runs\[0\]\.label: missing; rerun the sweep/],
+    [
+      '{"runs": [{"dir": "../../elsewhere", "label": "x"}]}',
+      /^bad\/plan\.json: runs\[0\]\.dir: expected a folder inside the sweep folder; rerun the sweep/,
+    ],
+    ['{"runs": [{"dir": "/etc", "label": "x"}]}', /runs\[0\]\.dir: expected a folder inside the sweep folder/],
+  ])('refuses a damaged plan.json %s, naming the file, the field and the fix', async (plan, message) => {
+    await mkdir(join(root, 'bad'), { recursive: true });
+    await writeFile(join(root, 'bad', 'plan.json'), plan);
+    await expect(loadRuns(['bad'], root)).rejects.toThrow(message);
   });
 
   it.each([

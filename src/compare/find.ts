@@ -2,6 +2,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { RUN_FILES, SWEEP_FILES } from '../output-files.js';
+import { issueLines } from '../run/format.js';
+import { PlanRunsSchema } from '../sweep/format.js';
 
 /** A run folder to compare, with the label a sweep gave it. */
 export interface RunRef {
@@ -21,18 +23,28 @@ export async function isRunDir(dir: string): Promise<boolean> {
   return false;
 }
 
+const PLAN_FIX = (dir: string, cwd: string) =>
+  `rerun the sweep to rewrite it, or compare its run folders directly: ${relative(cwd, join(dir, SWEEP_FILES.runs)) || '.'}`;
+
 /** A sweep folder's runs in plan order, labelled as the sweep labels them; runs not started yet are left out. */
-async function sweepRuns(dir: string): Promise<RunRef[]> {
-  const plan = JSON.parse(await readFile(join(dir, SWEEP_FILES.plan), 'utf8')) as {
-    runs?: { dir: string; label: string }[];
-  };
-  const refs = (plan.runs ?? []).map((r) => ({ dir: join(dir, r.dir), label: r.label }));
+async function sweepRuns(dir: string, cwd: string): Promise<RunRef[]> {
+  const file = join(dir, SWEEP_FILES.plan);
+  const shown = relative(cwd, file) || file;
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${shown}: not readable JSON (${(err as Error).message}); ${PLAN_FIX(dir, cwd)}`);
+  }
+  const plan = PlanRunsSchema.safeParse(json);
+  if (!plan.success) throw new UsageError(`${issueLines(shown, plan.error, json).join('; ')}; ${PLAN_FIX(dir, cwd)}`);
+  const refs = plan.data.runs.map((r) => ({ dir: join(dir, r.dir), label: r.label }));
   const present = await Promise.all(refs.map((r) => isRunDir(r.dir)));
   return refs.filter((_, i) => present[i]);
 }
 
 /** Every run folder directly inside `dir` (a runs/ root, by name, which sorts by start time), and the runs of every sweep folder in it (a sweeps/ root). */
-async function childRuns(dir: string): Promise<RunRef[]> {
+async function childRuns(dir: string, cwd: string): Promise<RunRef[]> {
   const names = (await readdir(dir, { withFileTypes: true }))
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
@@ -41,7 +53,7 @@ async function childRuns(dir: string): Promise<RunRef[]> {
     names.map(async (n): Promise<RunRef[]> => {
       const child = join(dir, n);
       if (await exists(join(child, SWEEP_FILES.plan)))
-        return (await sweepRuns(child)).map((r) => ({ ...r, label: `${n}: ${r.label}` }));
+        return (await sweepRuns(child, cwd)).map((r) => ({ ...r, label: `${n}: ${r.label}` }));
       return (await isRunDir(child)) ? [{ dir: child }] : [];
     }),
   );
@@ -58,10 +70,10 @@ export async function findRuns(paths: string[], cwd: string): Promise<RunRef[]> 
       throw new UsageError(
         `${shown}: no such run or sweep folder; pass run folders (runs/…), a sweep folder (sweeps/NAME) or a folder of runs`,
       );
-    if (await exists(join(dir, SWEEP_FILES.plan))) out.push(...(await sweepRuns(dir)));
+    if (await exists(join(dir, SWEEP_FILES.plan))) out.push(...(await sweepRuns(dir, cwd)));
     else if (await isRunDir(dir)) out.push({ dir });
     else {
-      const found = await childRuns(dir);
+      const found = await childRuns(dir, cwd);
       if (!found.length)
         throw new UsageError(`${shown}: no run folders in it (a run folder holds ${RUN_MARKERS.join(', ')})`);
       out.push(...found);

@@ -5,7 +5,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Dataset } from '../data/dataset.js';
 import { architectureKey, formatDuration, makespan, runSeconds, type Speed } from './estimate.js';
-import type { SweepPlan } from './plan.js';
+import type { SweepPlan } from './format.js';
 
 /** Training batches timed per architecture, after one warm-up batch. */
 const CALIBRATION_BATCHES = 8;

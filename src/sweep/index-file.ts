@@ -1,6 +1,6 @@
 import type { RunRecord } from '../run/read.js';
 import { csvLines } from '../util/csv.js';
-import type { PlannedRun } from './plan.js';
+import type { PlannedRun } from './format.js';
 
 export type SweepRunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'interrupted';
 

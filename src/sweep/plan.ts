@@ -3,26 +3,8 @@ import type { LoadedConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { contentId, codeVersion as versionText } from './content-id.js';
 import { expandSweep, overrideArgs } from './expand.js';
+import type { PlannedRun, SweepPlan } from './format.js';
 import type { SweepSpec } from './schema.js';
-
-export interface PlannedRun {
-  id: string;
-  label: string;
-  /** `--set` arguments, sweep-wide ones first. */
-  overrides: string[];
-  /** Run folder, relative to the sweep folder. */
-  dir: string;
-}
-
-export interface SweepPlan {
-  name: string;
-  sweepFile: string;
-  baseConfig: string;
-  codeVersion: string;
-  runs: PlannedRun[];
-  /** Points whose resolved config equals an earlier one's: run once, listed here. */
-  duplicates: { label: string; sameAs: string }[];
-}
 
 /** What planning needs from the world: the config loader and data checksums, injected for tests. */
 export interface PlanDeps {

@@ -1,12 +1,13 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SWEEP_FILES } from '../output-files.js';
+import { formatJson } from '../run/format.js';
 import { readRun } from '../run/read.js';
-import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
+import { writeFileAtomic } from '../util/fs.js';
 import type { ChildSpec } from './child.js';
 import { lockSweep, setAside } from './folder.js';
+import { type PlannedRun, type SweepPlan, SweepPlanSchema } from './format.js';
 import { type IndexRow, indexCsv, rowFromRun } from './index-file.js';
-import type { PlannedRun, SweepPlan } from './plan.js';
 import { runQueue, type Started } from './queue.js';
 
 export interface SweepRunOptions {
@@ -109,7 +110,7 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
   const release = await lockSweep(o.dir);
   try {
     await copyFile(o.plan.sweepFile, join(o.dir, SWEEP_FILES.sweep));
-    await writeJsonAtomic(join(o.dir, SWEEP_FILES.plan), o.plan);
+    await writeFileAtomic(join(o.dir, SWEEP_FILES.plan), formatJson(SWEEP_FILES.plan, SweepPlanSchema, o.plan));
     const rows = await initialRows(o);
     const todo = o.plan.runs.filter((_, i) => rows[i]!.status === 'pending');
     const skipped = rows.length - todo.length;
