@@ -53,6 +53,17 @@ export async function dryRun(
   const { compileModel } = await import('../model/compile.js');
   const { summarize } = await import('../model/summary.js');
   const backend = await selectBackend(o.backend);
+  // One read of each data folder (every read checksums the files), as large as its largest calibration.
+  const samplesFor = (l: LoadedConfig) => (CALIBRATION_BATCHES + 1) * l.config.train.batchSize + 1;
+  const datasets = new Map<string, Promise<Dataset>>();
+  const dataFor = (l: LoadedConfig) => {
+    const key = String(l.dataPath);
+    if (!datasets.has(key)) {
+      const sizes = [...configs.values()].filter((c) => String(c.dataPath) === key).map(samplesFor);
+      datasets.set(key, loadDataset({ path: l.dataPath, trainSize: Math.max(...sizes), testSize: 1 }));
+    }
+    return datasets.get(key)!;
+  };
   const measured = new Map<string, Speed & { params: number }>();
   const runs: DryRunRow[] = [];
   for (const run of plan.runs) {
@@ -60,11 +71,7 @@ export async function dryRun(
     const cfg = loaded.config;
     const key = architectureKey(cfg) + String(loaded.dataPath);
     if (!measured.has(key)) {
-      const data = await loadDataset({
-        path: loaded.dataPath,
-        trainSize: (CALIBRATION_BATCHES + 1) * cfg.train.batchSize + 1,
-        testSize: 1,
-      });
+      const data = await dataFor(loaded);
       const model = compileModel(cfg, [data.rows, data.cols], cfg.seed);
       const params = summarize(model).totalParams;
       model.dispose();
