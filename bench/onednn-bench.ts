@@ -7,7 +7,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { acceleratedAdam } from '../src/backend/accelerated/index.js';
+import { acceleratedAdam } from '../src/accelerated/index.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { BUILDERS, MFLOP_PER_SAMPLE, type ModelName, randomBatch } from './onednn-models.js';
 

@@ -7,7 +7,7 @@
  * step and stops the onednn backend from reusing buffers). Prints ms per kernel name per step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { acceleratedAdam } from '../src/backend/accelerated/index.js';
+import { acceleratedAdam } from '../src/accelerated/index.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { loadConfig } from '../src/config/load.js';
 import { compileModel } from '../src/model/compile.js';

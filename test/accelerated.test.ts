@@ -14,7 +14,7 @@ import {
   hasKernel,
   registerFusedTrainStep,
   throughActivation,
-} from '../src/backend/accelerated/index.js';
+} from '../src/accelerated/index.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { batchNormalization } from '../src/model/batch-norm.js';
 import { conv2d } from '../src/model/conv2d.js';

@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 /**
  * The import graph of src/, static and dynamic imports alike: which way the arrows point is a
  * property of the code base, so it is tested like one. Imports point down:
- * cli → sweep/report/compare → run → train → model → config/data, with backends below them and
- * registered, never imported by name from above.
+ * cli → sweep/report/compare → run → train → model → config/data → accelerated. Model, train,
+ * config and data name no backend: backends sit beside run, which chooses one (backend/select.ts),
+ * and each registers its kernels into src/accelerated/, the surface the layers call.
  */
 const SRC = resolve(import.meta.dirname, '..', 'src');
 
@@ -41,14 +42,14 @@ function layer(file: string): string {
 const RANK: Record<string, number> = {
   leaf: 0, // errors.ts, log.ts, output-files.ts
   util: 0,
-  'backend/accelerated': 1, // the backend-neutral surface the model layers call
-  specificBackend: 1.5, // backend/onednn, backend/wasm: register into the surface
-  backend: 2, // names, select, doctor: choosing and loading a backend
+  accelerated: 1, // the backend-neutral surface the model layers call; backends register into it
   config: 3,
   data: 4,
   augment: 4,
   model: 5,
   train: 6,
+  specificBackend: 6.5, // backend/onednn, backend/wasm: implement the surface, never imported by name
+  backend: 6.6, // names, select, doctor: choosing and loading a backend, for a run or a command
   run: 7,
   bench: 7.5, // timing a config's training steps; sweep --dry-run calibrates with it
   sweep: 8,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { BATCH_NORM_TRAIN, batchNormTraining, hasBatchNormTraining } from '../src/backend/accelerated/index.js';
+import { BATCH_NORM_TRAIN, batchNormTraining, hasBatchNormTraining } from '../src/accelerated/index.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { batchNormalization, normalizeInTraining } from '../src/model/batch-norm.js';
 import { type CheckInput, type Computation, crossCheck, relativeError } from './helpers/cross-check.js';

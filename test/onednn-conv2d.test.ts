@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { CONV2D, type Conv2DActivation, conv2dForward, hasConv2DKernel } from '../src/backend/accelerated/index.js';
+import { CONV2D, type Conv2DActivation, conv2dForward, hasConv2DKernel } from '../src/accelerated/index.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { conv2d } from '../src/model/conv2d.js';
 import { type Computation, crossCheck } from './helpers/cross-check.js';

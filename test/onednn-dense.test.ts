@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { DENSE, type DenseActivation, denseForward, hasDenseKernel } from '../src/backend/accelerated/index.js';
+import { DENSE, type DenseActivation, denseForward, hasDenseKernel } from '../src/accelerated/index.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { dense } from '../src/model/dense.js';
 import { type Computation, crossCheck } from './helpers/cross-check.js';

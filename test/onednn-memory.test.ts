@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { acceleratedAdam } from '../src/backend/accelerated/index.js';
+import { acceleratedAdam } from '../src/accelerated/index.js';
 import type { OnednnBackend } from '../src/backend/onednn/backend.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { batchNormalization } from '../src/model/batch-norm.js';

@@ -1,13 +1,13 @@
 /**
  * tfjs's BatchNormalization layer, training through one fused kernel pair where the backend has it
- * (see src/backend/accelerated/batch-norm.ts) and through the same tfjs ops as tfjs
+ * (see src/accelerated/batch-norm.ts) and through the same tfjs ops as tfjs
  * elsewhere. It also trains where tfjs 4.22's own layer fails: without `center` or `scale` (it
  * reads gamma/beta unconditionally) and along an axis other than the last (its batchNorm gradient
  * cannot broadcast the parameters). Same class name, weights and config, so saved models load as
  * the stock layer; inference is tfjs's own.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNormTraining, hasBatchNormTraining } from '../backend/accelerated/index.js';
+import { batchNormTraining, hasBatchNormTraining } from '../accelerated/index.js';
 
 type Args = Parameters<typeof tf.layers.batchNormalization>[0];
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];

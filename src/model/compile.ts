@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { acceleratedAdam } from '../backend/accelerated/index.js';
+import { acceleratedAdam } from '../accelerated/index.js';
 import type { Config, LayerSpec, OptimizerSpec } from '../config/schema.js';
 import { deriveSeed } from '../util/random.js';
 import { LAYER_BUILDERS } from './layers.js';

@@ -1,15 +1,10 @@
 /**
  * tfjs's Conv2D layer, running through the backend's conv2d kernel where it has one (see
- * src/backend/accelerated/conv2d.ts) for NHWC inputs without dilation, and exactly as tfjs
+ * src/accelerated/conv2d.ts) for NHWC inputs without dilation, and exactly as tfjs
  * does otherwise. Same class name, weights and config, so saved models load as the stock layer.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  CONV2D_ACTIVATIONS,
-  type Conv2DActivation,
-  conv2dForward,
-  hasConv2DKernel,
-} from '../backend/accelerated/index.js';
+import { CONV2D_ACTIVATIONS, type Conv2DActivation, conv2dForward, hasConv2DKernel } from '../accelerated/index.js';
 
 type Args = Parameters<typeof tf.layers.conv2d>[0];
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];

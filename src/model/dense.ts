@@ -1,10 +1,10 @@
 /**
  * tfjs's Dense layer, running through the backend's dense kernel where it has one (see
- * src/backend/accelerated/dense.ts) and exactly as tfjs does elsewhere. Same class name,
+ * src/accelerated/dense.ts) and exactly as tfjs does elsewhere. Same class name,
  * weights and config, so saved models load as the stock layer.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DENSE_ACTIVATIONS, type DenseActivation, denseForward, hasDenseKernel } from '../backend/accelerated/index.js';
+import { DENSE_ACTIVATIONS, type DenseActivation, denseForward, hasDenseKernel } from '../accelerated/index.js';
 
 type Args = Parameters<typeof tf.layers.dense>[0];
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];

@@ -1,11 +1,11 @@
 /**
  * One training step on a batch, as the loop and the benchmark run it: the active backend's own
- * step where it has one for the model (src/backend/accelerated/train-step.ts; onednn's runs a
+ * step where it has one for the model (src/accelerated/train-step.ts; onednn's runs a
  * stack of dense layers in one native call), tfjs's model.trainOnBatch everywhere else. Both
  * return [loss, ...metrics] in compile order.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedTrainStep } from '../backend/accelerated/index.js';
+import { fusedTrainStep } from '../accelerated/index.js';
 import { oneHot } from '../data/dataset.js';
 import { type LabelFormat, labelTensor } from './batches.js';
 

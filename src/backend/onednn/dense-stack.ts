@@ -12,10 +12,10 @@
  * `denseStackStep` says which models qualify; anything else (other layers, regularizers,
  * constraints, frozen layers, other losses, metrics or optimizers, sparse labels, another
  * backend) trains through model.trainOnBatch. It is the backend's whole-step hook
- * (src/backend/accelerated/train-step.ts), registered with the backend.
+ * (src/accelerated/train-step.ts), registered with the backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { AcceleratedAdam, type FusedTrainStepOptions, type FusedTrainStepPlan } from '../accelerated/index.js';
+import { AcceleratedAdam, type FusedTrainStepOptions, type FusedTrainStepPlan } from '../../accelerated/index.js';
 import { loadAddon, type OnednnAddon } from './addon.js';
 import { OnednnBackend } from './backend.js';
 import { adamHyper } from './kernels/adam.js';

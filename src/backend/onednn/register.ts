@@ -1,10 +1,10 @@
 /**
  * Registers the 'onednn' backend: every cpu kernel (native where NATIVE_KERNELS has one), the
- * accelerated layer kernels and Adam update (src/backend/accelerated), and the dense-stack step
+ * accelerated layer kernels and Adam update (src/accelerated), and the dense-stack step
  * as its whole-step hook.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerAcceleratedKernels, registerFusedTrainStep } from '../accelerated/index.js';
+import { registerAcceleratedKernels, registerFusedTrainStep } from '../../accelerated/index.js';
 import type { OnednnAddon } from './addon.js';
 import { BACKEND_NAME, OnednnBackend } from './backend.js';
 import { denseStackStep } from './dense-stack.js';

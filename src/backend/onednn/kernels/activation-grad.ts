@@ -1,5 +1,5 @@
 /** The gradient through a fused relu or sigmoid, from the activation's output: one native pass. */
-import type { ActivationGradAttrs } from '../../accelerated/index.js';
+import type { ActivationGradAttrs } from '../../../accelerated/index.js';
 import { BINARY } from '../addon.js';
 import { type AcceleratedKernel, alloc, output, sizeOf, type TensorInfo, values } from './native.js';
 

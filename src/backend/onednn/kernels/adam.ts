@@ -1,5 +1,5 @@
 /** One Adam step for one variable in a single native pass, into pooled buffers (see pool.ts). */
-import type { AdamUpdateAttrs } from '../../accelerated/index.js';
+import type { AdamUpdateAttrs } from '../../../accelerated/index.js';
 import { type AcceleratedKernel, alloc, output, sizeOf, type TensorInfo, values } from './native.js';
 
 /** The hyperparameters in the order native/src reads them (adam and the dense-stack step). */

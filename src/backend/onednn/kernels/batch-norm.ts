@@ -1,5 +1,5 @@
 /** Batch normalisation in training, forward and gradient, each one native call (over the last axis). */
-import type { BatchNormAttrs } from '../../accelerated/index.js';
+import type { BatchNormAttrs } from '../../../accelerated/index.js';
 import { type AcceleratedKernel, alloc, output, sizeOf, type TensorInfo, values } from './native.js';
 
 /** Inputs x, scale, offset ([channels]); outputs y, mean, variance. */

@@ -1,5 +1,5 @@
 /** A conv2d layer's forward: convolution + bias + relu in one native call (conv.ts's fused path). */
-import { CONV2D } from '../../accelerated/index.js';
+import { CONV2D } from '../../../accelerated/index.js';
 import { fusedConv2d } from './conv.js';
 import type { AcceleratedKernel } from './native.js';
 

@@ -1,5 +1,5 @@
 /** A dense layer's forward: matmul + bias + relu/sigmoid in one native call. */
-import type { DenseAttrs } from '../../accelerated/index.js';
+import type { DenseAttrs } from '../../../accelerated/index.js';
 import { FUSED_ACTIVATION } from '../addon.js';
 import { type AcceleratedKernel, alloc, output, type TensorInfo, values } from './native.js';
 

@@ -1,6 +1,6 @@
 /**
  * Kernel name → native implementation. Every other cpu kernel is registered for 'onednn' unchanged.
- * ACCELERATED_KERNELS are the backend-neutral layer kernels (src/backend/accelerated), all native here.
+ * ACCELERATED_KERNELS are the backend-neutral layer kernels (src/accelerated), all native here.
  */
 import {
   ACTIVATION_GRAD,
@@ -10,7 +10,7 @@ import {
   BATCH_NORM_TRAIN,
   CONV2D,
   DENSE,
-} from '../../accelerated/index.js';
+} from '../../../accelerated/index.js';
 import { activationGrad } from './activation-grad.js';
 import { adamUpdate } from './adam.js';
 import { batchNormGrad, batchNormTrain } from './batch-norm.js';

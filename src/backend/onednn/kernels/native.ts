@@ -16,7 +16,7 @@ export interface KernelArgs {
  */
 export type NativeKernel = (args: KernelArgs, addon: OnednnAddon) => TensorInfo | undefined;
 
-/** An accelerated kernel (src/backend/accelerated): callers send only cases it covers, so it always answers. */
+/** An accelerated kernel (src/accelerated): callers send only cases it covers, so it always answers. */
 export type AcceleratedKernel = (args: KernelArgs, addon: OnednnAddon) => TensorInfo | TensorInfo[];
 
 /**
