@@ -47,6 +47,14 @@ export function flatten(value: unknown, prefix = '', out: Record<string, unknown
   return out;
 }
 
+/** Each schema with every field optional, made once: readMetrics decodes every line of every run. */
+const partials = new WeakMap<z.ZodObject, z.ZodObject>();
+const partialOf = (schema: z.ZodObject) => {
+  const made = partials.get(schema) ?? schema.partial();
+  partials.set(schema, made);
+  return made;
+};
+
 /**
  * One versioned JSON object of `file`, as far as it reads. Version 0 (before formatVersion) may lack
  * any field; the current version must have them all; a newer version is a problem, and the fields
@@ -67,7 +75,7 @@ export function decode<S extends z.ZodObject>(
     problems.push(
       `${file}: formatVersion ${version} is newer than this mnist-run reads (up to ${FORMAT_VERSION}); upgrade it`,
     );
-  const loose = schema.partial();
+  const loose = partialOf(schema);
   const checked = version === FORMAT_VERSION ? schema.safeParse(raw) : loose.safeParse(fields);
   let data = checked.data;
   if (!checked.success) {
