@@ -48,7 +48,7 @@ const RANK: Record<string, number> = {
   augment: 4,
   model: 5,
   train: 6,
-  specificBackend: 6.5, // backend/onednn, backend/wasm: implement the surface, never imported by name
+  specificBackend: 6.5, // backend/onednn, backend/wasm, backend/webgpu: implement the surface, never imported by name
   backend: 6.6, // names, select, doctor: choosing and loading a backend, for a run or a command
   run: 7,
   bench: 7.5, // timing a config's training steps; sweep --dry-run calibrates with it
@@ -58,7 +58,7 @@ const RANK: Record<string, number> = {
   cli: 10,
 };
 /** Specific backends: imported only by the backend chooser (src/backend/select.ts) and by themselves. */
-const SPECIFIC_BACKEND = /^backend\/(onednn|wasm)/;
+const SPECIFIC_BACKEND = /^backend\/(onednn|wasm|webgpu)/;
 
 const graph = importGraph();
 const edges = [...graph].flatMap(([from, tos]) => tos.map((to) => ({ from, to })));

@@ -48,11 +48,12 @@ describe('selectBackend', () => {
   it('lets auto pass over backends that do not load, saying why', async () => {
     const chosen = await selectBackend('auto', fakeTfjsNode({ '@tensorflow/tfjs-node-gpu': { gpu: false } }));
     expect(chosen.name).not.toMatch(/^tensorflow/);
-    expect(chosen.skipped.slice(0, 2)).toEqual([
+    expect(chosen.skipped.slice(0, 3)).toEqual([
       {
         name: 'tensorflow-gpu',
         reason: '@tensorflow/tfjs-node-gpu loaded, but TensorFlow found no GPU device and would run on the CPU',
       },
+      { name: 'webgpu', reason: 'the optional packages webgpu and @tensorflow/tfjs-backend-webgpu are not installed' },
       { name: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' },
     ]);
   });
@@ -71,7 +72,7 @@ describe('selectBackend', () => {
 describe('diagnose', () => {
   it('lists every backend, with a fix for each one that does not load', async () => {
     const d = await diagnose(fakeTfjsNode({}));
-    expect(d.backends.map((b) => b.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'onednn', 'wasm', 'cpu']);
+    expect(d.backends.map((b) => b.name)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow', 'onednn', 'wasm', 'cpu']);
     for (const b of d.backends) if (!b.ok) expect(b.fix.length).toBeGreaterThan(10);
     expect(d.backends.find((b) => b.name === 'cpu')?.ok).toBe(true);
     expect(formatDiagnosis(d)).toMatch(/no {4}tensorflow-gpu {2}@tensorflow\/tfjs-node-gpu is not installed\n\s+fix: /);

@@ -10,6 +10,7 @@ export { AcceleratedAdam, acceleratedAdam } from './adam.js';
 export { batchNormTraining, hasBatchNormTraining } from './batch-norm.js';
 export { conv2dForward, hasConv2DKernel } from './conv2d.js';
 export { denseForward, hasDenseKernel } from './dense.js';
+export { type DeviceTraits, deviceTraits, registerDeviceTraits } from './device.js';
 export {
   ACTIVATION_GRAD,
   type AcceleratedKernelName,

@@ -2,13 +2,21 @@ import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from '../errors.js';
 
-import { BACKEND_NAMES, type BackendChoice, type BackendName } from './names.js';
+import { ALLOW_SOFTWARE_GPU_ENV, BACKEND_NAMES, type BackendChoice, type BackendName } from './names.js';
+import type { AdapterSummary } from './webgpu/adapters.js';
 
+export type { AdapterSummary };
 export { BACKEND_NAMES, type BackendChoice, type BackendName };
 
+/** `adapters`: every GPU adapter the backend saw (webgpu); `adapter`: the one it uses. */
 export type LoadResult =
-  | { ok: true; tfName: string; device: string; threads: number }
-  | { ok: false; reason: string; fix: string };
+  | { ok: true; tfName: string; device: string; threads: number; adapter?: AdapterSummary; adapters?: AdapterSummary[] }
+  | { ok: false; reason: string; fix: string; adapters?: AdapterSummary[] };
+
+export interface ProbeOptions {
+  /** Whether a software GPU adapter may be used: only for an explicit `--backend webgpu --allow-software-gpu`. */
+  allowSoftwareGpu: boolean;
+}
 
 /** The module boundary, injectable so tests can stand in for packages that cannot install here. */
 export interface BackendContext {
@@ -58,8 +66,23 @@ async function loadTfjsNode(ctx: BackendContext, pkg: string, wantGpu: boolean, 
   };
 }
 
-const LOADERS: { [K in BackendName]: (ctx: BackendContext) => Promise<LoadResult> } = {
+const LOADERS: { [K in BackendName]: (ctx: BackendContext, o: ProbeOptions) => Promise<LoadResult> } = {
   'tensorflow-gpu': (ctx) => loadTfjsNode(ctx, '@tensorflow/tfjs-node-gpu', true, NODE_GPU_FIX),
+  webgpu: async (ctx, o) => {
+    const { loadWebgpuBackend, BACKEND_NAME } = await import('./webgpu/index.js');
+    const loaded = await loadWebgpuBackend({ importModule: ctx.importModule, allowSoftware: o.allowSoftwareGpu });
+    if (!loaded.ok) return loaded;
+    const failed = await activate(BACKEND_NAME);
+    if (failed) return { ok: false, reason: failed, fix: 'run `mnist-run doctor`', adapters: loaded.adapters };
+    return {
+      ok: true,
+      tfName: BACKEND_NAME,
+      device: loaded.device,
+      threads: 1,
+      adapter: loaded.adapter,
+      adapters: loaded.adapters,
+    };
+  },
   tensorflow: (ctx) =>
     loadTfjsNode(
       ctx,
@@ -94,9 +117,13 @@ const LOADERS: { [K in BackendName]: (ctx: BackendContext) => Promise<LoadResult
   },
 };
 
-export async function probeBackend(name: BackendName, ctx = defaultBackendContext): Promise<LoadResult> {
+export async function probeBackend(
+  name: BackendName,
+  ctx = defaultBackendContext,
+  o: ProbeOptions = { allowSoftwareGpu: false },
+): Promise<LoadResult> {
   try {
-    return await LOADERS[name](ctx);
+    return await LOADERS[name](ctx, o);
   } catch (err) {
     return {
       ok: false,
@@ -111,6 +138,8 @@ export interface SelectedBackend {
   tfName: string;
   device: string;
   threads: number;
+  /** The GPU adapter it computes on (webgpu). */
+  adapter?: AdapterSummary;
   /** Why faster backends were passed over (auto only), for the log. */
   skipped: { name: BackendName; reason: string }[];
 }
@@ -122,9 +151,13 @@ export interface SelectedBackend {
 export async function selectBackend(choice: BackendChoice, ctx = defaultBackendContext): Promise<SelectedBackend> {
   tf.enableProdMode(); // no NaN checks on every op, and no "install tfjs-node" banner on stdout
   const skipped: SelectedBackend['skipped'] = [];
+  const allowSoftwareGpu = choice === 'webgpu' && process.env[ALLOW_SOFTWARE_GPU_ENV] === '1';
   for (const name of choice === 'auto' ? BACKEND_NAMES : [choice]) {
-    const result = await probeBackend(name, ctx);
-    if (result.ok) return { name, tfName: result.tfName, device: result.device, threads: result.threads, skipped };
+    const result = await probeBackend(name, ctx, { allowSoftwareGpu });
+    if (result.ok) {
+      const { tfName, device, threads, adapter } = result;
+      return { name, tfName, device, threads, ...(adapter && { adapter }), skipped };
+    }
     if (choice !== 'auto') {
       throw new BackendError(`backend "${name}" cannot be used: ${result.reason}\n  fix: ${result.fix}`);
     }

@@ -70,7 +70,13 @@ function initialMeta(
     name: name ?? basename(loaded.file),
     configFile: loaded.file,
     versions: versions(),
-    backend: { name: backend.name, tfName: backend.tfName, device: backend.device, threads: backend.threads },
+    backend: {
+      name: backend.name,
+      tfName: backend.tfName,
+      device: backend.device,
+      threads: backend.threads,
+      ...(backend.adapter && { adapter: backend.adapter }),
+    },
     seed,
     data: {
       source: dataset.source,
@@ -97,7 +103,14 @@ export async function runExperiment(o: RunOptions, env: RunEnv): Promise<RunResu
   await writeMeta(runDir, meta);
   const log = createLogger({ terminal: env.stderr, file: join(runDir, RUN_FILES.log), now: () => env.now().getTime() });
   log.info(
-    { runDir, backend: backend.name, device: backend.device, threads: backend.threads, skipped: backend.skipped },
+    {
+      runDir,
+      backend: backend.name,
+      device: backend.device,
+      threads: backend.threads,
+      ...(backend.adapter && { adapter: backend.adapter }),
+      skipped: backend.skipped,
+    },
     'run started',
   );
   for (const w of loaded.warnings) log.warn({ path: w.path }, w.message);

@@ -41,6 +41,20 @@ export const MetaSchema = z.strictObject({
       tfName: z.string().describe('the name tfjs registered it under'),
       device: z.string().describe('CPU model or GPU, as the backend reports it'),
       threads: count.describe('threads the backend computes on'),
+      adapter: z
+        .strictObject({
+          name: z.string(),
+          api: z.string().describe('vulkan, metal, d3d12…'),
+          vendor: z.string(),
+          architecture: z.string(),
+          device: z.string(),
+          description: z.string().describe("the driver's description"),
+          software: z.boolean().describe('a CPU emulating a GPU (SwiftShader…)'),
+          maxBufferSize: count,
+          maxStorageBufferBindingSize: count,
+        })
+        .optional()
+        .describe('the GPU adapter a webgpu run computed on'),
     })
     .describe('the backend the run trained on'),
   seed: count.describe('the seed all sub-seeds (init, shuffle, split, augment) derive from'),

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { BACKEND_NAMES } from '../../backend/names.js';
 import type { CliEnv } from '../env.js';
-import { applyThreads, emit, withJson, withThreads } from './options.js';
+import { applySoftwareGpu, applyThreads, emit, withJson, withSoftwareGpu, withThreads } from './options.js';
 
 const DEFAULT_CONFIGS = ['configs/ann-seed.yaml', 'configs/ann.yaml', 'configs/cnn.yaml'];
 
@@ -13,7 +13,7 @@ export function benchCommand(env: CliEnv) {
     command: 'bench [configs..]',
     describe: 'measure training and inference samples/s per backend and config (default: the three notebook configs)',
     builder: (y: Argv) =>
-      withThreads(withJson(y))
+      withSoftwareGpu(withThreads(withJson(y)))
         .positional('configs', { type: 'string', array: true, describe: 'config files to measure' })
         .option('backends', {
           type: 'string',
@@ -39,8 +39,10 @@ export function benchCommand(env: CliEnv) {
       set: string[];
       json: boolean;
       threads?: number;
+      allowSoftwareGpu: boolean;
     }) => {
       applyThreads(a.threads);
+      applySoftwareGpu(a.allowSoftwareGpu);
       const { runBench } = await import('../../bench/run.js');
       const { formatBench } = await import('../../bench/bench.js');
       const files = (a.configs?.length ? a.configs : DEFAULT_CONFIGS).map((f) => resolve(env.cwd, f));

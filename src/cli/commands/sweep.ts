@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import type { CliEnv } from '../env.js';
-import { emit, withBackend, withJson } from './options.js';
+import { applySoftwareGpu, emit, withBackend, withJson } from './options.js';
 
 interface SweepArgs {
   file: string;
@@ -12,6 +12,7 @@ interface SweepArgs {
   dryRun: boolean;
   codeVersion?: string;
   json: boolean;
+  allowSoftwareGpu: boolean;
 }
 
 export function sweepCommand(env: CliEnv) {
@@ -42,6 +43,7 @@ export function sweepCommand(env: CliEnv) {
             'identify runs by this instead of package version + git commit (to resume across commits that do not change training)',
         }),
     handler: async (a: SweepArgs) => {
+      applySoftwareGpu(a.allowSoftwareGpu);
       const { UsageError } = await import('../../errors.js');
       if (!Number.isInteger(a.parallel) || a.parallel < 1)
         throw new UsageError(`--parallel: expected a positive integer, received ${a.parallel}`);

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { CliEnv } from '../env.js';
-import { applyThreads, emit, withBackend, withFile, withJson, withThreads } from './options.js';
+import { applySoftwareGpu, applyThreads, emit, withBackend, withFile, withJson, withThreads } from './options.js';
 
 export function trainCommand(env: CliEnv) {
   return {
@@ -25,8 +25,10 @@ export function trainCommand(env: CliEnv) {
       runDir?: string;
       json: boolean;
       threads?: number;
+      allowSoftwareGpu: boolean;
     }) => {
       applyThreads(a.threads);
+      applySoftwareGpu(a.allowSoftwareGpu);
       const { runExperiment } = await import('../../run/experiment.js');
       const result = await runExperiment(
         { file: a.file, overrides: a.set, backend: a.backend as never, outDir: a.out, runDir: a.runDir },

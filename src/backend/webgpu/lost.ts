@@ -1,0 +1,77 @@
+/**
+ * A lost GPU device (driver reset, GPU unplugged, device destroyed) must end a run with the reason,
+ * never hang it. Dawn resolves `device.lost`; from then on every submit and read-back of the backend
+ * throws GpuLostError, and a read-back already waiting is released with it.
+ */
+import type { KernelBackend } from '@tensorflow/tfjs';
+import type { GpuDeviceLike } from './adapters.js';
+
+/** The GPU device went away under a run: not the user's doing, but their driver's or machine's. */
+export class GpuLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GpuLostError';
+  }
+}
+
+/** The part of tfjs-backend-webgpu's WebGPUBackend that is wrapped here. */
+export interface WebgpuBackendLike extends KernelBackend {
+  submitQueue(): void;
+  getBufferData(buffer: unknown): Promise<ArrayBuffer | null>;
+}
+export type WebgpuBackendClass = new (device: GpuDeviceLike, adapterInfo?: object) => WebgpuBackendLike;
+
+interface LostState {
+  error?: GpuLostError;
+  promise: Promise<GpuLostError>;
+}
+const states = new WeakMap<GpuDeviceLike, LostState>();
+
+function lostState(device: GpuDeviceLike): LostState {
+  let state = states.get(device);
+  if (!state) {
+    const s: LostState = {
+      promise: device.lost.then((info) => {
+        s.error = new GpuLostError(
+          `the GPU device was lost (${info.reason || 'unknown reason'}${info.message ? `: ${info.message}` : ''}); ` +
+            'the run cannot go on. Check the GPU with `mnist-run doctor` and run again',
+        );
+        return s.error;
+      }),
+    };
+    state = s;
+    states.set(device, state);
+  }
+  return state;
+}
+
+/** The error for a lost `device`, or undefined while it is alive. */
+export function deviceLostError(device: GpuDeviceLike): GpuLostError | undefined {
+  return lostState(device).error;
+}
+
+/** WebGPUBackend, but every submit and read-back fails with GpuLostError once `device` is lost. */
+export function lostAware(Base: WebgpuBackendClass, device: GpuDeviceLike): WebgpuBackendClass {
+  const state = lostState(device);
+  // Read-backs in flight, released with the error when the device goes: none waits forever.
+  const waiting = new Set<(err: Error) => void>();
+  void state.promise.then((err) => {
+    for (const reject of waiting) reject(err);
+  });
+  return class LostAwareWebgpuBackend extends Base {
+    override submitQueue(): void {
+      if (state.error) throw state.error;
+      super.submitQueue();
+    }
+    override getBufferData(buffer: unknown): Promise<ArrayBuffer | null> {
+      if (state.error) return Promise.reject(state.error);
+      return new Promise((resolve, reject) => {
+        waiting.add(reject);
+        super
+          .getBufferData(buffer)
+          .then(resolve, (err: unknown) => reject(state.error ?? err))
+          .finally(() => waiting.delete(reject));
+      });
+    }
+  };
+}
