@@ -5,7 +5,7 @@ NODE_STAMP := node_modules/.install-stamp
 BUILD_STAMP := dist/.build-stamp
 SOURCES := $(shell find src -name '*.ts' 2>/dev/null)
 
-.PHONY: all install build native train test test-unit test-e2e lint format typecheck bench clean doctor
+.PHONY: all install build native train test test-unit test-e2e test-webgpu lint format typecheck bench clean doctor
 ADDON := native/build/Release/onednn_addon.node
 
 all: build
@@ -36,7 +36,7 @@ train: build
 # Both suites, as CI runs them. The unit suite needs no build (vitest runs the sources); the e2e
 # suite spawns the built CLI.
 test: build
-	scripts/ensure-chromium.sh
+	scripts/ensure-vulkan.sh
 	npm test
 
 # The inner loop: seconds, no build.
@@ -46,6 +46,11 @@ test-unit: native
 test-e2e: build
 	scripts/ensure-chromium.sh
 	npm run test:e2e
+
+# The webgpu backend on SwiftShader (Debian's chromium ships it; libvulkan1 loads it).
+test-webgpu: build
+	scripts/ensure-vulkan.sh
+	npm run test:webgpu
 
 # Biome (TypeScript: format, lint, import order) and clang-format (native/); `make format` fixes.
 lint: $(NODE_STAMP)
