@@ -30,3 +30,6 @@ export class InterruptedError extends UserError {
 export function isUserError(err: unknown): err is UserError {
   return err instanceof UserError;
 }
+
+/** The device a run computes on failed under it (a GPU lost to a driver reset): not a bug, not the config. */
+export class DeviceError extends UserError {}

@@ -2,12 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.js';
 import type { Dataset } from '../data/dataset.js';
 import { compileModel } from '../model/compile.js';
-import { gatherImages, identityOrder } from '../train/batches.js';
-import { makeTrainStep } from '../train/step.js';
+import { identityOrder } from '../train/batches.js';
+import { makeBatchFeed } from '../train/feed.js';
 
 export interface BenchCell {
   backend: string;
   config: string;
+  /** How batches were fed and trained, as the run log says it. */
+  feed: string;
   batchSize: number;
   threads: number;
   trainSamples: number;
@@ -57,19 +59,17 @@ export async function benchConfig(
   const model = compileModel(cfg, shape, cfg.seed);
   const batchSize = cfg.train.batchSize;
   const labelFormat = cfg.loss === 'sparseCategoricalCrossentropy' ? 'sparse' : 'oneHot';
+  // The feed training uses: on a GPU the set is uploaded once and batches gathered there.
+  const feed = makeBatchFeed(model, data.train, {
+    sampleShape: shape,
+    numClasses: data.numClasses,
+    labelFormat,
+    metricNames: cfg.metrics,
+  });
   try {
-    const { step } = makeTrainStep(model, {
-      sampleShape: shape,
-      numClasses: data.numClasses,
-      labelFormat,
-      metricNames: cfg.metrics,
-    });
     const train = await timed(limit, batchSize, async (start, size) => {
       const from = start % Math.max(1, n - size);
-      await step(
-        gatherImages(data.train, order, from, from + size, per),
-        data.train.labels.subarray(from, from + size),
-      );
+      await feed.train(order, from, from + size, 1, 0);
     });
     const inferBatch = Math.max(batchSize, 256);
     const infer = await timed(limit, inferBatch, async (start, size) => {
@@ -83,6 +83,7 @@ export async function benchConfig(
     return {
       backend: backend.name,
       config: name,
+      feed: feed.kind,
       batchSize,
       threads: backend.threads,
       trainSamples: train.samples,
@@ -91,6 +92,7 @@ export async function benchConfig(
       inferSamplesPerSecond: infer.perSecond,
     };
   } finally {
+    feed.dispose();
     model.dispose();
     tf.disposeVariables();
   }

@@ -12,8 +12,7 @@ import { saveModelDir } from '../model/io.js';
 import { summarize } from '../model/summary.js';
 import { RUN_FILES } from '../output-files.js';
 import { trainingCallbacks } from '../train/callbacks/index.js';
-import { trainModel } from '../train/loop.js';
-import { makeTrainStep } from '../train/step.js';
+import { checkFitsDevice, trainModel } from '../train/loop.js';
 import { splitValidation } from '../train/validation.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { deriveSeed, withSeededMathRandom } from '../util/random.js';
@@ -52,7 +51,20 @@ async function prepare(o: RunOptions, env: RunEnv) {
   const { data } = loaded.config;
   const dataset = await loadDataset({ path: loaded.dataPath, trainSize: data.trainSize, testSize: data.testSize });
   const backend = await selectBackend(o.backend);
-  return { loaded, dataset, backend };
+  const cfg = loaded.config;
+  const model = compileModel(cfg, [dataset.rows, dataset.cols], cfg.seed);
+  try {
+    checkFitsDevice(model, cfg.train.batchSize); // a GPU too small for the model: said before any folder exists
+  } catch (err) {
+    releaseModel(model);
+    throw err;
+  }
+  return { loaded, dataset, backend, model };
+}
+
+function releaseModel(model: tf.LayersModel) {
+  model.dispose();
+  tf.disposeVariables();
 }
 
 function initialMeta(
@@ -92,7 +104,7 @@ function initialMeta(
 
 /** Train one experiment end to end and leave a complete run folder behind. */
 export async function runExperiment(o: RunOptions, env: RunEnv): Promise<RunResult> {
-  const { loaded, dataset, backend } = await prepare(o, env);
+  const { loaded, dataset, backend, model } = await prepare(o, env);
   const cfg = loaded.config;
   const runDir = o.runDir
     ? await claimRunDir(resolve(env.cwd, o.runDir))
@@ -116,7 +128,7 @@ export async function runExperiment(o: RunOptions, env: RunEnv): Promise<RunResu
   for (const w of loaded.warnings) log.warn({ path: w.path }, w.message);
   try {
     const summary = await withSeededMathRandom(deriveSeed(cfg.seed, 'dropout'), () =>
-      train(loaded, dataset, backend, runDir, log, env),
+      train(loaded, dataset, model, backend, runDir, log, env),
     );
     await finish(runDir, meta, 'completed', env);
     log.info({ testAccuracy: summary.testAccuracy, testLoss: summary.testLoss }, 'run completed');
@@ -141,6 +153,7 @@ async function finish(runDir: string, meta: RunMeta, status: RunMeta['status'], 
 async function train(
   loaded: LoadedConfig,
   dataset: Dataset,
+  model: tf.LayersModel,
   backend: SelectedBackend,
   runDir: string,
   log: Logger,
@@ -148,7 +161,6 @@ async function train(
 ) {
   const cfg = loaded.config;
   const sampleShape = [dataset.rows, dataset.cols];
-  const model = compileModel(cfg, sampleShape, cfg.seed);
   const { train, validation } = splitValidation(dataset, cfg.train.validation);
   const shared = {
     sampleShape,
@@ -158,12 +170,10 @@ async function train(
     batchSize: cfg.train.batchSize,
   };
   try {
-    const { step, kind } = makeTrainStep(model, shared);
-    log.info({ trainStep: kind }, 'training step');
     const history = await trainModel({
       ...shared,
       model,
-      step,
+      onFeed: (kind) => log.info({ trainStep: kind }, 'training step'),
       train,
       validation,
       epochs: cfg.train.epochs,
@@ -183,7 +193,6 @@ async function train(
       backend: backend.name,
     });
   } finally {
-    model.dispose();
-    tf.disposeVariables();
+    releaseModel(model);
   }
 }

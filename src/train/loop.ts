@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { InterruptedError } from '../errors.js';
+import { deviceTraits } from '../accelerated/index.js';
+import { BackendError, InterruptedError } from '../errors.js';
 import { deriveSeed, makeRng, shuffledIndices } from '../util/random.js';
-import { gatherImages, gatherLabels, type LabelFormat, labelTensor, type Samples } from './batches.js';
+import { type LabelFormat, labelTensor, type Samples } from './batches.js';
 import type { Callback, EpochLogs } from './callbacks/types.js';
-import { makeTrainStep, type TrainStep } from './step.js';
+import { type BatchFeed, makeBatchFeed } from './feed.js';
+import type { TrainStep } from './step.js';
 
 export interface TrainOptions {
   model: tf.LayersModel;
@@ -20,13 +22,13 @@ export interface TrainOptions {
   callbacks: Callback[];
   /** Polled between batches; true stops the run with an InterruptedError (Ctrl-C). */
   interrupted?: () => boolean;
-  /** How a batch trains; by default makeTrainStep's choice for the model. */
+  /** How a batch trains; by default makeTrainStep's choice for the model, fed as src/train/feed.ts decides. */
   step?: TrainStep;
+  /** Told in words how batches are fed and trained, once before the first (for the run log). */
+  onFeed?: (kind: string) => void;
   /** Hook for on-the-fly augmentation of a training batch (never applied to validation data). */
   transformBatch?: (images: Float32Array, count: number, epoch: number, batch: number) => Float32Array;
 }
-
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Evaluates in batches; returns mean loss and metrics keyed like the training ones. */
 export async function evaluate(
@@ -43,21 +45,21 @@ export async function evaluate(
   return Object.fromEntries(['loss', ...o.metricNames].map((k, i) => [k, values[i]!]));
 }
 
-async function runEpoch(o: TrainOptions, step: TrainStep, epoch: number): Promise<Record<string, number>> {
+async function runEpoch(o: TrainOptions, feed: BatchFeed, epoch: number): Promise<Record<string, number>> {
   const n = o.train.count;
   const rng = makeRng(deriveSeed(o.seed, `shuffle/${epoch}`));
   const order = shuffledIndices(n, rng); // model.fit's own shuffle is unseeded
   const batches = Math.ceil(n / o.batchSize);
   const names = ['loss', ...o.metricNames];
   const sums = new Array<number>(names.length).fill(0);
-  const per = size(o.sampleShape);
+  const lost = deviceTraits()?.lost ?? (() => undefined);
   for (let b = 0; b < batches; b++) {
     if (o.interrupted?.()) throw new InterruptedError('training interrupted');
+    const gone = lost();
+    if (gone) throw gone;
     const start = b * o.batchSize;
     const end = Math.min(n, start + o.batchSize);
-    let images = gatherImages(o.train, order, start, end, per);
-    if (o.transformBatch) images = o.transformBatch(images, end - start, epoch, b);
-    const values = await step(images, gatherLabels(o.train, order, start, end));
+    const values = await feed.train(order, start, end, epoch, b);
     for (const [i, v] of values.entries()) sums[i]! += v * (end - start);
     const running = Object.fromEntries(names.map((k, i) => [k, sums[i]! / end]));
     for (const cb of o.callbacks) {
@@ -72,15 +74,31 @@ async function runEpoch(o: TrainOptions, step: TrainStep, epoch: number): Promis
  * epoch, hooks for everything else. Returns the per-epoch logs.
  */
 export async function trainModel(o: TrainOptions): Promise<EpochLogs[]> {
+  checkFitsDevice(o.model, o.batchSize);
+  const feed = makeBatchFeed(o.model, o.train, o);
+  o.onFeed?.(feed.kind);
+  try {
+    return await trainEpochs(o, feed);
+  } finally {
+    feed.dispose();
+  }
+}
+
+/** A model the device cannot hold fails here, before any step, with the layer and the fix. */
+export function checkFitsDevice(model: tf.LayersModel, batchSize: number): void {
+  const why = deviceTraits()?.checkFits(model, batchSize);
+  if (why) throw new BackendError(`the ${tf.getBackend()} backend cannot train this model: ${why}`);
+}
+
+async function trainEpochs(o: TrainOptions, feed: BatchFeed): Promise<EpochLogs[]> {
   const batches = Math.ceil(o.train.count / o.batchSize);
-  const step = o.step ?? makeTrainStep(o.model, o).step;
   const history: EpochLogs[] = [];
   for (const cb of o.callbacks)
     await cb.onTrainBegin?.({ epochs: o.epochs, batches, samples: o.train.count, batchSize: o.batchSize });
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     for (const cb of o.callbacks) await cb.onEpochBegin?.(epoch);
     const t0 = performance.now();
-    const metrics = await runEpoch(o, step, epoch);
+    const metrics = await runEpoch(o, feed, epoch);
     const seconds = (performance.now() - t0) / 1000;
     if (o.validation) {
       const val = await evaluate(o.model, o.validation, o);

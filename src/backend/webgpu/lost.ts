@@ -4,15 +4,11 @@
  * throws GpuLostError, and a read-back already waiting is released with it.
  */
 import type { KernelBackend } from '@tensorflow/tfjs';
+import { DeviceError } from '../../errors.js';
 import type { GpuDeviceLike } from './adapters.js';
 
 /** The GPU device went away under a run: not the user's doing, but their driver's or machine's. */
-export class GpuLostError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GpuLostError';
-  }
-}
+export class GpuLostError extends DeviceError {}
 
 /** The part of tfjs-backend-webgpu's WebGPUBackend that is wrapped here. */
 export interface WebgpuBackendLike extends KernelBackend {
