@@ -8,6 +8,8 @@ import { makeBatchFeed } from '../train/feed.js';
 export interface BenchCell {
   backend: string;
   config: string;
+  /** What it computed on: the CPU, or the GPU adapter. */
+  device: string;
   /** How batches were fed and trained, as the run log says it. */
   feed: string;
   batchSize: number;
@@ -49,7 +51,7 @@ export async function benchConfig(
   name: string,
   cfg: Config,
   data: Dataset,
-  backend: { name: string; threads: number },
+  backend: { name: string; threads: number; device: string },
   limit: BenchLimits,
 ): Promise<BenchCell> {
   const shape = [data.rows, data.cols];
@@ -83,6 +85,7 @@ export async function benchConfig(
     return {
       backend: backend.name,
       config: name,
+      device: backend.device,
       feed: feed.kind,
       batchSize,
       threads: backend.threads,
@@ -121,5 +124,6 @@ export function formatBench(cells: BenchCell[]): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  const devices = [...new Map(cells.map((c) => [c.backend, c.device])).entries()].map(([b, d]) => `  ${b}: ${d}`);
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), '', 'on:', ...devices].join('\n');
 }
