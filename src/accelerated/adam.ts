@@ -6,6 +6,7 @@
  * other. On a backend without the kernel it is tf.train.adam.
  */
 import * as tf from '@tensorflow/tfjs';
+import { deviceTraits } from './device.js';
 import { ADAM_UPDATE, type AdamUpdateAttrs, hasKernel, runKernel } from './kernels.js';
 
 type NamedGradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
@@ -37,14 +38,17 @@ export class AcceleratedAdam extends tf.AdamOptimizer {
 
   /**
    * The hyperparameters of this step and the moments of each of `variables` (made on first use),
-   * for an update outside tfjs's ops. Reads the beta powers back from the backend.
+   * for an update outside tfjs's ops. Reads the beta powers back from a CPU backend; on a GPU
+   * computes them on the host as tfjs would.
    */
   stepState(variables: readonly tf.Variable[]): {
     hyper: AdamUpdateAttrs;
     moments: { m: tf.Variable; v: tf.Variable }[];
   } {
     const state = this as unknown as AdamState;
-    const [p1, p2] = [state.accBeta1.dataSync()[0]!, state.accBeta2.dataSync()[0]!];
+    const [p1, p2] = deviceTraits()
+      ? this.betaPowers() // a GPU: no read-back in the middle of a step
+      : [state.accBeta1.dataSync()[0]!, state.accBeta2.dataSync()[0]!];
     const { beta1, beta2, learningRate, epsilon } = this;
     const hyper = { beta1, beta2, learningRate, epsilon, biasCorrection1: 1 - p1, biasCorrection2: 1 - p2 };
     const moments = variables.map((value, i) => {
@@ -53,6 +57,21 @@ export class AcceleratedAdam extends tf.AdamOptimizer {
       return { m: state.accumulatedFirstMoment[i].variable, v: state.accumulatedSecondMoment[i].variable };
     });
     return { hyper, moments };
+  }
+
+  private powers?: { t: number; p1: number; p2: number };
+
+  /**
+   * beta1^t and beta2^t as tfjs's accBeta variables hold them at step t (from 1): float32 products,
+   * which Math.fround reproduces exactly (a product of two float32s is exact in a double).
+   */
+  private betaPowers(): [number, number] {
+    const t = this.iterations + 1;
+    const [b1, b2] = [Math.fround(this.beta1), Math.fround(this.beta2)];
+    let p = this.powers && this.powers.t <= t ? this.powers : { t: 1, p1: b1, p2: b2 };
+    while (p.t < t) p = { t: p.t + 1, p1: Math.fround(p.p1 * b1), p2: Math.fround(p.p2 * b2) };
+    this.powers = p;
+    return [p.p1, p.p2];
   }
 
   /** After a step's update: the beta powers and the iteration count advance, as in tfjs. */

@@ -23,6 +23,7 @@ export interface GpuAdapterLike {
 
 export interface GpuDeviceLike {
   readonly lost: Promise<{ reason: string; message: string }>;
+  addEventListener?: (type: 'uncapturederror', listener: (event: unknown) => void) => void;
   readonly limits: Record<string, number>;
   destroy(): void;
 }

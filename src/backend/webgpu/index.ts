@@ -4,7 +4,7 @@
  * them, or without a GPU, `loadWebgpuBackend()` says why and how to fix it; it never throws for that.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerDeviceTraits } from '../../accelerated/index.js';
+import { ADAM_UPDATE, registerAcceleratedKernels, registerDeviceTraits } from '../../accelerated/index.js';
 import {
   type AdapterSummary,
   describeAdapter,
@@ -13,6 +13,7 @@ import {
   listAdapters,
   type WebgpuModule,
 } from './adapters.js';
+import { adamUpdateKernel } from './kernels/adam.js';
 import { fitsOnDevice } from './limits.js';
 import { deviceLostError, lostAware, type WebgpuBackendClass } from './lost.js';
 
@@ -56,9 +57,12 @@ let active: Active | undefined;
 async function importPackages(importModule: WebgpuLoadOptions['importModule']) {
   const [webgpu, tfWebgpu] = await Promise.all([
     importModule('webgpu') as Promise<WebgpuModule>,
-    importModule('@tensorflow/tfjs-backend-webgpu') as Promise<{ WebGPUBackend: WebgpuBackendClass }>,
+    importModule('@tensorflow/tfjs-backend-webgpu') as Promise<{
+      WebGPUBackend: WebgpuBackendClass;
+      webgpu_util: Parameters<typeof adamUpdateKernel>[0];
+    }>,
   ]);
-  return { webgpu, WebGPUBackend: tfWebgpu.WebGPUBackend };
+  return { webgpu, WebGPUBackend: tfWebgpu.WebGPUBackend, util: tfWebgpu.webgpu_util };
 }
 
 /** The limits tfjs-backend-webgpu asks for: the adapter's own maxima, so large tensors fit. */
@@ -122,6 +126,7 @@ export async function loadWebgpuBackend(o: WebgpuLoadOptions): Promise<WebgpuLoa
   if (!nav.gpu) Object.defineProperty(nav, 'gpu', { value: { dawn: true }, configurable: true });
   const Backend = lostAware(packages.WebGPUBackend, device);
   tf.registerBackend(BACKEND_NAME, () => new Backend(device, chosen.adapter.info), 0);
+  registerAcceleratedKernels(BACKEND_NAME, { [ADAM_UPDATE]: adamUpdateKernel(packages.util) });
   registerDeviceTraits(BACKEND_NAME, {
     kind: 'gpu',
     residentBytes: Math.min(chosen.summary.maxBufferSize, chosen.summary.maxStorageBufferBindingSize),

@@ -1,7 +1,9 @@
 /**
  * A lost GPU device (driver reset, GPU unplugged, device destroyed) must end a run with the reason,
  * never hang it. Dawn resolves `device.lost`; from then on every submit and read-back of the backend
- * throws GpuLostError, and a read-back already waiting is released with it.
+ * throws GpuLostError, and a read-back already waiting is released with it. Work the GPU rejects
+ * (out of memory, a validation error) would otherwise only be printed while training went on with
+ * garbage: its first error fails the run the same way.
  */
 import type { KernelBackend } from '@tensorflow/tfjs';
 import { DeviceError } from '../../errors.js';
@@ -9,6 +11,9 @@ import type { GpuDeviceLike } from './adapters.js';
 
 /** The GPU device went away under a run: not the user's doing, but their driver's or machine's. */
 export class GpuLostError extends DeviceError {}
+
+/** The GPU refused work (out of memory, validation): the results from then on cannot be trusted. */
+export class GpuRejectedError extends DeviceError {}
 
 /** The part of tfjs-backend-webgpu's WebGPUBackend that is wrapped here. */
 export interface WebgpuBackendLike extends KernelBackend {
@@ -18,7 +23,7 @@ export interface WebgpuBackendLike extends KernelBackend {
 export type WebgpuBackendClass = new (device: GpuDeviceLike, adapterInfo?: object) => WebgpuBackendLike;
 
 interface LostState {
-  error?: GpuLostError;
+  error?: GpuLostError | GpuRejectedError;
   promise: Promise<GpuLostError>;
 }
 const states = new WeakMap<GpuDeviceLike, LostState>();
@@ -35,14 +40,22 @@ function lostState(device: GpuDeviceLike): LostState {
         return s.error;
       }),
     };
+    device.addEventListener?.('uncapturederror', (event) => {
+      const { error } = event as { error?: { constructor: { name: string }; message: string } };
+      const kind = error?.constructor.name.replace(/^GPU|Error$/g, '') || 'unknown';
+      s.error ??= new GpuRejectedError(
+        `the GPU rejected work (${kind} error: ${error?.message.split('\n')[0] ?? 'no message'}); ` +
+          'the run cannot go on. If it is out of memory, lower train.batchSize or use a CPU backend',
+      );
+    });
     state = s;
     states.set(device, state);
   }
   return state;
 }
 
-/** The error for a lost `device`, or undefined while it is alive. */
-export function deviceLostError(device: GpuDeviceLike): GpuLostError | undefined {
+/** The error for a lost or failed `device`, or undefined while it is sound. */
+export function deviceLostError(device: GpuDeviceLike): GpuLostError | GpuRejectedError | undefined {
   return lostState(device).error;
 }
 
