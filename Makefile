@@ -73,3 +73,16 @@ bench: build
 
 clean:
 	rm -rf dist native/build
+
+# The project on a real GPU (README.md, "Training on a GPU"). `make device-pack` here, with network:
+# .device/ holds Node, the bundled CLI, Dawn, MNIST and the Vulkan loader. `make device-check` on the
+# GPU machine (no network, no Node; carry .device with the working tree) runs the checks and writes
+# $(DEVICE_OUT)/device-check.json; SOFTWARE=1 rehearses it on SwiftShader. Figures: bench/results/.
+.PHONY: device-pack device-check
+DEVICE_OUT ?= .device/out
+
+device-pack:
+	scripts/device-check.sh pack
+
+device-check:
+	scripts/device-check.sh run $(if $(SOFTWARE),--software) $(DEVICE_OUT)
