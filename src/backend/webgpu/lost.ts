@@ -22,6 +22,9 @@ export interface WebgpuBackendLike extends KernelBackend {
 }
 export type WebgpuBackendClass = new (device: GpuDeviceLike, adapterInfo?: object) => WebgpuBackendLike;
 
+/** How long a failed read-back waits for the device's lost report before failing with its own error. */
+export const LOST_GRACE_MS = 1000;
+
 interface LostState {
   error?: GpuLostError | GpuRejectedError;
   promise: Promise<GpuLostError>;
@@ -74,13 +77,18 @@ export function lostAware(Base: WebgpuBackendClass, device: GpuDeviceLike): Webg
     }
     override getBufferData(buffer: unknown): Promise<ArrayBuffer | null> {
       if (state.error) return Promise.reject(state.error);
-      return new Promise((resolve, reject) => {
-        waiting.add(reject);
-        super
-          .getBufferData(buffer)
-          .then(resolve, (err: unknown) => reject(state.error ?? err))
-          .finally(() => waiting.delete(reject));
+      let release!: (err: Error) => void;
+      const read = new Promise<ArrayBuffer | null>((resolve, reject) => {
+        release = reject;
+        super.getBufferData(buffer).then(resolve, (err: unknown) => {
+          if (state.error) return reject(state.error);
+          // Dawn may fail the map (an AbortError, no message) before it reports the device lost:
+          // a moment's grace lets the run end with the reason rather than as a bug.
+          setTimeout(() => reject(state.error ?? err), LOST_GRACE_MS);
+        });
       });
+      waiting.add(release);
+      return read.finally(() => waiting.delete(release));
     }
   };
 }
