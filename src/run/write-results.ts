@@ -4,7 +4,7 @@ import type { ModelSummary } from '../model/summary.js';
 import { RUN_FILES } from '../output-files.js';
 import type { LabelFormat, Samples } from '../train/batches.js';
 import type { EpochLogs } from '../train/callbacks/types.js';
-import { evaluate } from '../train/loop.js';
+import { evaluate, inferenceBatchSize } from '../train/loop.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { FORMAT_VERSION, formatJson, type RunSummary, SummarySchema } from './format.js';
 import { accuracyOf, confusionCsv, confusionMatrix, predictClasses, predictionsCsv } from './results.js';
@@ -36,7 +36,12 @@ export async function writeResults(r: {
   backend: string;
 }): Promise<RunSummary> {
   const testMetrics = await evaluate(r.model, r.test, r.shared);
-  const predicted = await predictClasses(r.model, r.test, r.shared.sampleShape);
+  const predicted = await predictClasses(
+    r.model,
+    r.test,
+    r.shared.sampleShape,
+    inferenceBatchSize(r.model, r.shared.batchSize),
+  );
   await writeFileAtomic(join(r.runDir, RUN_FILES.predictions), predictionsCsv(r.test.labels, predicted));
   const matrix = confusionMatrix(r.test.labels, predicted, r.shared.numClasses);
   await writeFileAtomic(join(r.runDir, RUN_FILES.confusion), confusionCsv(matrix));

@@ -38,7 +38,7 @@ export async function evaluate(
 ) {
   const x = tf.tensor(data.images, [data.count, ...o.sampleShape]);
   const y = labelTensor(data.labels, o.numClasses, o.labelFormat);
-  const out = model.evaluate(x, y, { batchSize: Math.max(o.batchSize, 256) });
+  const out = model.evaluate(x, y, { batchSize: inferenceBatchSize(model, o.batchSize) });
   const scalars = Array.isArray(out) ? out : [out];
   const values = await Promise.all(scalars.map(async (s) => (await s.data())[0]!));
   tf.dispose([x, y, ...scalars]);
@@ -82,6 +82,15 @@ export async function trainModel(o: TrainOptions): Promise<EpochLogs[]> {
   } finally {
     feed.dispose();
   }
+}
+
+/**
+ * The batch size evaluation and prediction use: at least 256 (fewer, larger kernel calls), but never
+ * more than the training batch where the device could not hold the larger one's tensors.
+ */
+export function inferenceBatchSize(model: tf.LayersModel, trainBatchSize: number): number {
+  const larger = Math.max(trainBatchSize, 256);
+  return deviceTraits()?.checkFits(model, larger) ? trainBatchSize : larger;
 }
 
 /** A model the device cannot hold fails here, before any step, with the layer and the fix. */
