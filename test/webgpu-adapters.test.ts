@@ -2,6 +2,9 @@
  * The webgpu backend's choices at its module boundary, with Dawn stood in for: which adapters count
  * as GPUs, which one a run takes, and what a machine without the optional packages is told.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultBackendContext, selectBackend } from '../src/backend/select.js';
 import {
@@ -11,7 +14,7 @@ import {
   parseAdapterList,
   type WebgpuModule,
 } from '../src/backend/webgpu/adapters.js';
-import { chooseAdapter } from '../src/backend/webgpu/index.js';
+import { chooseAdapter, linuxGpuDeviceNodes } from '../src/backend/webgpu/index.js';
 
 const info = (vendor: string, architecture: string, description: string, isFallbackAdapter = false) => ({
   vendor,
@@ -104,5 +107,17 @@ describe('GPU adapters', () => {
       'backend "webgpu" cannot be used: the optional packages webgpu and @tensorflow/tfjs-backend-webgpu are not installed\n' +
         '  fix: `npm install --save-exact webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0`',
     );
+  });
+});
+
+describe('auto on Linux', () => {
+  it("sees a GPU by its driver's device nodes, and none where there are none", () => {
+    const dev = mkdtempSync(join(tmpdir(), 'mnist-run-dev-'));
+    expect(linuxGpuDeviceNodes(dev)).toEqual([]);
+    mkdirSync(join(dev, 'dri'));
+    for (const f of ['nvidiactl', 'nvidia-uvm', 'dri/card0', 'null']) writeFileSync(join(dev, f), '');
+    expect(linuxGpuDeviceNodes(dev)).toEqual([]); // control nodes and display-only cards are no compute GPU
+    for (const f of ['nvidia0', 'dri/renderD128']) writeFileSync(join(dev, f), '');
+    expect(linuxGpuDeviceNodes(dev)).toEqual([join(dev, 'nvidia0'), join(dev, 'dri', 'renderD128')]);
   });
 });

@@ -16,6 +16,8 @@ export type LoadResult =
 export interface ProbeOptions {
   /** Whether a software GPU adapter may be used: only for an explicit `--backend webgpu --allow-software-gpu`. */
   allowSoftwareGpu: boolean;
+  /** Probing for `auto`: a GPU backend may answer from a quick look (no GPU device) without starting its driver. */
+  quick?: boolean;
 }
 
 /** The module boundary, injectable so tests can stand in for packages that cannot install here. */
@@ -70,7 +72,11 @@ const LOADERS: { [K in BackendName]: (ctx: BackendContext, o: ProbeOptions) => P
   'tensorflow-gpu': (ctx) => loadTfjsNode(ctx, '@tensorflow/tfjs-node-gpu', true, NODE_GPU_FIX),
   webgpu: async (ctx, o) => {
     const { loadWebgpuBackend, BACKEND_NAME } = await import('./webgpu/index.js');
-    const loaded = await loadWebgpuBackend({ importModule: ctx.importModule, allowSoftware: o.allowSoftwareGpu });
+    const loaded = await loadWebgpuBackend({
+      importModule: ctx.importModule,
+      allowSoftware: o.allowSoftwareGpu,
+      onlyWithGpuDevice: o.quick === true,
+    });
     if (!loaded.ok) return loaded;
     const failed = await activate(BACKEND_NAME);
     if (failed) return { ok: false, reason: failed, fix: 'run `mnist-run doctor`', adapters: loaded.adapters };
@@ -153,7 +159,7 @@ export async function selectBackend(choice: BackendChoice, ctx = defaultBackendC
   const skipped: SelectedBackend['skipped'] = [];
   const allowSoftwareGpu = choice === 'webgpu' && process.env[ALLOW_SOFTWARE_GPU_ENV] === '1';
   for (const name of choice === 'auto' ? BACKEND_NAMES : [choice]) {
-    const result = await probeBackend(name, ctx, { allowSoftwareGpu });
+    const result = await probeBackend(name, ctx, { allowSoftwareGpu, quick: choice === 'auto' });
     if (result.ok) {
       const { tfName, device, threads, adapter } = result;
       return { name, tfName, device, threads, ...(adapter && { adapter }), skipped };

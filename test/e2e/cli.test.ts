@@ -98,6 +98,7 @@ describe('mnist-run doctor', () => {
     const d = JSON.parse(res.stdout);
     expect(d.backends.map((b: { name: string }) => b.name)).toEqual([
       'tensorflow-gpu',
+      'webgpu',
       'tensorflow',
       'onednn',
       'wasm',

@@ -34,7 +34,9 @@ describe('the webgpu backend on a software adapter', () => {
     process.env[ALLOW_SOFTWARE_GPU_ENV] = '1';
     const chosen = await selectBackend('auto');
     expect(chosen.name).not.toBe('webgpu');
-    expect(chosen.skipped.find((s) => s.name === 'webgpu')?.reason).toMatch(/software/);
+    // Here there is no GPU device node at all, so auto does not even start Dawn; where there is one, the
+    // software adapter is refused by the choice of adapter (test/webgpu-adapters.test.ts).
+    expect(chosen.skipped.find((s) => s.name === 'webgpu')?.reason).toMatch(/software|no GPU on this machine/);
   });
 
   it('runs on it when allowed, and says which adapter it uses', async () => {

@@ -3,6 +3,8 @@
  * drives Vulkan on Linux, Metal on macOS and D3D12 on Windows. Both packages are optional: without
  * them, or without a GPU, `loadWebgpuBackend()` says why and how to fix it; it never throws for that.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ADAM_UPDATE, registerAcceleratedKernels, registerDeviceTraits } from '../../accelerated/index.js';
 import {
@@ -36,6 +38,31 @@ export interface WebgpuLoadOptions {
   importModule: (specifier: string) => Promise<unknown>;
   /** Take a software adapter when there is no hardware one (tests; never `auto`). */
   allowSoftware: boolean;
+  /**
+   * `auto`'s quick look: on Linux, without a GPU device node there is no GPU, so Dawn is not even
+   * started (it costs ~0.2 s, and Vulkan drivers it refuses print warnings on stderr).
+   */
+  onlyWithGpuDevice?: boolean;
+}
+
+/** Device nodes a Linux GPU driver creates: NVIDIA's own, and DRM render nodes (AMD, Intel, nouveau, NVIDIA's DRM). */
+export function linuxGpuDeviceNodes(dev = '/dev'): string[] {
+  const nodes: string[] = [];
+  for (const [dir, pattern] of [
+    [dev, /^nvidia\d+$/],
+    [join(dev, 'dri'), /^renderD\d+$/],
+  ] as const) {
+    try {
+      nodes.push(
+        ...readdirSync(dir)
+          .filter((f) => pattern.test(f))
+          .map((f) => join(dir, f)),
+      );
+    } catch {
+      // no such folder: no such devices
+    }
+  }
+  return nodes;
 }
 
 /** The adapter a run would use: the first hardware one, or with allowSoftware the first of any. */
@@ -76,6 +103,14 @@ const DEVICE_LIMITS = [
 ];
 
 export async function loadWebgpuBackend(o: WebgpuLoadOptions): Promise<WebgpuLoad> {
+  if (o.onlyWithGpuDevice && !active && process.platform === 'linux' && linuxGpuDeviceNodes().length === 0) {
+    return {
+      ok: false,
+      reason: 'no GPU on this machine (no /dev/nvidia* or /dev/dri/renderD* device)',
+      fix: `if it has one, ${DRIVER_FIX}`,
+      adapters: [],
+    };
+  }
   let packages: Awaited<ReturnType<typeof importPackages>>;
   try {
     packages = await importPackages(o.importModule);
