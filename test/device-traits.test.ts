@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DeviceTraits, registerDeviceTraits } from '../src/accelerated/index.js';
 import { BackendError } from '../src/errors.js';
-import { checkFitsDevice, inferenceBatchSize, trainModel } from '../src/train/loop.js';
+import { checkFitsDevice, evaluate, inferenceBatchSize, trainModel } from '../src/train/loop.js';
 
 let undo: (() => void) | undefined;
 afterEach(() => {
@@ -69,5 +69,33 @@ describe('device traits in the loop', () => {
       }),
     ).rejects.toBe(gone);
     expect(seen).toEqual([1, 2]);
+  });
+});
+
+describe('evaluate', () => {
+  it('gives what tfjs gives on the whole set, a slice at a time (here 2 slices: 4096 + 904)', async () => {
+    const model = tinyModel();
+    model.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd', metrics: ['accuracy'] });
+    const count = 5000;
+    const rng = (i: number) => ((i * 7919) % 1000) / 1000;
+    const data = {
+      images: Float32Array.from({ length: count * 4 }, (_, i) => rng(i)),
+      labels: Uint8Array.from({ length: count }, (_, i) => i % 2),
+      count,
+    };
+    const got = await evaluate(model, data, {
+      sampleShape: [4],
+      numClasses: 2,
+      labelFormat: 'oneHot',
+      metricNames: ['accuracy'],
+      batchSize: 32,
+    });
+    const x = tf.tensor(data.images, [count, 4]);
+    const y = tf.oneHot(tf.tensor1d(data.labels, 'int32'), 2).toFloat();
+    const whole = model.evaluate(x, y, { batchSize: count }) as tf.Scalar[];
+    const [loss, accuracy] = await Promise.all(whole.map(async (s) => (await s.data())[0]!));
+    expect(got.loss).toBeCloseTo(loss!, 5);
+    expect(got.accuracy).toBeCloseTo(accuracy!, 6);
+    tf.dispose([x, y, ...whole]);
   });
 });

@@ -30,19 +30,32 @@ export interface TrainOptions {
   transformBatch?: (images: Float32Array, count: number, epoch: number, batch: number) => Float32Array;
 }
 
-/** Evaluates in batches; returns mean loss and metrics keyed like the training ones. */
+/**
+ * Evaluates in batches; returns mean loss and metrics keyed like the training ones. The set goes to
+ * the backend a slice at a time, so on a GPU it never has to fit one buffer.
+ */
 export async function evaluate(
   model: tf.LayersModel,
   data: Samples,
   o: Pick<TrainOptions, 'sampleShape' | 'numClasses' | 'labelFormat' | 'metricNames' | 'batchSize'>,
 ) {
-  const x = tf.tensor(data.images, [data.count, ...o.sampleShape]);
-  const y = labelTensor(data.labels, o.numClasses, o.labelFormat);
-  const out = model.evaluate(x, y, { batchSize: inferenceBatchSize(model, o.batchSize) });
-  const scalars = Array.isArray(out) ? out : [out];
-  const values = await Promise.all(scalars.map(async (s) => (await s.data())[0]!));
-  tf.dispose([x, y, ...scalars]);
-  return Object.fromEntries(['loss', ...o.metricNames].map((k, i) => [k, values[i]!]));
+  const batchSize = inferenceBatchSize(model, o.batchSize);
+  const slice = batchSize * 16;
+  const per = o.sampleShape.reduce((a, b) => a * b, 1);
+  const names = ['loss', ...o.metricNames];
+  const sums = new Array<number>(names.length).fill(0);
+  for (let start = 0; start < data.count; start += slice) {
+    const end = Math.min(data.count, start + slice);
+    const x = tf.tensor(data.images.subarray(start * per, end * per), [end - start, ...o.sampleShape]);
+    const y = labelTensor(data.labels.subarray(start, end), o.numClasses, o.labelFormat);
+    const out = model.evaluate(x, y, { batchSize });
+    const scalars = Array.isArray(out) ? out : [out];
+    const stacked = tf.stack(scalars);
+    const values = await stacked.data(); // one read-back per slice
+    tf.dispose([x, y, stacked, ...scalars]);
+    for (const [i, v] of values.entries()) sums[i]! += v * (end - start); // tfjs's own batches are weighted so too
+  }
+  return Object.fromEntries(names.map((k, i) => [k, sums[i]! / data.count]));
 }
 
 async function runEpoch(o: TrainOptions, feed: BatchFeed, epoch: number): Promise<Record<string, number>> {
