@@ -66,6 +66,8 @@ describe('augment-preview', () => {
       stderr: stream(err),
       now: () => new Date(0),
       interrupted: () => false,
+      stoppedBy: () => undefined,
+      onForcedExit: () => () => {},
       setExitCode: () => {},
       exitCode: () => 0,
       out,

@@ -1,32 +1,60 @@
-/** The world a command sees: streams, clock, cwd, argv and the Ctrl-C flag, built once here. */
+/** The world a command sees: streams, clock, cwd, argv and the stop flag, built once here. */
 export interface CliEnv {
   cwd: string;
   argv: string[];
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   now: () => Date;
-  /** True once Ctrl-C was pressed; a second Ctrl-C exits at once. */
+  /** True once Ctrl-C (SIGINT) or SIGTERM arrived; a second one exits at once. */
   interrupted: () => boolean;
+  /** The signal that stopped the command, if one did. */
+  stoppedBy: () => NodeJS.Signals | undefined;
+  /**
+   * Registers what must still happen, synchronously, when a second signal ends the process at once
+   * (a run's final status); returns the undo.
+   */
+  onForcedExit: (hook: () => void) => () => void;
   /** Commands that finish normally but want a non-zero status (validate with errors) set it here. */
   setExitCode: (code: number) => void;
   exitCode: () => number;
 }
 
+/** The shell's exit status for a process ended by `signal`. */
+export const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+
 export function cliEnv(): CliEnv {
-  let stop = false;
+  let stoppedBy: NodeJS.Signals | undefined;
   let code = 0;
-  process.on('SIGINT', () => {
-    if (stop) process.exit(130);
-    stop = true;
-    process.stderr.write('\nmnist-run: stopping after the current batch (Ctrl-C again to quit at once)\n');
-  });
+  const hooks = new Set<() => void>();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stoppedBy) {
+      for (const hook of hooks) {
+        try {
+          hook();
+        } catch (err) {
+          process.stderr.write(`mnist-run: while stopping: ${(err as Error).message}\n`);
+        }
+      }
+      process.exit(SIGNAL_EXIT[signal] ?? 1);
+    }
+    stoppedBy = signal;
+    const what = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+    process.stderr.write(`\nmnist-run: ${what}: stopping after the current batch (${what} again to quit at once)\n`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   return {
     cwd: process.cwd(),
     argv: process.argv.slice(1),
     stdout: process.stdout,
     stderr: process.stderr,
     now: () => new Date(),
-    interrupted: () => stop,
+    interrupted: () => stoppedBy !== undefined,
+    stoppedBy: () => stoppedBy,
+    onForcedExit: (hook) => {
+      hooks.add(hook);
+      return () => hooks.delete(hook);
+    },
     setExitCode: (c) => {
       code = c;
     },

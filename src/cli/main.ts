@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { isUserError } from '../errors.js';
+import { InterruptedError, isUserError } from '../errors.js';
 import { commands } from './commands/index.js';
-import { type CliEnv, cliEnv } from './env.js';
+import { type CliEnv, cliEnv, SIGNAL_EXIT } from './env.js';
 
 /** The one place errors are caught: typed errors print their message, anything else says it is a bug. */
 export async function main(argv: string[], env: CliEnv): Promise<number> {
@@ -37,7 +37,8 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
     }
     if (isUserError(err)) {
       env.stderr.write(`mnist-run: ${err.message}\n`);
-      return err.exitCode;
+      const signal = env.stoppedBy();
+      return err instanceof InterruptedError && signal ? (SIGNAL_EXIT[signal] ?? err.exitCode) : err.exitCode;
     }
     if (isSystemError(err)) {
       env.stderr.write(`mnist-run: ${err.message}\n(check the path, free disk space and permissions)\n`);

@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { deriveSeed, withSeededMathRandom } from '../util/random.js';
 import { claimRunDir, createRunDir } from './folder.js';
 import { FORMAT_VERSION, metricsLine, type RunMeta, type RunSummary } from './format.js';
-import { versions, writeMeta } from './meta.js';
+import { versions, writeMeta, writeMetaSync } from './meta.js';
 import { gitCommit } from './version.js';
 import { writeResults } from './write-results.js';
 
@@ -29,6 +29,8 @@ export interface RunEnv {
   stderr: NodeJS.WriteStream;
   now: () => Date;
   interrupted: () => boolean;
+  /** Registers a synchronous last act for a process ended at once (a second Ctrl-C); returns the undo. */
+  onForcedExit?: (hook: () => void) => () => void;
 }
 
 export interface RunOptions {
@@ -126,6 +128,15 @@ export async function runExperiment(o: RunOptions, env: RunEnv): Promise<RunResu
     'run started',
   );
   for (const w of loaded.warnings) log.warn({ path: w.path }, w.message);
+  // Quit at once by a second signal: the run still says truthfully how it ended.
+  const forced = env.onForcedExit?.(() =>
+    writeMetaSync(runDir, {
+      ...meta,
+      status: 'interrupted',
+      end: env.now().toISOString(),
+      error: 'stopped at once by a second signal, before the epoch ended',
+    }),
+  );
   try {
     const summary = await withSeededMathRandom(deriveSeed(cfg.seed, 'dropout'), () =>
       train(loaded, dataset, model, backend, runDir, log, env),
@@ -142,6 +153,7 @@ export async function runExperiment(o: RunOptions, env: RunEnv): Promise<RunResu
     if (!isUserError(err) && err instanceof Error) log.debug({ stack: err.stack }, 'stack trace');
     throw err;
   } finally {
+    forced?.();
     log.flush();
   }
 }

@@ -67,6 +67,9 @@ async function runEpoch(o: TrainOptions, feed: BatchFeed, epoch: number): Promis
   const sums = new Array<number>(names.length).fill(0);
   const lost = deviceTraits()?.lost ?? (() => undefined);
   for (let b = 0; b < batches; b++) {
+    // A step is synchronous work: without a turn of the event loop between batches, a signal's
+    // handler would only run at the end of the epoch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (o.interrupted?.()) throw new InterruptedError('training interrupted');
     const gone = lost();
     if (gone) throw gone;

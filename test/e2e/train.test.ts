@@ -154,6 +154,53 @@ describe('mnist-run FILE', () => {
     expect((await lines(metricsFile)).length).toBeGreaterThanOrEqual(1);
   });
 
+  /** Starts the CNN on `trainSize` images and resolves once its training loop has begun. */
+  async function startTraining(name: string, extra: string[]) {
+    const root = join(out, name);
+    let pid = 0;
+    const done = runCli(['configs/cnn.yaml', '--set', 'data.testSize=50', ...extra, '--out', root], {
+      onSpawn: (p) => (pid = p),
+    });
+    let runDir = '';
+    await waitFor(async () => {
+      const [dir] = await readdir(root);
+      runDir = join(root, dir!);
+      return (await readFile(join(runDir, 'run.log'), 'utf8')).includes('"msg":"training"');
+    });
+    return { done, runDir, signal: (s: NodeJS.Signals) => process.kill(pid, s) };
+  }
+
+  it('stops within a batch on SIGTERM, not at the end of the epoch: interrupted, exit 143', async () => {
+    // One epoch of 20,000 images takes many seconds; a batch of 64, a few milliseconds.
+    const run = await startTraining('sigterm', ['--set', 'data.trainSize=20000']);
+    run.signal('SIGTERM');
+    const res = await run.done;
+    expect(res.code).toBe(143);
+    expect(res.stderr).toMatch(/SIGTERM: stopping after the current batch/);
+    expect(res.stderr).not.toMatch(/\n\s+at |internal error/);
+    const meta = await json(MetaSchema, join(run.runDir, 'meta.json'));
+    expect(meta).toMatchObject({ status: 'interrupted', error: 'training interrupted' });
+    const metrics = await readFile(join(run.runDir, 'metrics.jsonl'), 'utf8').catch(() => '');
+    expect(metrics.trim()).toBe(''); // no epoch finished
+  });
+
+  it('quits at once on a second Ctrl-C in the middle of a batch, and still says so in meta.json', async () => {
+    // Batches of 3,000 images take a while; both signals arrive during the first one. JavaScript runs
+    // no handler inside a native step, so "at once" is as soon as that step returns: the process then
+    // exits without finishing the epoch or writing results, and meta.json says so.
+    const run = await startTraining('twice', ['--set', 'data.trainSize=6000', '--set', 'train.batchSize=3000']);
+    run.signal('SIGINT');
+    await new Promise((r) => setTimeout(r, 50));
+    run.signal('SIGINT');
+    const res = await run.done;
+    expect(res.code).toBe(130);
+    expect(res.stderr).toMatch(/Ctrl-C: stopping after the current batch \(Ctrl-C again to quit at once\)/);
+    const meta = await json(MetaSchema, join(run.runDir, 'meta.json'));
+    expect(meta.status).toBe('interrupted');
+    expect(meta.error).toMatch(/stopped at once by a second signal/);
+    expect(meta.end).not.toBeNull();
+  });
+
   it('marks a run that fails mid-way as failed, with its error, and exits non-zero', async () => {
     const root = join(out, 'fail');
     // The disk "fills up" at the second epoch's history.csv: a fault at a known point, no race.

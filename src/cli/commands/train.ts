@@ -32,7 +32,14 @@ export function trainCommand(env: CliEnv) {
       const { runExperiment } = await import('../../run/experiment.js');
       const result = await runExperiment(
         { file: a.file, overrides: a.set, backend: a.backend as never, outDir: a.out, runDir: a.runDir },
-        { cwd: env.cwd, argv: env.argv, stderr: env.stderr, now: env.now, interrupted: env.interrupted },
+        {
+          cwd: env.cwd,
+          argv: env.argv,
+          stderr: env.stderr,
+          now: env.now,
+          interrupted: env.interrupted,
+          onForcedExit: env.onForcedExit,
+        },
       );
       emit(env.stdout, a.json, result, () => result.runDir);
     },
