@@ -3,7 +3,8 @@
  * a GPU backend registers its traits under its tfjs name when it registers itself; CPU backends
  * register none, and the loop then keeps data on the host as always.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { perBackend } from './per-backend.js';
 
 export interface DeviceTraits {
   kind: 'gpu';
@@ -15,19 +16,10 @@ export interface DeviceTraits {
   lost: () => Error | undefined;
 }
 
-const TRAITS = new Map<string, DeviceTraits>();
+const TRAITS = perBackend<DeviceTraits>();
 
 /** Registers `backendName`'s traits, replacing any before; returns the undo. */
-export function registerDeviceTraits(backendName: string, traits: DeviceTraits): () => void {
-  const previous = TRAITS.get(backendName);
-  TRAITS.set(backendName, traits);
-  return () => {
-    if (previous) TRAITS.set(backendName, previous);
-    else TRAITS.delete(backendName);
-  };
-}
+export const registerDeviceTraits = TRAITS.register;
 
 /** The active backend's device traits; undefined for a host (CPU) backend. */
-export function deviceTraits(): DeviceTraits | undefined {
-  return TRAITS.get(tf.getBackend());
-}
+export const deviceTraits = TRAITS.active;

@@ -4,7 +4,8 @@
  * asks for the active backend's and trains through model.trainOnBatch where there is none or the
  * hook declines the model.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { perBackend } from './per-backend.js';
 
 /** One step on a batch: `x` [rows, ...sample] and one-hot `targets`; returns [loss, ...metrics] in compile order. */
 export type FusedTrainStep = (x: Float32Array, targets: Float32Array, rows: number) => number[];
@@ -25,29 +26,22 @@ export interface FusedTrainStepHook {
   plan: (model: tf.LayersModel, options: FusedTrainStepOptions) => FusedTrainStepPlan;
 }
 
-const HOOKS = new Map<string, FusedTrainStepHook>();
+const HOOKS = perBackend<FusedTrainStepHook>();
 
 /**
  * Registers `backendName`'s whole-step hook; registering again replaces it. Returns the undo: the
  * hook registered before, or none.
  */
-export function registerFusedTrainStep(backendName: string, hook: FusedTrainStepHook): () => void {
-  const previous = HOOKS.get(backendName);
-  HOOKS.set(backendName, hook);
-  return () => {
-    if (previous) HOOKS.set(backendName, previous);
-    else HOOKS.delete(backendName);
-  };
-}
+export const registerFusedTrainStep = HOOKS.register;
 
 /** The active backend's step for `model` and its name, or why there is none. */
 export function fusedTrainStep(
   model: tf.LayersModel,
   options: FusedTrainStepOptions,
 ): { ok: true; step: FusedTrainStep; name: string } | { ok: false; reason: string } {
-  const hook = HOOKS.get(tf.getBackend());
+  const hook = HOOKS.active();
   if (!hook) {
-    const backends = [...HOOKS.keys()];
+    const backends = HOOKS.names();
     return {
       ok: false,
       reason: backends.length ? `not on the ${backends.join(' or ')} backend` : 'no backend has one',

@@ -1,3 +1,4 @@
+import { formatBytes } from '../util/bytes.js';
 import { BACKEND_NAMES, type BackendName } from './names.js';
 import {
   type AdapterSummary,
@@ -22,14 +23,12 @@ export async function diagnose(ctx: BackendContext = defaultBackendContext): Pro
   return { backends, adapters, auto: backends.find((b) => b.ok)?.name ?? null };
 }
 
-const MiB = 1024 * 1024;
-
 function formatAdapter(a: AdapterSummary): string {
   const kind = a.software ? 'software (a CPU emulating a GPU: never picked by auto)' : 'hardware';
   return [
     `  ${a.name} [${kind}]`,
     `      vendor ${a.vendor || '?'}, architecture ${a.architecture || '?'}, device ${a.device || '?'}, via ${a.api}`,
-    `      driver: ${a.description || '?'}; largest buffer ${Math.round(a.maxStorageBufferBindingSize / MiB)} MiB`,
+    `      driver: ${a.description || '?'}; largest buffer ${formatBytes(a.maxStorageBufferBindingSize)}`,
   ].join('\n');
 }
 

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { deviceTraits } from '../accelerated/index.js';
+import { formatBytes } from '../util/bytes.js';
 import { gatherImages, gatherLabels, type LabelFormat, labelTensor, type Samples } from './batches.js';
 import { makeTrainStep, type TrainStep } from './step.js';
 
@@ -56,7 +57,7 @@ function deviceFeed(model: tf.LayersModel, data: Samples, o: FeedOptions): Batch
   const y = labelTensor(data.labels.subarray(0, data.count), o.numClasses, o.labelFormat);
   const step = trainFunction(model);
   return {
-    kind: `tfjs train function on the GPU; the training set uploaded once (${Math.round(x.size / 262144)} MiB), batches gathered there, one read-back per batch`,
+    kind: `tfjs train function on the GPU; the training set uploaded once (${formatBytes(x.size * 4)}), batches gathered there, one read-back per batch`,
     train: async (order, start, end) => {
       const stacked = tf.tidy(() => {
         const index = tf.tensor1d(Int32Array.from(order.subarray(start, end)), 'int32');
@@ -83,7 +84,12 @@ export function makeBatchFeed(model: tf.LayersModel, data: Samples, o: FeedOptio
   if (o.transformBatch) return hostFeed(model, data, o, 'augmentation runs on the host');
   const bytes = data.count * size(o.sampleShape) * 4;
   if (bytes > traits.residentBytes) {
-    return hostFeed(model, data, o, `the training set, ${bytes} bytes, is over the device's ${traits.residentBytes}`);
+    return hostFeed(
+      model,
+      data,
+      o,
+      `the training set, ${formatBytes(bytes)}, is over the device's largest buffer, ${formatBytes(traits.residentBytes)}`,
+    );
   }
   return deviceFeed(model, data, o);
 }

@@ -4,19 +4,12 @@
  * inside a step. Here it is one message naming the layer, the size and the fix.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { formatBytes } from '../../util/bytes.js';
 import type { AdapterSummary } from './adapters.js';
 
-const KiB = 1024;
-const MiB = 1024 * KiB;
-const size = (bytes: number) =>
-  bytes < KiB
-    ? `${bytes} bytes`
-    : bytes < MiB
-      ? `${(bytes / KiB).toFixed(1)} KiB`
-      : `${(bytes / MiB).toFixed(bytes < 10 * MiB ? 1 : 0)} MiB`;
 /** A size and the limit it is over, rounded so they still read as different (in bytes if need be). */
 function sizes(bytes: number, limit: number): [string, string] {
-  const [a, b] = [size(bytes), size(limit)];
+  const [a, b] = [formatBytes(bytes), formatBytes(limit)];
   return a === b ? [`${bytes} bytes`, `${limit} bytes`] : [a, b];
 }
 const product = (dims: readonly (number | null)[]) => dims.reduce<number>((a, d) => a * (d ?? 1), 1);
