@@ -1,4 +1,5 @@
 import { copyFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { makeAugmenter } from '../augment/transform.js';
@@ -99,6 +100,9 @@ function initialMeta(
       testSamples: dataset.test.count,
     },
     gitCommit: commit,
+    pid: process.pid,
+    host: hostname(),
+    heartbeat: env.now().toISOString(),
     start: env.now().toISOString(),
     end: null,
   };

@@ -22,8 +22,11 @@ const metric = z.number().nullable().describe('a metric value; null where it was
 const count = z.number().int().nonnegative();
 
 export const RunStatusSchema = z
-  .enum(['running', 'completed', 'failed', 'interrupted'])
-  .describe('running until the run ends; a run killed outright (kill -9) stays running');
+  .enum(['running', 'completed', 'failed', 'interrupted', 'diverged', 'crashed'])
+  .describe(
+    'running until the run ends. diverged: a loss or weight became NaN or infinite. crashed is never written by' +
+      ' the run itself: readers report it for a run whose meta.json says running but whose process is gone',
+  );
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
 export const MetaSchema = z.strictObject({
@@ -69,6 +72,12 @@ export const MetaSchema = z.strictObject({
     })
     .describe('the data the run read'),
   gitCommit: z.string().nullable().describe('commit of the mnist-run checkout; null outside a git checkout'),
+  pid: z.number().int().positive().optional().describe('the process training the run'),
+  host: z.string().optional().describe('the machine it trains on (os.hostname())'),
+  heartbeat: z.iso
+    .datetime()
+    .optional()
+    .describe('rewritten every few seconds while running: a stale one on another host means the run is gone'),
   start: z.iso.datetime().describe('when the run started, UTC'),
   end: z.iso.datetime().nullable().describe('when it ended, UTC; null while running'),
   error: z.string().optional().describe('why a failed or interrupted run stopped'),

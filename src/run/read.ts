@@ -20,6 +20,7 @@ import {
   type RunSummary,
   SummarySchema,
 } from './format.js';
+import { liveStatus, localProbe, type Probe } from './liveness.js';
 
 /** The fields of a versioned file that could be read; formatVersion says how to read them, so it is not among them. */
 export type Readable<T> = Partial<Omit<T, 'formatVersion'>>;
@@ -113,12 +114,16 @@ async function readPart<T>(dir: string, file: string, read: Reader<T>, problems:
   }
 }
 
-export async function readRun(dir: string): Promise<RunRecord> {
+/**
+ * A run folder as far as it reads. Its status is the one it truly has: a run whose meta.json says
+ * running but whose process is gone reads as crashed.
+ */
+export async function readRun(dir: string, probe: Probe = localProbe()): Promise<RunRecord> {
   const problems: string[] = [];
   const meta = await readPart(dir, RUN_FILES.meta, json(RUN_FILES.meta, MetaSchema), problems);
   const summary = await readPart(dir, RUN_FILES.summary, json(RUN_FILES.summary, SummarySchema), problems);
   const config = await readPart(dir, RUN_FILES.resolvedConfig, (t) => flatten(parse(t)), problems);
-  const status = meta?.status ?? (summary ? 'completed' : 'unknown');
+  const status = (meta && liveStatus(meta, probe)) ?? (summary ? 'completed' : 'unknown');
   return { dir, name: basename(dir), status, meta, summary, config: config ?? {}, problems };
 }
 
