@@ -33,3 +33,6 @@ export function isUserError(err: unknown): err is UserError {
 
 /** The device a run computes on failed under it (a GPU lost to a driver reset): not a bug, not the config. */
 export class DeviceError extends UserError {}
+
+/** Training diverged: a loss or weight became NaN or infinite. The run stops at that batch. */
+export class DivergedError extends UserError {}

@@ -17,6 +17,8 @@ export const RUN_FILES = {
   confusion: 'confusion_matrix.csv', // rows = actual class, columns = predicted class
   modelDir: 'model', // model.json + weights.bin, tfjs layers format
   log: 'run.log', // pino NDJSON
+  checkpoint: 'checkpoint.bin', // weights, optimizer, epoch, random streams, callbacks: for resume; gone once completed
+  lock: '.lock', // pid of the process resuming the run
 } as const;
 
 /** Names inside a run folder's model/ folder (tfjs layers format). */

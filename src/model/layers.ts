@@ -52,6 +52,6 @@ export const LAYER_BUILDERS: { [K in LayerType]: Builder<K> } = {
       gammaRegularizer: reg(s.gammaRegularizer),
     }),
   // No fixed seed for dropout: tfjs would draw the same mask at every step. Its masks come from
-  // Math.random, which the trainer seeds for the run (see withSeededMathRandom).
+  // Math.random, which the trainer seeds for the run (see withMathRandom).
   dropout: (s) => callChecked(tf.layers.dropout, s),
 };

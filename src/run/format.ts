@@ -79,6 +79,16 @@ export const MetaSchema = z.strictObject({
     .optional()
     .describe('rewritten every few seconds while running: a stale one on another host means the run is gone'),
   start: z.iso.datetime().describe('when the run started, UTC'),
+  resumed: z
+    .array(
+      z.strictObject({
+        at: z.iso.datetime().describe('when, UTC'),
+        fromEpoch: count.describe('the last epoch its checkpoint held; 0: the run started again'),
+        argv: z.array(z.string()).describe('the resume command line'),
+      }),
+    )
+    .optional()
+    .describe('each time `mnist-run resume` took the run up again'),
   end: z.iso.datetime().nullable().describe('when it ended, UTC; null while running'),
   error: z.string().optional().describe('why a failed or interrupted run stopped'),
 });

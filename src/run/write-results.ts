@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
+import { DivergedError } from '../errors.js';
 import type { ModelSummary } from '../model/summary.js';
 import { RUN_FILES } from '../output-files.js';
 import type { LabelFormat, Samples } from '../train/batches.js';
@@ -36,6 +37,8 @@ export async function writeResults(r: {
   backend: string;
 }): Promise<RunSummary> {
   const testMetrics = await evaluate(r.model, r.test, r.shared);
+  if (!Number.isFinite(testMetrics.loss!))
+    throw new DivergedError(`training diverged: the test loss is ${testMetrics.loss}`);
   const predicted = await predictClasses(
     r.model,
     r.test,

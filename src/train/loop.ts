@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { deviceTraits } from '../accelerated/index.js';
-import { BackendError, InterruptedError } from '../errors.js';
+import { BackendError, DivergedError, InterruptedError } from '../errors.js';
 import { deriveSeed, makeRng, shuffledIndices } from '../util/random.js';
 import { type LabelFormat, labelTensor, type Samples } from './batches.js';
-import type { Callback, EpochLogs } from './callbacks/types.js';
+import type { Callback, CallbackState, EpochLogs } from './callbacks/types.js';
 import { type BatchFeed, makeBatchFeed } from './feed.js';
 import type { TrainStep } from './step.js';
 
@@ -28,6 +28,36 @@ export interface TrainOptions {
   onFeed?: (kind: string) => void;
   /** Hook for on-the-fly augmentation of a training batch (never applied to validation data). */
   transformBatch?: (images: Float32Array, count: number, epoch: number, batch: number) => Float32Array;
+  /** Where a stopped run stood at its last checkpoint: training goes on from the epoch after. */
+  resume?: TrainState;
+  /** Called after each epoch, once its callbacks have run, with what a resumed run needs. */
+  checkpoint?: (state: TrainState) => Promise<void>;
+}
+
+/**
+ * The loop's own part of a checkpoint: the epochs done, whether a callback asked to stop, and each
+ * named callback's state. The weights, the optimizer and the random streams are the caller's.
+ */
+export interface TrainState {
+  epoch: number;
+  stopped: boolean;
+  history: EpochLogs[];
+  callbacks: Record<string, CallbackState>;
+}
+
+/** A loss or weight that is NaN or infinite: every later step would only spread it. */
+function diverged(what: string, epoch: number, batch?: { at: number; of: number }): DivergedError {
+  const where = batch ? `epoch ${epoch}, batch ${batch.at} of ${batch.of}` : `the end of epoch ${epoch}`;
+  return new DivergedError(`training diverged at ${where}: ${what}`);
+}
+
+/** The first weight holding a NaN or an infinity, by name; one read-back per weight, once an epoch. */
+async function nonFiniteWeight(model: tf.LayersModel): Promise<string | undefined> {
+  for (const w of model.weights) {
+    const values = await w.read().data();
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return w.name;
+  }
+  return undefined;
 }
 
 /**
@@ -76,6 +106,8 @@ async function runEpoch(o: TrainOptions, feed: BatchFeed, epoch: number): Promis
     const start = b * o.batchSize;
     const end = Math.min(n, start + o.batchSize);
     const values = await feed.train(order, start, end, epoch, b);
+    if (!Number.isFinite(values[0]!))
+      throw diverged(`the batch's loss is ${values[0]}`, epoch, { at: b + 1, of: batches });
     for (const [i, v] of values.entries()) sums[i]! += v * (end - start);
     const running = Object.fromEntries(names.map((k, i) => [k, sums[i]! / end]));
     for (const cb of o.callbacks) {
@@ -115,25 +147,46 @@ export function checkFitsDevice(model: tf.LayersModel, batchSize: number): void 
   if (why) throw new BackendError(`the ${tf.getBackend()} backend cannot train this model: ${why}`);
 }
 
+/** Hands each named callback its state from the checkpoint. */
+function restoreCallbacks(callbacks: Callback[], state: TrainState) {
+  for (const cb of callbacks) {
+    const saved = cb.name ? state.callbacks[cb.name] : undefined;
+    if (saved) cb.load?.(saved);
+  }
+}
+
+function callbackStates(callbacks: Callback[]): Record<string, CallbackState> {
+  return Object.fromEntries(callbacks.flatMap((cb) => (cb.name && cb.save ? [[cb.name, cb.save()]] : [])));
+}
+
+/** One epoch's training, its checks and validation: its logs, as the callbacks hear them. */
+async function epochLogs(o: TrainOptions, feed: BatchFeed, epoch: number): Promise<EpochLogs> {
+  const t0 = performance.now();
+  const metrics = await runEpoch(o, feed, epoch);
+  const seconds = (performance.now() - t0) / 1000;
+  const bad = await nonFiniteWeight(o.model);
+  if (bad) throw diverged(`weight ${bad} holds NaN or infinite values`, epoch);
+  if (o.validation) {
+    const val = await evaluate(o.model, o.validation, o);
+    for (const [k, v] of Object.entries(val)) metrics[`val_${k}`] = v;
+    if (!Number.isFinite(val.loss!)) throw diverged(`the validation loss is ${val.loss}`, epoch);
+  }
+  return { epoch, metrics, seconds, samplesPerSecond: o.train.count / seconds };
+}
+
 async function trainEpochs(o: TrainOptions, feed: BatchFeed): Promise<EpochLogs[]> {
   const batches = Math.ceil(o.train.count / o.batchSize);
-  const history: EpochLogs[] = [];
-  for (const cb of o.callbacks)
-    await cb.onTrainBegin?.({ epochs: o.epochs, batches, samples: o.train.count, batchSize: o.batchSize });
-  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+  const history: EpochLogs[] = [...(o.resume?.history ?? [])];
+  if (o.resume) restoreCallbacks(o.callbacks, o.resume);
+  const begin = { epochs: o.epochs, batches, samples: o.train.count, batchSize: o.batchSize };
+  for (const cb of o.callbacks) await cb.onTrainBegin?.({ ...begin, ...(o.resume && { resumed: history }) });
+  let stop = o.resume?.stopped ?? false;
+  for (let epoch = (o.resume?.epoch ?? 0) + 1; epoch <= o.epochs && !stop; epoch++) {
     for (const cb of o.callbacks) await cb.onEpochBegin?.(epoch);
-    const t0 = performance.now();
-    const metrics = await runEpoch(o, feed, epoch);
-    const seconds = (performance.now() - t0) / 1000;
-    if (o.validation) {
-      const val = await evaluate(o.model, o.validation, o);
-      for (const [k, v] of Object.entries(val)) metrics[`val_${k}`] = v;
-    }
-    const logs: EpochLogs = { epoch, metrics, seconds, samplesPerSecond: o.train.count / seconds };
+    const logs = await epochLogs(o, feed, epoch);
     history.push(logs);
-    let stop = false;
     for (const cb of o.callbacks) stop = (await cb.onEpochEnd?.(logs)) === true || stop;
-    if (stop) break;
+    await o.checkpoint?.({ epoch, stopped: stop, history, callbacks: callbackStates(o.callbacks) });
   }
   for (const cb of o.callbacks) await cb.onTrainEnd?.(history);
   return history;

@@ -19,16 +19,26 @@ function mix32(x: number): number {
   return x ^ (x >>> 16);
 }
 
-/** mulberry32: a small, fast generator of floats in [0, 1); good enough for shuffling and dropout masks. */
-export function makeRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+/**
+ * mulberry32: a small, fast generator of floats in [0, 1); good enough for shuffling and dropout
+ * masks. Its whole state is one 32-bit word, so a checkpoint can record where a stream stands.
+ */
+export class Mulberry32 {
+  constructor(public state: number) {
+    this.state = state >>> 0;
+  }
+
+  readonly next = (): number => {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+export function makeRng(seed: number): () => number {
+  return new Mulberry32(seed).next;
 }
 
 /** Fisher–Yates permutation of 0..n-1. */
@@ -45,16 +55,22 @@ export function shuffledIndices(n: number, rng: () => number): Uint32Array {
 }
 
 /**
- * Runs `fn` with Math.random replaced by a seeded generator. tfjs draws unseeded random ops (Dropout's
- * masks) from seedrandom seeded by Math.random, and a fixed per-layer seed would repeat the same mask
- * every step; seeding Math.random keeps masks fresh per step yet reproducible per run.
+ * Runs `fn` with Math.random drawn from `rng`. tfjs draws unseeded random ops (Dropout's masks) from
+ * seedrandom seeded by Math.random, and a fixed per-layer seed would repeat the same mask every
+ * step; seeding Math.random keeps masks fresh per step yet reproducible per run, and `rng.state`
+ * says where the stream stands (a checkpoint records it, a resumed run sets it back).
  */
-export async function withSeededMathRandom<T>(seed: number, fn: () => Promise<T>): Promise<T> {
+export async function withMathRandom<T>(rng: Mulberry32, fn: () => Promise<T>): Promise<T> {
   const original = Math.random;
-  Math.random = makeRng(seed);
+  Math.random = rng.next;
   try {
     return await fn();
   } finally {
     Math.random = original;
   }
+}
+
+/** withMathRandom on a fresh stream from `seed`. */
+export function withSeededMathRandom<T>(seed: number, fn: () => Promise<T>): Promise<T> {
+  return withMathRandom(new Mulberry32(seed), fn);
 }

@@ -5,6 +5,7 @@ import { benchCommand } from './bench.js';
 import { compareCommand } from './compare.js';
 import { doctorCommand } from './doctor.js';
 import { reportCommand } from './report.js';
+import { resumeCommand } from './resume.js';
 import { schemaCommand } from './schema.js';
 import { summaryCommand } from './summary.js';
 import { sweepCommand } from './sweep.js';
@@ -15,6 +16,7 @@ import { validateCommand } from './validate.js';
 export function commands(env: CliEnv): CommandModule<object, never>[] {
   return [
     trainCommand(env),
+    resumeCommand(env),
     validateCommand(env),
     summaryCommand(env),
     schemaCommand(env),

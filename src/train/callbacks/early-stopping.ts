@@ -13,6 +13,14 @@ export function earlyStoppingCallback(spec: EarlyStoppingSpec, model: tf.LayersM
   let wait = 0;
   let saved: tf.Tensor[] | undefined;
   return {
+    name: 'earlyStopping',
+    save: () => ({ values: { monitor: monitor.save(), wait }, tensors: saved }),
+    load: (s) => {
+      monitor.load((s.values.monitor ?? {}) as Record<string, unknown>);
+      wait = Number(s.values.wait ?? 0);
+      tf.dispose(saved);
+      saved = s.tensors?.length ? s.tensors : undefined;
+    },
     onEpochEnd: (logs) => {
       const value = monitor.read(logs);
       if (value === undefined) return false; // config checks guarantee it exists; be lenient anyway

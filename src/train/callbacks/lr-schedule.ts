@@ -29,6 +29,13 @@ export function lrScheduleCallback(spec: LrScheduleSpec, optimizer: tf.Optimizer
   const monitor = spec.type === 'reduceOnPlateau' ? new Monitor(spec) : undefined;
   let wait = 0;
   return {
+    name: 'lrSchedule',
+    save: () => ({ values: { lr, wait, ...(monitor && { monitor: monitor.save() }) } }),
+    load: (s) => {
+      lr = Number(s.values.lr ?? lr);
+      wait = Number(s.values.wait ?? 0);
+      monitor?.load((s.values.monitor ?? {}) as Record<string, unknown>);
+    },
     onEpochBegin: (epoch) => {
       if (spec.type === 'step') lr = base * spec.gamma ** Math.floor((epoch - 1) / spec.stepSize);
       if (spec.type === 'exponential') lr = base * spec.gamma ** (epoch - 1);

@@ -1,4 +1,4 @@
-import { appendFile } from 'node:fs/promises';
+import { appendFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RUN_FILES } from '../../output-files.js';
 import { writeFileAtomic } from '../../util/fs.js';
@@ -29,8 +29,19 @@ export interface MetricsFiles {
  * rewrites history.csv atomically after each epoch.
  */
 export function metricsFilesCallback({ runDir, line }: MetricsFiles): Callback {
-  const history: EpochLogs[] = [];
+  let history: EpochLogs[] = [];
   return {
+    /**
+     * A resumed run: both files say exactly the epochs its checkpoint holds. An epoch the stopped
+     * process appended after its last checkpoint is trained again, so its line goes.
+     */
+    onTrainBegin: async ({ resumed }) => {
+      if (!resumed) return;
+      history = [...resumed];
+      await writeFileAtomic(join(runDir, RUN_FILES.metrics), history.map((h) => line(epochRecord(h))).join(''));
+      if (history.length) await writeFileAtomic(join(runDir, RUN_FILES.history), historyCsv(history));
+      else await rm(join(runDir, RUN_FILES.history), { force: true });
+    },
     onEpochEnd: async (logs) => {
       history.push(logs);
       await appendFile(join(runDir, RUN_FILES.metrics), line(epochRecord(logs)));

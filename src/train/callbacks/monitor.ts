@@ -47,6 +47,16 @@ export class Monitor {
     return this.maximize ? value - this.minDelta > this.#best : value + this.minDelta < this.#best;
   }
 
+  /** Where it stands, for a checkpoint; ±Infinity (nothing yet) is written as null. */
+  save(): { best: number | null; bestEpoch: number } {
+    return { best: Number.isFinite(this.#best) ? this.#best : null, bestEpoch: this.#bestEpoch };
+  }
+
+  load(s: { best?: unknown; bestEpoch?: unknown }): void {
+    if (typeof s.best === 'number') this.#best = s.best;
+    if (typeof s.bestEpoch === 'number') this.#bestEpoch = s.bestEpoch;
+  }
+
   /** Records `value` as the best when it improves; says whether it did. */
   update(value: number, epoch: number): boolean {
     if (!this.improves(value)) return false;
