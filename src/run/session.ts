@@ -72,7 +72,7 @@ export function divergenceAdvice(cfg: Config): string {
   );
   if (constant >= 0) tips.push(`use a smaller or random initializer at model.layers[${constant}]`);
   else tips.push('use smaller initial weights (kernelInitializer)');
-  return `${tips.join(', or ')}; no results were written from the diverged model`;
+  return `To fix: ${tips.join(', or ')}. No results were written from the diverged model`;
 }
 
 const statusOf = (err: unknown, env: RunEnv): RunMeta['status'] =>
