@@ -132,7 +132,7 @@ const optimizers = [
 describe('a run resumed from a checkpoint', () => {
   it('covers every optimizer the schema offers', () => {
     const offered = ConfigSchema.shape.optimizer.unwrap().options.map((o) => o.shape.type.value);
-    expect(optimizers.map((o) => o.type).sort()).toEqual([...offered].sort());
+    expect(new Set(optimizers.map((o) => o.type))).toEqual(new Set(offered));
   });
 
   it.each(optimizers)('ends bit for bit as an uninterrupted one: $type', async (optimizer) => {
