@@ -22,7 +22,7 @@ import { splitValidation } from '../train/validation.js';
 import { deriveSeed, Mulberry32, withMathRandom } from '../util/random.js';
 import { type Checkpoint, disposeCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { metricsLine, type RunMeta, type RunSummary } from './format.js';
-import type { MetaFile } from './meta.js';
+import { type MetaFile, StatusNotWrittenError } from './meta.js';
 import { writeResults } from './write-results.js';
 
 /** The outside world, built once at the CLI edge; tests pass their own. */
@@ -112,7 +112,11 @@ export async function trainInFolder(s: Session, env: RunEnv): Promise<RunResult>
     log.error({ error: message }, `run ${status}`);
     // The stack goes to run.log only (debug level): a user reads the message, a bug report gets the stack.
     if (!isUserError(err) && err instanceof Error) log.debug({ stack: err.stack }, 'stack trace');
-    await s.meta.finish(status, message);
+    try {
+      await s.meta.finish(status, message);
+    } catch (unwritten) {
+      throw new StatusNotWrittenError(`${message}\n${(unwritten as Error).message}`);
+    }
     throw err;
   } finally {
     forced?.();
