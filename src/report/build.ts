@@ -31,6 +31,13 @@ async function mistakesOf(
   }
 }
 
+/** In words, why a run that did not complete stopped. */
+function stopReason(r: LabelledRun['record']): string | undefined {
+  if (r.status === 'crashed')
+    return `its process (${r.meta?.pid ?? '?'} on ${r.meta?.host ?? '?'}) is gone; \`mnist-run resume ${r.dir}\` continues it`;
+  return r.meta?.error;
+}
+
 /** Gathers everything the page shows; sequential per run so only one model is in memory at a time. */
 export async function reportData(o: ReportOptions): Promise<ReportData> {
   const runs = await loadRuns(o.paths, o.cwd);
@@ -42,6 +49,7 @@ export async function reportData(o: ReportOptions): Promise<ReportData> {
       label: run.label,
       dir: r.dir,
       status: r.status,
+      ...(r.status !== 'completed' && { error: stopReason(r) }),
       config: r.config,
       metrics: (await readMetrics(r.dir)).epochs,
       confusion: await readConfusion(r.dir),

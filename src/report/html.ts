@@ -9,6 +9,8 @@ export interface ReportRun {
   label: string;
   dir: string;
   status: string;
+  /** Why a run that did not complete stopped (diverged, failed, crashed…). */
+  error?: string;
   config: Record<string, unknown>;
   metrics: EpochMetrics[];
   confusion?: number[][];
@@ -105,7 +107,7 @@ table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:
 .scroll{overflow-x:auto}.charts{display:flex;flex-wrap:wrap;gap:12px}.chart text{font-size:11px;fill:#444}.chart .title{font-size:13px;font-weight:600}
 .chart .grid{stroke:#eee}.chart .axis{stroke:#888}.legend{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0}.key{background:#fff;border:1px solid #ccc;border-radius:4px;cursor:pointer;font:inherit}
 .key.off{opacity:.35}.run{display:inline-block;vertical-align:top;margin:0 24px 24px 0}.confusion td{text-align:right;min-width:2.2em}
-.digits{display:flex;flex-wrap:wrap;gap:8px}figure{margin:0;text-align:center;font-size:11px}img.digit{image-rendering:pixelated;border:1px solid #ccc}.note{color:#777}`;
+.digits{display:flex;flex-wrap:wrap;gap:8px}figure{margin:0;text-align:center;font-size:11px}img.digit{image-rendering:pixelated;border:1px solid #ccc}.note{color:#777}.error{color:#b00020}`;
 
 /** Clicking a legend entry hides or shows that run's line in every chart. */
 const JS = `document.querySelectorAll('.key').forEach(function (b) {
@@ -120,6 +122,7 @@ export function reportHtml(d: ReportData): string {
   const perRun = d.runs.map(
     (r) =>
       `<section class="run"><h3>${esc(r.label)} <small>(${esc(r.status)})</small></h3><p class="note">${esc(r.dir)}</p>` +
+      (r.error ? `<p class="error">${esc(r.status)}: ${esc(r.error)}</p>` : '') +
       `${r.confusion ? confusionHtml(r.confusion) : '<p class="note">no confusion_matrix.csv</p>'}` +
       `<h4>most confidently wrong</h4>${mistakesHtml(r)}</section>`,
   );
