@@ -142,6 +142,7 @@ describe('a sweep stopped by a signal', () => {
       signal: 'SIGTERM',
       now,
       graceMs: 300,
+      stderr: sink,
       release: () => (released = true),
     });
     expect([...children.values()].map((c) => childExited(c.pid))).toEqual([true, true]);

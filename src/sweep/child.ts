@@ -42,6 +42,8 @@ export function childArgs(c: ChildSpec): string[] {
 export interface StartedChild extends Started {
   pid: number;
   runDir: string;
+  /** Asks it to stop, once; true when this call was the one that asked. */
+  interrupt: (signal?: NodeJS.Signals) => boolean;
   /** Sends a signal now, whatever was sent before. */
   signal: (signal: NodeJS.Signals) => void;
 }
@@ -81,9 +83,10 @@ export async function startChild(c: ChildSpec): Promise<StartedChild> {
     if (child.exitCode === null && child.signalCode === null) child.kill(s);
   };
   const interrupt = (s: NodeJS.Signals = 'SIGINT') => {
-    if (asked) return;
+    if (asked) return false;
     asked = true;
     signal(s);
+    return true;
   };
   return { done, interrupt, signal, pid: child.pid!, runDir: c.runDir };
 }

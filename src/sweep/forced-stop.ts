@@ -25,6 +25,8 @@ export interface AtOnce {
   signal: NodeJS.Signals;
   release: () => void;
   now: () => Date;
+  /** process.stderr: synchronous for files and pipes, so the line is out before the exit. */
+  stderr: NodeJS.WritableStream;
   graceMs?: number;
 }
 
@@ -67,12 +69,16 @@ function readOverRun(runDir: string, now: Date): RowSource | undefined {
 }
 
 /**
- * Passes the second signal on, so each child quits at once and writes its own truthful status;
- * kills any that has not within the grace; then writes index.csv and releases the lock. No child
- * outlives the sweep: each has exited or been sent SIGKILL before this returns.
+ * Passes the second signal on (after the first, to a run not yet asked), so each child quits at
+ * once and writes its own truthful status; kills any that has not within the grace; then writes
+ * index.csv and releases the lock. No child outlives the sweep: each has exited, or been sent
+ * SIGKILL and exited, before this returns.
  */
 export function stopAtOnce(o: AtOnce): void {
   const live = [...o.running.entries()];
+  o.stderr.write(`sweep: stopping at once: ${o.signal} passed on to ${live.length} running run(s)\n`);
+  // A run not yet asked gets the first signal now; sent back to back, two would merge into one.
+  if (live.filter(([, child]) => child.interrupt(o.signal)).length) sleepSync(50);
   for (const [, child] of live) child.signal(o.signal);
   const stuck = waitExited(
     live.map(([, c]) => c.pid),

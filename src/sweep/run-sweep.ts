@@ -133,6 +133,7 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
       signal: o.stoppedBy?.() ?? 'SIGINT',
       release,
       now: o.now,
+      stderr: o.stderr,
     }),
   );
   try {
