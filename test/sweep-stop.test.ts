@@ -132,13 +132,18 @@ describe('a sweep stopped by a signal', () => {
       children.set(r, child);
       await started(runDir);
     }
+    // A run that ended just before, its row not yet written: read from its folder too.
+    const ended = run('ended');
+    await mkdir(join(dir, ended.dir), { recursive: true });
+    await writeFile(join(dir, ended.dir, 'meta.json'), JSON.stringify({ status: 'completed' }));
+    await writeFile(join(dir, ended.dir, 'summary.json'), JSON.stringify({ testAccuracy: 0.5 }));
     let released = false;
-    const rows = runs.map((r) => ({ ...r, status: 'running' as const }));
+    const rows = [...runs, ended].map((r) => ({ ...r, status: 'running' as const }));
     stopAtOnce({
       dir,
       running: children,
       rows,
-      plan: runs,
+      plan: [...runs, ended],
       signal: 'SIGTERM',
       now,
       graceMs: 300,
@@ -155,6 +160,7 @@ describe('a sweep stopped by a signal', () => {
         'interrupted',
         'killed by the sweep, stopped at once by a second signal, before the run could write its status',
       ],
+      ['ended', 'completed', ''],
     ]);
     expect((await readMeta(join(dir, 'runs', 'stubborn'))).status).toBe('interrupted');
     expect(await Promise.all([...children.values()].map((c) => c.done))).toEqual([143, null]);

@@ -41,7 +41,6 @@ export function childArgs(c: ChildSpec): string[] {
 /** A started run: the queue's view, plus what a forced exit needs to reach the process at once. */
 export interface StartedChild extends Started {
   pid: number;
-  runDir: string;
   /** Asks it to stop, once; true when this call was the one that asked. */
   interrupt: (signal?: NodeJS.Signals) => boolean;
   /** Sends a signal now, whatever was sent before. */
@@ -88,5 +87,5 @@ export async function startChild(c: ChildSpec): Promise<StartedChild> {
     signal(s);
     return true;
   };
-  return { done, interrupt, signal, pid: child.pid!, runDir: c.runDir };
+  return { done, interrupt, signal, pid: child.pid! };
 }

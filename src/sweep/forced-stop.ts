@@ -86,11 +86,13 @@ export function stopAtOnce(o: AtOnce): void {
   );
   for (const [, child] of live) if (stuck.includes(child.pid)) child.signal('SIGKILL');
   waitExited(stuck, 1000); // SIGKILL is not refused: this only lets the kernel finish the job
-  for (const [run, child] of live) {
-    const rec = readOverRun(child.runDir, o.now());
+  // Every row still `running`: the runs just stopped, and one whose exit was being recorded.
+  for (const [i, run] of o.plan.entries()) {
+    if (o.rows[i]?.status !== 'running') continue;
+    const rec = readOverRun(join(o.dir, run.dir), o.now());
     const row = rowFromRun(run, rec, 'stopped at once by a second signal, before it wrote meta.json');
     if (row.status === 'failed' || row.status === 'crashed') row.status = 'interrupted';
-    o.rows[o.plan.indexOf(run)] = row;
+    o.rows[i] = row;
   }
   // Before the first index.csv of this pass there are no rows to write, and an old index stays as it was.
   if (o.rows.length) writeFileAtomicSync(join(o.dir, SWEEP_FILES.index), indexCsv(o.rows));
