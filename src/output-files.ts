@@ -32,5 +32,5 @@ export const SWEEP_FILES = {
   runs: 'runs', // run folders, named by content id
   logs: 'logs', // each run's stderr, as <id>.log
   previous: 'previous', // earlier unfinished attempts, moved aside rather than deleted
-  lock: '.lock', // pid of the sweep process working here
+  lock: '.lock', // pid and host of the sweep process working here (src/util/lock.ts)
 } as const;

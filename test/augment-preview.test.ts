@@ -67,6 +67,8 @@ describe('augment-preview', () => {
       now: () => new Date(0),
       interrupted: () => false,
       stoppedBy: () => undefined,
+      stopWithParent: () => {},
+      stopReason: () => undefined,
       onForcedExit: () => () => {},
       setExitCode: () => {},
       exitCode: () => 0,

@@ -133,6 +133,7 @@ describe('child processes', () => {
       'cpu',
       '--run-dir',
       'd',
+      '--stop-with-parent',
       '--json',
     ]);
   });

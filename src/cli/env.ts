@@ -5,8 +5,15 @@ export interface CliEnv {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   now: () => Date;
-  /** True once Ctrl-C (SIGINT) or SIGTERM arrived; a second one exits at once. */
+  /** True once Ctrl-C (SIGINT) or SIGTERM arrived, or the parent watched by stopWithParent is gone; a second signal exits at once. */
   interrupted: () => boolean;
+  /**
+   * From now on, stdin closing means the process that started this one (a sweep, holding the other
+   * end of the pipe) is gone, even by kill -9: interrupted() turns true as for a signal.
+   */
+  stopWithParent: () => void;
+  /** Why the command was stopped without a signal, if it was (its parent is gone). */
+  stopReason: () => string | undefined;
   /** The signal that stopped the command, if one did. */
   stoppedBy: () => NodeJS.Signals | undefined;
   /**
@@ -24,6 +31,7 @@ export const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 13
 
 export function cliEnv(): CliEnv {
   let stoppedBy: NodeJS.Signals | undefined;
+  let orphaned: string | undefined;
   let code = 0;
   const hooks = new Set<() => void>();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -49,8 +57,20 @@ export function cliEnv(): CliEnv {
     stdout: process.stdout,
     stderr: process.stderr,
     now: () => new Date(),
-    interrupted: () => stoppedBy !== undefined,
+    interrupted: () => stoppedBy !== undefined || orphaned !== undefined,
     stoppedBy: () => stoppedBy,
+    stopWithParent: () => {
+      const parent = process.ppid;
+      const gone = () => {
+        if (orphaned || stoppedBy) return;
+        orphaned = `the sweep that started this run (process ${parent}) is gone`;
+        process.stderr.write(`mnist-run: ${orphaned}: stopping after the current batch\n`);
+      };
+      // EOF is the kernel closing the parent's end. Unref'd: the pipe must not keep this process alive.
+      process.stdin.once('end', gone).once('error', gone).resume();
+      (process.stdin as { unref?: () => void }).unref?.();
+    },
+    stopReason: () => orphaned,
     onForcedExit: (hook) => {
       hooks.add(hook);
       return () => hooks.delete(hook);

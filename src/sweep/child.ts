@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,34 +33,59 @@ export function childArgs(c: ChildSpec): string[] {
     c.backend,
     '--run-dir',
     c.runDir,
+    '--stop-with-parent',
     '--json',
   ];
+}
+
+/** A started run: the queue's view, plus what a forced exit needs to reach the process at once. */
+export interface StartedChild extends Started {
+  pid: number;
+  /** Asks it to stop, once; true when this call was the one that asked. */
+  interrupt: (signal?: NodeJS.Signals) => boolean;
+  /** Sends a signal now, whatever was sent before. */
+  signal: (signal: NodeJS.Signals) => void;
 }
 
 /**
  * Starts one run as `node dist/cli/main.js …` with its stderr in `logFile`. The child gets its own
  * process group (detached), so a terminal's Ctrl-C reaches only the sweep, which forwards exactly one
- * SIGINT: a second one would make the child quit before it marks its run `interrupted`.
+ * signal: a second one would make the child quit before it marks its run `interrupted`.
+ *
+ * Its stdin is a pipe from this process that nothing is written to: when this process dies, even by
+ * kill -9, the kernel closes it and the child (told by --stop-with-parent) stops as if interrupted.
+ * Its stderr is the log file itself, not a pipe through this process, so a child that outlives a
+ * killed sweep can still say why it stopped, and never dies writing to a closed pipe.
  */
-export async function startChild(c: ChildSpec): Promise<Started> {
-  const log = createWriteStream(c.logFile, { flags: 'a' }); // appended: an earlier attempt's log stays readable
-  await new Promise((resolve, reject) => log.once('open', resolve).once('error', reject));
-  log.write(`--- ${new Date().toISOString()} ${childArgs(c).slice(1).join(' ')}\n`);
-  const child = spawn(process.execPath, childArgs(c), {
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, MNIST_RUN_THREADS: String(c.threads) },
-  });
-  child.stderr?.pipe(log);
+export async function startChild(c: ChildSpec): Promise<StartedChild> {
+  const log = openSync(c.logFile, 'a'); // appended: an earlier attempt's log stays readable
+  let child: ReturnType<typeof spawn>;
+  try {
+    writeSync(log, `--- ${new Date().toISOString()} ${childArgs(c).slice(1).join(' ')}\n`);
+    child = spawn(process.execPath, childArgs(c), {
+      detached: true,
+      stdio: ['pipe', 'ignore', log],
+      env: { ...process.env, MNIST_RUN_THREADS: String(c.threads) },
+    });
+  } finally {
+    closeSync(log); // the child has its own copy
+  }
   const done = new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code) => log.end(() => resolve(code)));
+    child.once('close', (code) => resolve(code));
   });
+  child.stdin?.on('error', () => undefined); // EPIPE once the child is gone: nothing to tell it any more
+  done.catch(() => undefined); // a failed spawn is thrown below; the queue sees `done` reject too
+  await new Promise<void>((resolve, reject) => child.once('spawn', resolve).once('error', reject));
   let asked = false;
-  const interrupt = () => {
-    if (asked || child.exitCode !== null) return;
-    asked = true;
-    child.kill('SIGINT');
+  const signal = (s: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(s);
   };
-  return { done, interrupt };
+  const interrupt = (s: NodeJS.Signals = 'SIGINT') => {
+    if (asked) return false;
+    asked = true;
+    signal(s);
+    return true;
+  };
+  return { done, interrupt, signal, pid: child.pid! };
 }

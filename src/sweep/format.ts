@@ -13,7 +13,10 @@ const insideFolder = z
   });
 
 export const PlannedRunSchema = z.strictObject({
-  id: z.string().describe("the run's content id: 16 hex of a sha256 over its resolved config, data and code"),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'expected a run id of letters, digits, _ and - (it names files in the sweep folder)')
+    .describe("the run's content id: 16 hex of a sha256 over its resolved config, data and code"),
   label: z.string().describe('what the sweep varies for this run, e.g. `model.layers.1.units=16 seed=2`'),
   overrides: z.array(z.string()).describe('`--set` arguments, sweep-wide ones first'),
   dir: insideFolder.describe('the run folder, relative to the sweep folder'),

@@ -2,7 +2,7 @@ import type { RunRecord } from '../run/read.js';
 import { csvLines } from '../util/csv.js';
 import type { PlannedRun } from './format.js';
 
-export type SweepRunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'interrupted';
+export type SweepRunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'interrupted' | 'diverged' | 'crashed';
 
 /** One line of index.csv. */
 export interface IndexRow {
@@ -31,17 +31,22 @@ export const INDEX_HEADER = [
   'error',
 ];
 
+/** The run folder's own word, once its process is over; `running` then means it ended without one. */
+const FINAL: Partial<Record<RunRecord['status'], SweepRunStatus>> = {
+  interrupted: 'interrupted',
+  diverged: 'diverged',
+  crashed: 'crashed',
+  running: 'crashed',
+};
+
+/** The part of a run folder a row needs; readRun gives it, and so can a synchronous read at a forced exit. */
+export type RowSource = Pick<RunRecord, 'status' | 'meta' | 'summary'>;
+
 /** The row a finished (or unfinished) run folder gives; `fallbackError` covers runs that never wrote meta.json. */
-export function rowFromRun(run: PlannedRun, rec: RunRecord | undefined, fallbackError?: string): IndexRow {
+export function rowFromRun(run: PlannedRun, rec: RowSource | undefined, fallbackError?: string): IndexRow {
   const s = rec?.summary;
   const status: SweepRunStatus =
-    rec?.status === 'completed' && s
-      ? 'completed'
-      : rec?.status === 'interrupted'
-        ? 'interrupted'
-        : rec?.status === 'running'
-          ? 'interrupted'
-          : 'failed';
+    rec?.status === 'completed' && s ? 'completed' : ((rec && FINAL[rec.status]) ?? 'failed');
   const error = status === 'completed' ? undefined : (rec?.meta?.error ?? fallbackError);
   return {
     id: run.id,

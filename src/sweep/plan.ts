@@ -1,6 +1,7 @@
 import { basename, dirname, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
+import { pathSegment } from '../util/names.js';
 import { contentId, codeVersion as versionText } from './content-id.js';
 import { expandSweep, overrideArgs } from './expand.js';
 import type { PlannedRun, SweepPlan } from './format.js';
@@ -13,10 +14,9 @@ export interface PlanDeps {
   codeVersion: () => Promise<{ version: string; commit: string | null }>;
 }
 
-/** The sweep folder's name: `name:` from the file, else its file name without `.sweep.yaml`. */
+/** The sweep folder's name: `name:` from the file, else its file name without `.sweep.yaml`; one path segment under --out. */
 export function sweepName(file: string, spec: SweepSpec): string {
-  const raw = spec.name ?? basename(file).replace(/(\.sweep)?\.ya?ml$/, '');
-  return raw.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'sweep';
+  return pathSegment(spec.name ?? basename(file).replace(/(\.sweep)?\.ya?ml$/, ''), 'sweep');
 }
 
 /**

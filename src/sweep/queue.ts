@@ -1,7 +1,8 @@
 /** A started child: its exit code (null when killed by a signal) and a way to ask it to stop. */
 export interface Started {
   done: Promise<number | null>;
-  interrupt: () => void;
+  /** Asks it to stop, once: with SIGINT unless told which. */
+  interrupt: (signal?: NodeJS.Signals) => void;
 }
 
 export interface QueueOptions<T> {
@@ -11,6 +12,8 @@ export interface QueueOptions<T> {
   finished: (job: T, code: number | null) => Promise<void>;
   /** Ctrl-C flag, polled: once true no job starts and every running one is asked to stop, once. */
   interrupted: () => boolean;
+  /** The signal to pass on to running jobs (the one this process got). */
+  stopSignal?: () => NodeJS.Signals | undefined;
   pollMs?: number;
 }
 
@@ -27,7 +30,7 @@ export async function runQueue<T>(jobs: T[], o: QueueOptions<T>): Promise<{ stop
   while (waiting.length || running.size) {
     if (!stopping && o.interrupted()) {
       stopping = true;
-      for (const r of running.values()) r.interrupt();
+      for (const r of running.values()) r.interrupt(o.stopSignal?.());
     }
     while (!stopping && waiting.length && running.size < o.parallel) {
       const job = waiting.shift()!;

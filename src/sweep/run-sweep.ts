@@ -4,11 +4,12 @@ import { SWEEP_FILES } from '../output-files.js';
 import { formatJson } from '../run/format.js';
 import { readRun } from '../run/read.js';
 import { writeFileAtomic } from '../util/fs.js';
-import type { ChildSpec } from './child.js';
+import type { ChildSpec, StartedChild } from './child.js';
 import { lockSweep, setAside } from './folder.js';
+import { stopAtOnce } from './forced-stop.js';
 import { type PlannedRun, type SweepPlan, SweepPlanSchema } from './format.js';
 import { type IndexRow, indexCsv, rowFromRun } from './index-file.js';
-import { runQueue, type Started } from './queue.js';
+import { runQueue } from './queue.js';
 
 export interface SweepRunOptions {
   plan: SweepPlan;
@@ -16,10 +17,14 @@ export interface SweepRunOptions {
   parallel: number;
   threads: number;
   backend: string;
-  start: (c: ChildSpec) => Promise<Started>;
+  start: (c: ChildSpec) => Promise<StartedChild>;
   stderr: NodeJS.WritableStream;
   now: () => Date;
   interrupted: () => boolean;
+  /** The signal that stopped the sweep: passed on to the children as it came. */
+  stoppedBy?: () => NodeJS.Signals | undefined;
+  /** Registers the synchronous last act for a second signal (the CLI env's); returns the undo. */
+  onForcedExit?: (hook: () => void) => () => void;
   /** The CLI the children run; the built dist/cli/main.js unless a test stands in for it. */
   cliEntry?: string;
 }
@@ -66,7 +71,13 @@ function indexWriter(dir: string, rows: IndexRow[]) {
 }
 
 /** The queue's two hooks: start a run as a child; on its exit, read what its folder says into the index. */
-function hooks(o: SweepRunOptions, rows: IndexRow[], save: () => Promise<void>, total: number) {
+function hooks(
+  o: SweepRunOptions,
+  rows: IndexRow[],
+  save: () => Promise<void>,
+  total: number,
+  running: Map<PlannedRun, StartedChild>,
+) {
   const at = (run: PlannedRun) => o.plan.runs.indexOf(run);
   const logOf = (run: PlannedRun) => join(o.dir, SWEEP_FILES.logs, `${run.id}.log`);
   let finished = 0;
@@ -76,7 +87,7 @@ function hooks(o: SweepRunOptions, rows: IndexRow[], save: () => Promise<void>, 
       await save();
       o.stderr.write(`sweep: start ${run.id} ${run.label}\n`);
       const { backend, threads, cliEntry } = o;
-      return o.start({
+      const child = await o.start({
         baseConfig: o.plan.baseConfig,
         overrides: run.overrides,
         runDir: join(o.dir, run.dir),
@@ -85,17 +96,20 @@ function hooks(o: SweepRunOptions, rows: IndexRow[], save: () => Promise<void>, 
         logFile: logOf(run),
         cliEntry,
       });
+      running.set(run, child);
+      return child;
     },
     finished: async (run: PlannedRun, code: number | null) => {
+      running.delete(run);
       const rec = await readRun(join(o.dir, run.dir));
-      // 130, or killed by the forwarded signal before its handler was installed: we asked it to stop.
-      const stopped = code === 130 || (code === null && o.interrupted());
+      // 130/143, or killed by the forwarded signal before its handler was installed: we asked it to stop.
+      const stopped = code === 130 || code === 143 || (code === null && o.interrupted());
       const row = rowFromRun(
         run,
         rec.meta || rec.summary ? rec : undefined,
         stopped ? 'interrupted' : await lastError(logOf(run)),
       );
-      if (stopped && row.status === 'failed') row.status = 'interrupted';
+      if (stopped && (row.status === 'failed' || row.status === 'crashed')) row.status = 'interrupted';
       rows[at(run)] = row;
       await save();
       o.stderr.write(`sweep: [${++finished}/${total}] ${row.status} ${run.id} ${run.label} ${fmt(row)}\n`);
@@ -108,10 +122,24 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
   await mkdir(join(o.dir, SWEEP_FILES.runs), { recursive: true });
   await mkdir(join(o.dir, SWEEP_FILES.logs), { recursive: true });
   const release = await lockSweep(o.dir);
+  const running = new Map<PlannedRun, StartedChild>();
+  let rows: IndexRow[] = [];
+  const atOnce = o.onForcedExit?.(() =>
+    stopAtOnce({
+      dir: o.dir,
+      running,
+      rows,
+      plan: o.plan.runs,
+      signal: o.stoppedBy?.() ?? 'SIGINT',
+      release,
+      now: o.now,
+      stderr: o.stderr,
+    }),
+  );
   try {
     await copyFile(o.plan.sweepFile, join(o.dir, SWEEP_FILES.sweep));
     await writeFileAtomic(join(o.dir, SWEEP_FILES.plan), formatJson(SWEEP_FILES.plan, SweepPlanSchema, o.plan));
-    const rows = await initialRows(o);
+    rows = await initialRows(o);
     const todo = o.plan.runs.filter((_, i) => rows[i]!.status === 'pending');
     const skipped = rows.length - todo.length;
     const index = indexWriter(o.dir, rows);
@@ -120,11 +148,13 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
     const { stopped } = await runQueue(todo, {
       parallel: o.parallel,
       interrupted: o.interrupted,
-      ...hooks(o, rows, index.save, todo.length),
+      stopSignal: o.stoppedBy,
+      ...hooks(o, rows, index.save, todo.length, running),
     });
     await index.flushed();
     return { dir: o.dir, rows, skipped, stopped };
   } finally {
-    await release();
+    atOnce?.();
+    release();
   }
 }

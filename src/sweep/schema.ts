@@ -19,7 +19,13 @@ const axis = z.union([
 
 export const SweepSchema = z
   .strictObject({
-    name: z.string().min(1).optional().describe('sweep folder name under --out (default: the file name)'),
+    name: z
+      .string()
+      .regex(/[A-Za-z0-9]/, 'expected a name with a letter or digit in it: it names the folder sweeps/<name>')
+      .optional()
+      .describe(
+        'sweep folder name under --out (default: the file name); other characters than A-Z a-z 0-9 . _ - become -',
+      ),
     description: z.string().optional().describe('what the sweep is for'),
     base: z.string().min(1).describe('the experiment config every run starts from, relative to this file'),
     set: overrides.optional().describe('overrides applied to every run (e.g. a shorter training)'),

@@ -71,6 +71,8 @@ export function sweepCommand(env: CliEnv) {
         stderr: env.stderr,
         now: env.now,
         interrupted: env.interrupted,
+        stoppedBy: env.stoppedBy,
+        onForcedExit: env.onForcedExit,
       });
       const failed = res.rows.filter((r) => r.status !== 'completed').length;
       if (res.stopped) {

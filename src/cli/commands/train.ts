@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import type { CliEnv } from '../env.js';
 import { applySoftwareGpu, applyThreads, emit, withBackend, withFile, withJson, withThreads } from './options.js';
@@ -16,6 +17,13 @@ export function trainCommand(env: CliEnv) {
         .option('run-dir', {
           type: 'string',
           describe: 'write the run into exactly this new or empty folder instead of a timestamped one under --out',
+        })
+        .option('stop-with-parent', {
+          type: 'boolean',
+          default: false,
+          implies: 'run-dir',
+          describe:
+            'stdin is a pipe from the process that started this run (a sweep passes it): when it closes, stop as if interrupted',
         }),
     handler: async (a: {
       file: string;
@@ -23,12 +31,14 @@ export function trainCommand(env: CliEnv) {
       backend: string;
       out: string;
       runDir?: string;
+      stopWithParent: boolean;
       json: boolean;
       threads?: number;
       allowSoftwareGpu: boolean;
     }) => {
       applyThreads(a.threads);
       applySoftwareGpu(a.allowSoftwareGpu);
+      if (a.stopWithParent) env.stopWithParent();
       const { runExperiment } = await import('../../run/experiment.js');
       const result = await runExperiment(
         { file: a.file, overrides: a.set, backend: a.backend as never, outDir: a.out, runDir: a.runDir },
@@ -40,7 +50,14 @@ export function trainCommand(env: CliEnv) {
           interrupted: env.interrupted,
           onForcedExit: env.onForcedExit,
         },
-      );
+      ).catch(async (err: unknown) => {
+        const orphaned = env.stopReason();
+        if (!orphaned || !a.runDir) throw err;
+        const { recordStopReason } = await import('../stop-reason.js');
+        await recordStopReason(resolve(env.cwd, a.runDir), orphaned);
+        const { InterruptedError } = await import('../../errors.js');
+        throw new InterruptedError(orphaned);
+      });
       emit(env.stdout, a.json, result, () => result.runDir);
     },
   };
