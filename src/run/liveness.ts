@@ -3,8 +3,8 @@
  * the answer is exact (is its process there?); from another machine it rests on the heartbeat the
  * run rewrites while it trains.
  */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { nodeProcessAlive } from '../util/process.js';
 import type { RunMeta } from './format.js';
 
 /** How often a running run rewrites its heartbeat. */
@@ -25,21 +25,7 @@ export interface Probe {
   alive: (pid: number) => boolean;
 }
 
-/** A Node process with this pid runs here. On Linux /proc tells a reused pid of another program apart. */
-function aliveHere(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    return /node|mnist-run/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-  } catch {
-    return true; // no /proc (macOS): the signal test is all there is
-  }
-}
-
-export const localProbe = (): Probe => ({ host: hostname(), now: Date.now(), alive: aliveHere });
+export const localProbe = (): Probe => ({ host: hostname(), now: Date.now(), alive: nodeProcessAlive });
 
 type Lively = Pick<Partial<RunMeta>, 'status' | 'pid' | 'host' | 'heartbeat' | 'start'>;
 

@@ -13,6 +13,11 @@ export async function writeMeta(runDir: string, meta: RunMeta): Promise<void> {
   await writeFileAtomic(join(runDir, RUN_FILES.meta), formatJson(RUN_FILES.meta, MetaSchema, meta));
 }
 
+/** writeMeta for a process's last moment (a forced exit), when nothing async will run again. */
+export function writeMetaSync(runDir: string, meta: RunMeta): void {
+  writeFileAtomicSync(join(runDir, RUN_FILES.meta), formatJson(RUN_FILES.meta, MetaSchema, meta));
+}
+
 /** The run's last status could not be recorded: the command must say so and exit non-zero. */
 export class StatusNotWrittenError extends UserError {}
 

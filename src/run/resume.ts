@@ -3,7 +3,6 @@
  * its last checkpoint, with the config, data and backend it started with, and ends as it would have
  * had it never stopped. A run stopped in its first epoch (no checkpoint yet) starts that epoch again.
  */
-import { open, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BackendChoice, selectBackend } from '../backend/select.js';
@@ -13,11 +12,12 @@ import { DataError, UsageError } from '../errors.js';
 import { compileModel } from '../model/compile.js';
 import { RUN_FILES } from '../output-files.js';
 import { checkFitsDevice } from '../train/loop.js';
+import { acquireLock, LockHeldError } from '../util/lock.js';
 import { readCheckpoint } from './checkpoint.js';
 import { FORMAT_VERSION, type RunMeta } from './format.js';
-import { localProbe } from './liveness.js';
 import { MetaFile } from './meta.js';
 import { readRun } from './read.js';
+import { RESUMABLE } from './resumable.js';
 import { type RunEnv, type RunResult, releaseModel, trainInFolder } from './session.js';
 
 export interface ResumeOptions {
@@ -25,8 +25,6 @@ export interface ResumeOptions {
   /** Another backend than the run's own: allowed, but the resumed epochs may not match bit for bit. */
   backend?: BackendChoice;
 }
-
-const RESUMABLE = new Set(['interrupted', 'crashed', 'failed']);
 
 /** The run's meta.json, if its status lets it resume; otherwise why not, and what to do instead. */
 async function resumableMeta(dir: string): Promise<RunMeta> {
@@ -48,24 +46,14 @@ async function resumableMeta(dir: string): Promise<RunMeta> {
   return meta;
 }
 
-/** One resume at a time per folder: the lock holds the pid; a lock whose process is gone is taken over. */
-async function lockRun(dir: string): Promise<() => Promise<void>> {
-  const file = join(dir, RUN_FILES.lock);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(file, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return () => unlink(file).catch(() => undefined);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(await readFile(file, 'utf8').catch(() => ''));
-      if (!(pid > 0) || localProbe().alive(pid))
-        throw new UsageError(`${dir} is being resumed by process ${pid || 'starting up'}; wait for it to finish`);
-      await unlink(file).catch(() => undefined);
-    }
+/** One resume at a time per folder (src/util/lock.ts: a lock whose process is gone is taken over). */
+async function lockRun(dir: string): Promise<() => void> {
+  try {
+    return await acquireLock(join(dir, RUN_FILES.lock), `run folder ${dir}`);
+  } catch (err) {
+    if (err instanceof LockHeldError) throw new UsageError(err.message);
+    throw err;
   }
-  throw new UsageError(`cannot lock ${dir}: remove ${file} if no mnist-run is resuming it`);
 }
 
 /** The data the run trained on, checked against the checksums its meta.json recorded. */
@@ -128,6 +116,6 @@ export async function resumeExperiment(o: ResumeOptions, env: RunEnv): Promise<R
     await meta.write();
     return await trainInFolder({ loaded, dataset, backend, model, runDir, meta, resume, resumed: true }, env);
   } finally {
-    await release();
+    release();
   }
 }

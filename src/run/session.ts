@@ -32,6 +32,8 @@ export interface RunEnv {
   stderr: NodeJS.WriteStream;
   now: () => Date;
   interrupted: () => boolean;
+  /** Why the run was stopped when no signal did it (the sweep that started it is gone). */
+  stopReason?: () => string | undefined;
   /** Registers a synchronous last act for a process ended at once (a second Ctrl-C); returns the undo. */
   onForcedExit?: (hook: () => void) => () => void;
 }
@@ -107,6 +109,8 @@ export async function trainInFolder(s: Session, env: RunEnv): Promise<RunResult>
     }
     let err = outcome.err;
     if (err instanceof DivergedError) err = new DivergedError(`${err.message}. ${divergenceAdvice(loaded.config)}`);
+    const reason = err instanceof InterruptedError && env.stopReason?.();
+    if (reason) err = new InterruptedError(`${reason}; stopped after the batch it was training`);
     const status = statusOf(err, env);
     const message = err instanceof Error ? err.message : String(err);
     log.error({ error: message }, `run ${status}`);

@@ -21,10 +21,17 @@ export interface ChildSpec {
   threads: number;
   logFile: string;
   cliEntry?: string;
+  /** Go on from the run folder's checkpoint (`mnist-run resume`) instead of training anew. */
+  resume?: boolean;
 }
 
 /** The training command for one run, as a user could type it. */
 export function childArgs(c: ChildSpec): string[] {
+  if (c.resume) {
+    // The run's own backend unless the sweep names one: resumed epochs match bit for bit on the same one.
+    const backend = c.backend === 'auto' ? [] : ['--backend', c.backend];
+    return [c.cliEntry ?? CLI_ENTRY, 'resume', c.runDir, ...backend, '--stop-with-parent', '--json'];
+  }
   return [
     c.cliEntry ?? CLI_ENTRY,
     c.baseConfig,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { SWEEP_FILES } from '../output-files.js';
 import { formatJson } from '../run/format.js';
 import { readRun } from '../run/read.js';
+import { resumesFromCheckpoint } from '../run/resumable.js';
 import { writeFileAtomic } from '../util/fs.js';
 import type { ChildSpec, StartedChild } from './child.js';
 import { lockSweep, setAside } from './folder.js';
@@ -36,12 +37,26 @@ export interface SweepOutcome {
   stopped: boolean;
 }
 
-/** Finished runs are skipped; any other folder under the run's id is an unfinished attempt, set aside. */
-async function initialRows(o: SweepRunOptions): Promise<IndexRow[]> {
+/**
+ * Finished runs are skipped; a stopped one with a checkpoint resumes from it (its ids go in
+ * `resumes`); any other folder under the run's id is an unfinished attempt, set aside.
+ */
+async function initialRows(o: SweepRunOptions, resumes: Set<string>): Promise<IndexRow[]> {
   return Promise.all(
     o.plan.runs.map(async (run) => {
       const rec = await readRun(join(o.dir, run.dir));
       if (rec.status === 'completed' && rec.summary) return rowFromRun(run, rec);
+      const pending = {
+        id: run.id,
+        label: run.label,
+        overrides: run.overrides,
+        status: 'pending' as const,
+        dir: run.dir,
+      };
+      if (await resumesFromCheckpoint(rec)) {
+        resumes.add(run.id);
+        return pending;
+      }
       await setAside(o.dir, join(o.dir, run.dir), run.id, o.now());
       return { id: run.id, label: run.label, overrides: run.overrides, status: 'pending' as const, dir: run.dir };
     }),
@@ -77,6 +92,7 @@ function hooks(
   save: () => Promise<void>,
   total: number,
   running: Map<PlannedRun, StartedChild>,
+  resumes: Set<string>,
 ) {
   const at = (run: PlannedRun) => o.plan.runs.indexOf(run);
   const logOf = (run: PlannedRun) => join(o.dir, SWEEP_FILES.logs, `${run.id}.log`);
@@ -85,7 +101,10 @@ function hooks(
     start: async (run: PlannedRun) => {
       rows[at(run)]!.status = 'running';
       await save();
-      o.stderr.write(`sweep: start ${run.id} ${run.label}\n`);
+      const resume = resumes.has(run.id);
+      o.stderr.write(
+        `sweep: ${resume ? 'resume' : 'start'} ${run.id} ${run.label}${resume ? ' from its checkpoint' : ''}\n`,
+      );
       const { backend, threads, cliEntry } = o;
       const child = await o.start({
         baseConfig: o.plan.baseConfig,
@@ -95,6 +114,7 @@ function hooks(
         threads,
         logFile: logOf(run),
         cliEntry,
+        resume,
       });
       running.set(run, child);
       return child;
@@ -139,17 +159,19 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
   try {
     await copyFile(o.plan.sweepFile, join(o.dir, SWEEP_FILES.sweep));
     await writeFileAtomic(join(o.dir, SWEEP_FILES.plan), formatJson(SWEEP_FILES.plan, SweepPlanSchema, o.plan));
-    rows = await initialRows(o);
+    const resumes = new Set<string>();
+    rows = await initialRows(o, resumes);
     const todo = o.plan.runs.filter((_, i) => rows[i]!.status === 'pending');
     const skipped = rows.length - todo.length;
     const index = indexWriter(o.dir, rows);
     await index.save();
     if (skipped) o.stderr.write(`sweep: ${skipped} of ${rows.length} runs already finished, skipped\n`);
+    if (resumes.size) o.stderr.write(`sweep: ${resumes.size} stopped runs resume from their checkpoints\n`);
     const { stopped } = await runQueue(todo, {
       parallel: o.parallel,
       interrupted: o.interrupted,
       stopSignal: o.stoppedBy,
-      ...hooks(o, rows, index.save, todo.length, running),
+      ...hooks(o, rows, index.save, todo.length, running, resumes),
     });
     await index.flushed();
     return { dir: o.dir, rows, skipped, stopped };

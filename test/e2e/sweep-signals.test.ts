@@ -127,6 +127,26 @@ describe('a sweep and its runs under signals', () => {
     expect(await readdir(folder('killed'))).not.toContain('.lock');
   }, 240_000);
 
+  it('the next sweep resumes a stopped run from its checkpoint instead of training it again', async () => {
+    const args = await sweepFile('resumes', 4, [1]);
+    let pid = 0;
+    const going = runCli(args, { cwd: root, onSpawn: (p) => (pid = p) });
+    const [dir] = await training('resumes', 1);
+    const runDir = join(folder('resumes'), dir!);
+    await until('the first checkpoint', async () => (await readdir(runDir)).includes('checkpoint.bin') || undefined);
+    process.kill(pid, 'SIGTERM');
+    expect((await going).code).toBe(143);
+    const trained = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n').length;
+
+    const again = await runCli(args, { cwd: root });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/sweep: resume \w+ seed=1 from its checkpoint/);
+    expect((await index('resumes')).map((r) => r[3])).toEqual(['completed']);
+    const done = await meta('resumes', dir!);
+    expect(done.resumed).toEqual([expect.objectContaining({ fromEpoch: trained })]);
+    expect(await readdir(folder('resumes'))).not.toContain('previous'); // nothing set aside: nothing retrained
+  }, 240_000);
+
   it('of two sweeps of one folder started at the same instant, one refuses and names the other', async () => {
     const args = await sweepFile('race', 50, [1]);
     const pids: number[] = [];

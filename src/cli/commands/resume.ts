@@ -13,6 +13,11 @@ export function resumeCommand(env: CliEnv) {
         .option('backend', {
           choices: BACKEND_NAMES,
           describe: "train on another backend than the run's own (its epochs then may not match bit for bit)",
+        })
+        .option('stop-with-parent', {
+          type: 'boolean',
+          default: false,
+          describe: 'stdin is a pipe from the process that started this run (a sweep passes it): when it closes, stop',
         }),
     handler: async (a: {
       runDir: string;
@@ -32,6 +37,7 @@ export function resumeCommand(env: CliEnv) {
           stderr: env.stderr,
           now: env.now,
           interrupted: env.interrupted,
+          stopReason: env.stopReason,
           onForcedExit: env.onForcedExit,
         },
       );

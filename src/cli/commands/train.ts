@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import type { CliEnv } from '../env.js';
 import { applySoftwareGpu, applyThreads, emit, withBackend, withFile, withJson, withThreads } from './options.js';
@@ -48,16 +47,10 @@ export function trainCommand(env: CliEnv) {
           stderr: env.stderr,
           now: env.now,
           interrupted: env.interrupted,
+          stopReason: env.stopReason,
           onForcedExit: env.onForcedExit,
         },
-      ).catch(async (err: unknown) => {
-        const orphaned = env.stopReason();
-        if (!orphaned || !a.runDir) throw err;
-        const { recordStopReason } = await import('../stop-reason.js');
-        await recordStopReason(resolve(env.cwd, a.runDir), orphaned);
-        const { InterruptedError } = await import('../../errors.js');
-        throw new InterruptedError(orphaned);
-      });
+      );
       emit(env.stdout, a.json, result, () => result.runDir);
     },
   };
