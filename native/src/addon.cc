@@ -1,6 +1,7 @@
 // Module entry: engine/stream singletons, version and thread control.
 #include <omp.h>
 #include "common.h"
+#include "primitive_cache.h"
 
 namespace ox {
 
@@ -35,6 +36,7 @@ static Napi::Value Info(const Napi::CallbackInfo& info) {
   out.Set("threads", omp_get_max_threads());
   out.Set("cpuRuntime", v->cpu_runtime == DNNL_RUNTIME_OMP ? "omp" : "other");
   out.Set("matmul", gemmDescription());
+  out.Set("cachedPrimitives", static_cast<double>(cachedEntries()));
   return out;
 }
 

@@ -4,31 +4,25 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <map>
-#include <mutex>
-#include <tuple>
+#include "primitive_cache.h"
 
 namespace ox {
 namespace {
 
-using Key = std::tuple<int, int, float, float, int64_t, int>;  // direction, alg, alpha, beta, n, threads
-
-struct Cached {
+struct EltwiseForward {
+  static constexpr CacheKind kKind = CacheKind::kEltwiseForward;
+  dnnl::primitive prim;
+};
+struct EltwiseBackward {
+  static constexpr CacheKind kKind = CacheKind::kEltwiseBackward;
   dnnl::primitive prim;
 };
 
-std::map<Key, Cached>& cache() {
-  static std::map<Key, Cached> c;
-  return c;
-}
-
-// Primitive creation costs tens of microseconds; a training step reuses a handful of sizes.
-const Cached& lookup(const Key& key, const std::function<dnnl::primitive()>& make) {
-  auto& c = cache();
-  auto it = c.find(key);
-  if (it != c.end()) return it->second;
-  if (c.size() > 512) c.clear();  // bound memory when shapes keep changing
-  return c.emplace(key, Cached{make()}).first->second;
+// alpha and beta by their bits, in a key of integers.
+int64_t bits(float f) {
+  int32_t b;
+  std::memcpy(&b, &f, sizeof(b));
+  return b;
 }
 
 dnnl::memory::desc flatDesc(int64_t n) {
@@ -42,12 +36,14 @@ void eltwiseForward(dnnl::algorithm alg, float alpha, float beta, const float* s
   CallingThreadOnly alone(n <= kSerialElements);
   auto& eng = cpuEngine();
   auto md = flatDesc(n);
-  const auto& c = lookup({0, static_cast<int>(alg), alpha, beta, n, omp_get_max_threads()}, [&] {
-    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
-    return dnnl::primitive(dnnl::eltwise_forward::primitive_desc(d, eng));
-  });
+  const auto c =
+      cached<EltwiseForward>({static_cast<int>(alg), bits(alpha), bits(beta), n, omp_get_max_threads()}, [&] {
+        dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
+        return std::make_shared<const EltwiseForward>(
+            EltwiseForward{dnnl::primitive(dnnl::eltwise_forward::primitive_desc(d, eng))});
+      });
   dnnl::memory s(md, eng, const_cast<float*>(src)), o(md, eng, dst);
-  c.prim.execute(cpuStream(), {{DNNL_ARG_SRC, s}, {DNNL_ARG_DST, o}});
+  c->prim.execute(cpuStream(), {{DNNL_ARG_SRC, s}, {DNNL_ARG_DST, o}});
 }
 
 void eltwiseBackward(dnnl::algorithm alg, float alpha, float beta, const float* diffDst, const float* data,
@@ -56,19 +52,21 @@ void eltwiseBackward(dnnl::algorithm alg, float alpha, float beta, const float* 
   CallingThreadOnly alone(n <= kSerialElements);
   auto& eng = cpuEngine();
   auto md = flatDesc(n);
-  const auto& c = lookup({1, static_cast<int>(alg), alpha, beta, n, omp_get_max_threads()}, [&] {
-    dnnl::eltwise_forward::desc fd(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
-    dnnl::eltwise_forward::primitive_desc fpd(fd, eng);
-    dnnl::eltwise_backward::desc bd(alg, md, md, alpha, beta);
-    return dnnl::primitive(dnnl::eltwise_backward::primitive_desc(bd, eng, fpd));
-  });
+  const auto c =
+      cached<EltwiseBackward>({static_cast<int>(alg), bits(alpha), bits(beta), n, omp_get_max_threads()}, [&] {
+        dnnl::eltwise_forward::desc fd(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
+        dnnl::eltwise_forward::primitive_desc fpd(fd, eng);
+        dnnl::eltwise_backward::desc bd(alg, md, md, alpha, beta);
+        return std::make_shared<const EltwiseBackward>(
+            EltwiseBackward{dnnl::primitive(dnnl::eltwise_backward::primitive_desc(bd, eng, fpd))});
+      });
   dnnl::memory dd(md, eng, const_cast<float*>(diffDst)), x(md, eng, const_cast<float*>(data)), ds(md, eng, diffSrc);
   const bool useDst =
       alg == dnnl::algorithm::eltwise_logistic_use_dst_for_bwd ||
       alg == dnnl::algorithm::eltwise_relu_use_dst_for_bwd || alg == dnnl::algorithm::eltwise_exp_use_dst_for_bwd ||
       alg == dnnl::algorithm::eltwise_sqrt_use_dst_for_bwd || alg == dnnl::algorithm::eltwise_tanh_use_dst_for_bwd;
-  c.prim.execute(cpuStream(),
-                 {{DNNL_ARG_DIFF_DST, dd}, {useDst ? DNNL_ARG_DST : DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_SRC, ds}});
+  c->prim.execute(cpuStream(),
+                  {{DNNL_ARG_DIFF_DST, dd}, {useDst ? DNNL_ARG_DST : DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_SRC, ds}});
 }
 
 namespace {

@@ -12,13 +12,11 @@
 #include <cblas.h>
 #include <omp.h>
 #include <algorithm>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <tuple>
 #include <unordered_map>
 #include "common.h"
 #include "eltwise.h"
+#include "primitive_cache.h"
 
 namespace ox {
 namespace {
@@ -59,36 +57,15 @@ struct Epilogue {
   int activation = 0;
 };
 
-// m, n, k, transA, transB, bias, activation, threads, the calling thread inside a region (else -1)
-using BrgemmKey = std::tuple<int64_t, int64_t, int64_t, bool, bool, bool, int, int, int>;
-
 struct Brgemm {
+  static constexpr CacheKind kKind = CacheKind::kBrgemm;
   dnnl::matmul prim;
   memory::desc a, b, c, bias;
 };
 
 // The brgemm matmul for one shape, epilogue and thread count, or nothing when oneDNN would
-// run this shape on another implementation. Both answers are kept. Inside our own parallel
-// regions (the dense-stack step runs one product per thread, each thread set to one thread)
-// every thread gets its own primitive: one brgemm primitive run from two threads at once gave
-// wrong results. Threads may ask at once, hence the lock.
-std::shared_ptr<const Brgemm> brgemm(const GemmShape& s, Epilogue e) {
-  static std::map<BrgemmKey, std::shared_ptr<const Brgemm>> cache;
-  static std::mutex lock;
-  const BrgemmKey key{s.m,
-                      s.n,
-                      s.k,
-                      s.transA,
-                      s.transB,
-                      e.bias,
-                      e.activation,
-                      omp_get_max_threads(),
-                      omp_in_parallel() ? omp_get_thread_num() : -1};
-  std::lock_guard<std::mutex> held(lock);
-  auto it = cache.find(key);
-  if (it != cache.end()) return it->second;
-  if (cache.size() > 256) cache.clear();
-  std::shared_ptr<const Brgemm> made;
+// run this shape on another implementation. Both answers are kept.
+std::shared_ptr<const Brgemm> makeBrgemm(const GemmShape& s, Epilogue e) {
   try {
     memory::desc a({s.m, s.k}, memory::data_type::f32, s.transA ? memory::dims{1, s.m} : memory::dims{s.k, 1});
     memory::desc b({s.k, s.n}, memory::data_type::f32, s.transB ? memory::dims{1, s.k} : memory::dims{s.n, 1});
@@ -102,17 +79,24 @@ std::shared_ptr<const Brgemm> brgemm(const GemmShape& s, Epilogue e) {
     auto desc = e.bias ? dnnl::matmul::desc(a, b, bias, c) : dnnl::matmul::desc(a, b, c);
     dnnl::matmul::primitive_desc pd(desc, attr, cpuEngine());
     if (std::string(pd.impl_info_str()).rfind("brg", 0) == 0)
-      made = std::make_shared<const Brgemm>(Brgemm{dnnl::matmul(pd), a, b, c, bias});
+      return std::make_shared<const Brgemm>(Brgemm{dnnl::matmul(pd), a, b, c, bias});
   } catch (const dnnl::error&) {
     // no oneDNN implementation for this shape: OpenBLAS takes it
   }
-  return cache.emplace(key, made).first->second;
+  return nullptr;
+}
+
+// Inside our own parallel regions (the dense-stack step runs one product per thread, each thread
+// set to one thread) the cache gives every thread its own primitive.
+std::shared_ptr<const Brgemm> brgemm(const GemmShape& s, Epilogue e) {
+  return cached<Brgemm>({s.m, s.n, s.k, s.transA, s.transB, e.bias, e.activation, omp_get_max_threads()},
+                        [&] { return makeBrgemm(s, e); });
 }
 
 // One batch entry through brgemm; false when brgemm does not take this shape.
 bool brgemmOne(const GemmShape& s, Epilogue e, const float* a, const float* b, const float* bias, float* c) {
   CallingThreadOnly alone(s.m * s.n * s.k < kSerialMultiplyAdds);
-  const auto mm = brgemm(s, e);  // held: another thread may clear the cache meanwhile
+  const auto mm = brgemm(s, e);  // held: another thread may evict it meanwhile
   if (!mm) return false;
   auto& eng = cpuEngine();
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(mm->a, eng, const_cast<float*>(a))},

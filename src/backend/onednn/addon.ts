@@ -10,8 +10,11 @@ type F32 = Float32Array;
 type Dims = readonly number[];
 
 export interface OnednnAddon {
-  /** `matmul`: the library that runs matrix products here, "oneDNN brgemm" or "OpenBLAS <core>". */
-  info(): { version: string; threads: number; cpuRuntime: string; matmul: string };
+  /**
+   * `matmul`: the library that runs matrix products here, "oneDNN brgemm" or "OpenBLAS <core>";
+   * `cachedPrimitives`: how many oneDNN primitives and conv plans its one cache holds now.
+   */
+  info(): { version: string; threads: number; cpuRuntime: string; matmul: string; cachedPrimitives: number };
   setThreads(n: number): number;
   matMul(
     a: F32,
