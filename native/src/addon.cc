@@ -1,6 +1,7 @@
 // Module entry: engine/stream singletons, version and thread control.
 #include <omp.h>
 #include "common.h"
+#include "op_codes.h"
 #include "primitive_cache.h"
 
 namespace ox {
@@ -48,9 +49,12 @@ static Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), omp_get_max_threads());
 }
 
+static Napi::Value OpCodes(const Napi::CallbackInfo& info) { return opCodes(info.Env()); }
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("opCodes", Napi::Function::New(env, OpCodes));
   registerGemm(env, exports);
   registerConv(env, exports);
   registerPool(env, exports);

@@ -22,17 +22,27 @@
 #include "common.h"
 #include "eltwise.h"
 #include "gemm.h"
+#include "op_codes.h"
 #include "optim.h"
 
 namespace ox {
 namespace {
 
-// Codes shared with src/backend/onednn/dense-stack.ts. Relu and sigmoid match gemm()'s fused codes.
-enum Activation { kLinear = 0, kRelu = 1, kSigmoid = 2, kTanh = 3, kSoftmax = 4 };
-enum Loss { kMeanSquaredError = 0, kCategoricalCrossentropy = 1 };
-enum Optimizer { kSgd = 0, kAdam = 1 };
-// Order of the metrics written out: all are cheap, the caller picks the ones it reports.
-enum Metric { kLoss = 0, kAccuracy, kCrossentropy, kSquaredError, kAbsoluteError, kMetrics };
+// The codes of op_codes.h. Relu and sigmoid are gemm()'s fused codes too. All the metrics are
+// cheap: the step writes them all, the caller picks the ones it reports.
+using stack_act::kRelu;
+using stack_act::kSigmoid;
+using stack_act::kSoftmax;
+using stack_act::kTanh;
+using stack_loss::kMeanSquaredError;
+using stack_optimizer::kAdam;
+using stack_optimizer::kSgd;
+using stack_out::kAbsoluteError;
+using stack_out::kAccuracy;
+using stack_out::kCrossentropy;
+using stack_out::kLoss;
+using stack_out::kSquaredError;
+constexpr int kMetrics = stack_out::kCount;
 
 // A Float32Array's data, checked to hold `expected` floats.
 float* floats(const Napi::Value& v, int64_t expected, const std::string& what) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include "op_codes.h"
 #include "primitive_cache.h"
 
 namespace ox {
@@ -71,16 +72,12 @@ void eltwiseBackward(dnnl::algorithm alg, float alpha, float beta, const float* 
 
 namespace {
 
-// Codes shared with src/backend/onednn/addon.ts (UNARY).
 dnnl::algorithm unaryAlg(int64_t code) {
-  static const dnnl::algorithm table[] = {
-      dnnl::algorithm::eltwise_relu,   dnnl::algorithm::eltwise_logistic, dnnl::algorithm::eltwise_exp,
-      dnnl::algorithm::eltwise_log,    dnnl::algorithm::eltwise_tanh,     dnnl::algorithm::eltwise_sqrt,
-      dnnl::algorithm::eltwise_square, dnnl::algorithm::eltwise_abs,      dnnl::algorithm::eltwise_linear,
-      dnnl::algorithm::eltwise_elu,    dnnl::algorithm::eltwise_clip_v2,
-  };
-  if (code < 0 || code >= static_cast<int64_t>(sizeof(table) / sizeof(table[0])))
-    throw std::runtime_error("unknown unary code " + std::to_string(code));
+#define OX_ALGORITHM(id, name, alg) dnnl::algorithm::alg,
+  static const dnnl::algorithm table[] = {OX_UNARY_OPS(OX_ALGORITHM)};
+#undef OX_ALGORITHM
+  static_assert(sizeof(table) / sizeof(table[0]) == unary_op::kCount, "one algorithm per unary code");
+  if (code < 0 || code >= unary_op::kCount) throw std::runtime_error("unknown unary code " + std::to_string(code));
   return table[code];
 }
 
@@ -93,7 +90,7 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   });
 }
 
-// Binary op codes shared with addon.ts (BINARY). Work is split into (row, chunk) pieces so that
+// Work is split into (row, chunk) pieces so that
 // a same-shape op, which collapses to a single long row, still uses every thread.
 template <typename Op>
 void broadcastLoop(const float* a, const float* b, float* out, const std::vector<int64_t>& shape,
@@ -142,33 +139,33 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
     float* o = f32(info[3]);
     auto shape = dims(info[4]), sa = dims(info[5]), sb = dims(info[6]);
     switch (i64(info[0])) {
-      case 0:
+      case binary_op::kAdd:
         broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x + y; });
         break;
-      case 1:
+      case binary_op::kSub:
         broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x - y; });
         break;
-      case 2:
+      case binary_op::kMul:
         broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x * y; });
         break;
-      case 3:
+      case binary_op::kDiv:
         broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x / y; });
         break;
-      case 4:
+      case binary_op::kMax:
         broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return std::isnan(x) || x > y ? x : y; });
         break;
-      case 5:
+      case binary_op::kMin:
         broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return std::isnan(x) || x < y ? x : y; });
         break;
-      case 6:
+      case binary_op::kSquaredDifference:
         broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return (x - y) * (x - y); });
         break;
       // ReluGrad-style masks: dy where x > 0.
-      case 7:
+      case binary_op::kReluGrad:
         broadcastLoop(a, b, o, shape, sa, sb, [](float dy, float x) { return x > 0.f ? dy : 0.f; });
         break;
       // The sigmoid's gradient from its output y: dy * y * (1 - y).
-      case 8:
+      case binary_op::kSigmoidGrad:
         broadcastLoop(a, b, o, shape, sa, sb, [](float dy, float y) { return dy * y * (1.f - y); });
         break;
       default:

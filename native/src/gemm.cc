@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include "common.h"
 #include "eltwise.h"
+#include "op_codes.h"
 #include "primitive_cache.h"
 
 namespace ox {
@@ -51,10 +52,10 @@ void gemmOne(const GemmShape& s, const float* a, const float* b, float* c) {
   }
 }
 
-// A bias of n elements added along rows, then the activation (0 linear, 1 relu, 2 sigmoid).
+// A bias of n elements added along rows, then the activation (a fused_act code).
 struct Epilogue {
   bool bias = false;
-  int activation = 0;
+  int activation = fused_act::kLinear;
 };
 
 struct Brgemm {
@@ -71,8 +72,8 @@ std::shared_ptr<const Brgemm> makeBrgemm(const GemmShape& s, Epilogue e) {
     memory::desc b({s.k, s.n}, memory::data_type::f32, s.transB ? memory::dims{1, s.k} : memory::dims{s.n, 1});
     memory::desc c({s.m, s.n}, memory::data_type::f32, memory::dims{s.n, 1});
     dnnl::post_ops ops;
-    if (e.activation == 1) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-    if (e.activation == 2) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_logistic, 0.f, 0.f);
+    if (e.activation == fused_act::kRelu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    if (e.activation == fused_act::kSigmoid) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_logistic, 0.f, 0.f);
     dnnl::primitive_attr attr;
     attr.set_post_ops(ops);
     memory::desc bias({1, s.n}, memory::data_type::f32, memory::dims{s.n, 1});
@@ -144,7 +145,7 @@ void addBias(float* c, const float* bias, int64_t rows, int64_t n, int64_t biasL
 }
 
 // The product, then a bias of `biasLen` elements (n, or the whole output) and an activation
-// (0 linear, 1 relu, 2 sigmoid). brgemm fuses a bias of n elements and the activation after it;
+// (a fused_act code). brgemm fuses a bias of n elements and the activation after it;
 // with a full-shape bias, or on OpenBLAS, both come after the product.
 void fusedGemm(const GemmShape& s, const float* a, const float* b, float* c, const float* bias, int64_t biasLen,
                int activation) {
@@ -155,10 +156,10 @@ void fusedGemm(const GemmShape& s, const float* a, const float* b, float* c, con
   if (bias && !(fused && e.bias)) addBias(c, bias, rows, s.n, biasLen);
   if (fused && e.activation != 0) return;
   switch (activation) {
-    case 1:
+    case fused_act::kRelu:
       eltwiseForward(dnnl::algorithm::eltwise_relu, 0.f, 0.f, c, c, rows * s.n);
       break;
-    case 2:
+    case fused_act::kSigmoid:
       eltwiseForward(dnnl::algorithm::eltwise_logistic, 0.f, 0.f, c, c, rows * s.n);
       break;
     default:

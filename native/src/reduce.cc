@@ -7,11 +7,15 @@
 #include <limits>
 #include <vector>
 #include "common.h"
+#include "op_codes.h"
 
 namespace ox {
 namespace {
 
-enum Code { kSum = 0, kMean = 1, kMax = 2, kMin = 3 };
+using reduce_op::kMax;
+using reduce_op::kMean;
+using reduce_op::kMin;
+using reduce_op::kSum;
 
 inline float combine(int code, float a, float b) {
   if (code == kMax) return (a > b || std::isnan(a)) ? a : b;
