@@ -17,13 +17,6 @@ dnnl::stream& cpuStream() {
   return s;
 }
 
-std::vector<int64_t> dims(const Napi::Value& v) {
-  auto arr = v.As<Napi::Array>();
-  std::vector<int64_t> out(arr.Length());
-  for (uint32_t i = 0; i < arr.Length(); ++i) out[i] = arr.Get(i).As<Napi::Number>().Int64Value();
-  return out;
-}
-
 Napi::Value fail(const Napi::Env& env, const std::string& what) {
   Napi::Error::New(env, what).ThrowAsJavaScriptException();
   return env.Undefined();
@@ -43,9 +36,11 @@ static Napi::Value Info(const Napi::CallbackInfo& info) {
 
 // oneDNN and our own loops share the one OpenMP pool, so one call sets both.
 static Napi::Value SetThreads(const Napi::CallbackInfo& info) {
-  int n = static_cast<int>(i64(info[0]));
-  if (n < 1) return fail(info.Env(), "setThreads: expected a positive thread count");
-  omp_set_num_threads(n);
+  auto set = guarded(info, "setThreads", [&] {
+    const Args args(info, 1);
+    omp_set_num_threads(static_cast<int>(args.integer(0, "n", 1, 1024)));
+  });
+  if (info.Env().IsExceptionPending()) return set;
   return Napi::Number::New(info.Env(), omp_get_max_threads());
 }
 

@@ -72,21 +72,23 @@ void eltwiseBackward(dnnl::algorithm alg, float alpha, float beta, const float* 
 
 namespace {
 
-dnnl::algorithm unaryAlg(int64_t code) {
+// `code` is checked by the caller, against unary_op::kCount.
+dnnl::algorithm unaryAlg(int code) {
 #define OX_ALGORITHM(id, name, alg) dnnl::algorithm::alg,
   static const dnnl::algorithm table[] = {OX_UNARY_OPS(OX_ALGORITHM)};
 #undef OX_ALGORITHM
   static_assert(sizeof(table) / sizeof(table[0]) == unary_op::kCount, "one algorithm per unary code");
-  if (code < 0 || code >= unary_op::kCount) throw std::runtime_error("unknown unary code " + std::to_string(code));
   return table[code];
 }
 
 // unary(code, alpha, beta, x, out)
 Napi::Value Unary(const Napi::CallbackInfo& info) {
   return guarded(info, "unary", [&] {
-    eltwiseForward(unaryAlg(i64(info[0])), info[1].As<Napi::Number>().FloatValue(),
-                   info[2].As<Napi::Number>().FloatValue(), f32(info[3]), f32(info[4]),
-                   static_cast<int64_t>(len(info[4])));
+    const Args args(info, 5);
+    int64_t n = 0;
+    float* out = args.sized(4, "out", &n);
+    eltwiseForward(unaryAlg(args.code(0, "code", unary_op::kCount)), args.real(1, "alpha"), args.real(2, "beta"),
+                   args.floats(3, "x", n), out, n);
   });
 }
 
@@ -132,13 +134,30 @@ void broadcastLoop(const float* a, const float* b, float* out, const std::vector
   }
 }
 
+// How many elements a walk over `shape` with element `strides` reaches: 1 + the last offset.
+int64_t span(const std::vector<int64_t>& shape, const std::vector<int64_t>& strides, const char* what) {
+  int64_t last = 0;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 0) return 0;
+    last += product({shape[d] - 1, strides[d]}, what);  // each term <= kMaxCount: no overflow
+  }
+  if (last >= kMaxCount)
+    throw ArgError(ArgError::kRange, std::string(what) + " reaches past " + std::to_string(kMaxCount));
+  return last + 1;
+}
+
 // binary(code, a, b, out, shape, stridesA, stridesB): strides are 0 on broadcast dims.
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   return guarded(info, "binary", [&] {
-    const float *a = f32(info[1]), *b = f32(info[2]);
-    float* o = f32(info[3]);
-    auto shape = dims(info[4]), sa = dims(info[5]), sb = dims(info[6]);
-    switch (i64(info[0])) {
+    const Args args(info, 7);
+    const int code = args.code(0, "code", binary_op::kCount);
+    const auto shape = args.integers(4, "shape", 0);
+    if (shape.empty()) throw ArgError(ArgError::kRange, "shape must have at least one entry");
+    const auto sa = args.integers(5, "stridesA", 0, shape.size()), sb = args.integers(6, "stridesB", 0, shape.size());
+    const float* a = args.floats(1, "a", span(shape, sa, "a"));
+    const float* b = args.floats(2, "b", span(shape, sb, "b"));
+    float* o = args.floats(3, "out", product(shape, "out"));
+    switch (code) {
       case binary_op::kAdd:
         broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x + y; });
         break;
@@ -168,8 +187,6 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
       case binary_op::kSigmoidGrad:
         broadcastLoop(a, b, o, shape, sa, sb, [](float dy, float y) { return dy * y * (1.f - y); });
         break;
-      default:
-        throw std::runtime_error("unknown binary code");
     }
   });
 }
@@ -177,10 +194,11 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
 // step(alpha, x, out): tfjs's Step, the ReLU gradient mask: NaN stays NaN, x > 0 → 1, else alpha.
 Napi::Value Step(const Napi::CallbackInfo& info) {
   return guarded(info, "step", [&] {
-    const float alpha = info[0].As<Napi::Number>().FloatValue();
-    const float* x = f32(info[1]);
-    float* o = f32(info[2]);
-    const int64_t n = static_cast<int64_t>(len(info[2]));
+    const Args args(info, 3);
+    const float alpha = args.real(0, "alpha");
+    int64_t n = 0;
+    float* o = args.sized(2, "out", &n);
+    const float* x = args.floats(1, "x", n);
 #pragma omp parallel for simd schedule(static) if (n > 65536)
     for (int64_t i = 0; i < n; ++i) o[i] = std::isnan(x[i]) ? x[i] : (x[i] > 0.f ? 1.f : alpha);
   });
@@ -189,12 +207,14 @@ Napi::Value Step(const Napi::CallbackInfo& info) {
 // tile(x, out, inShape, reps): out[i_0..i_k] = x[i_0 % in_0, ..., i_k % in_k], one output row at a time.
 Napi::Value Tile(const Napi::CallbackInfo& info) {
   return guarded(info, "tile", [&] {
-    const float* x = f32(info[0]);
-    float* o = f32(info[1]);
-    auto in = dims(info[2]), reps = dims(info[3]);
+    const Args args(info, 4);
+    const auto in = args.integers(2, "inShape", 0), reps = args.integers(3, "reps", 0, in.size());
+    if (in.empty()) throw ArgError(ArgError::kRange, "inShape must have at least one entry");
     const int rank = static_cast<int>(in.size());
     std::vector<int64_t> outShape(rank), inStrides(rank, 1);
-    for (int d = 0; d < rank; ++d) outShape[d] = in[d] * reps[d];
+    for (int d = 0; d < rank; ++d) outShape[d] = product({in[d], reps[d]}, "out");
+    const float* x = args.floats(0, "x", product(in, "x"));
+    float* o = args.floats(1, "out", product(outShape, "out"));
     for (int d = rank - 2; d >= 0; --d) inStrides[d] = inStrides[d + 1] * in[d + 1];
     const int64_t inner = outShape[rank - 1], inInner = in[rank - 1];
     int64_t rows = 1;

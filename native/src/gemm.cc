@@ -167,30 +167,58 @@ void fusedGemm(const GemmShape& s, const float* a, const float* b, float* c, con
   }
 }
 
-GemmShape readShape(const Napi::CallbackInfo& info, int at) {
+// The shape at arguments [at, at + 7): batchA, batchB, m, n, k, transA, transB.
+GemmShape readShape(const Args& args, size_t at) {
   GemmShape s{};
-  s.batchA = i64(info[at]);
-  s.batchB = i64(info[at + 1]);
-  s.batch = std::max(s.batchA, s.batchB);
-  s.m = i64(info[at + 2]);
-  s.n = i64(info[at + 3]);
-  s.k = i64(info[at + 4]);
-  s.transA = flag(info[at + 5]);
-  s.transB = flag(info[at + 6]);
+  s.batchA = args.integer(at, "batchA", 0);
+  s.batchB = args.integer(at + 1, "batchB", 0);
+  // Batch entries broadcast by index modulo each side's count; an empty side leaves nothing to do.
+  s.batch = s.batchA == 0 || s.batchB == 0 ? 0 : std::max(s.batchA, s.batchB);
+  s.m = args.integer(at + 2, "m", 0);
+  s.n = args.integer(at + 3, "n", 0);
+  s.k = args.integer(at + 4, "k", 0);
+  s.transA = args.boolean(at + 5, "transA");
+  s.transB = args.boolean(at + 6, "transB");
   return s;
 }
 
-// matmul(a, b, out, batchA, batchB, m, n, k, transA, transB)
-Napi::Value MatMul(const Napi::CallbackInfo& info) {
-  return guarded(info, "matMul", [&] { batchedGemm(readShape(info, 3), f32(info[0]), f32(info[1]), f32(info[2])); });
+// The operands a, b and out at arguments 0-2, checked against the shape.
+struct Operands {
+  const float *a, *b;
+  float* out;
+};
+
+Operands readOperands(const Args& args, const GemmShape& s) {
+  return {args.floats(0, "a", product({s.batchA, s.m, s.k}, "a")),
+          args.floats(1, "b", product({s.batchB, s.k, s.n}, "b")),
+          args.floats(2, "out", product({s.batch, s.m, s.n}, "out"))};
 }
 
-// fusedMatMul(a, b, out, batchA, batchB, m, n, k, transA, transB, bias|null, activation)
+// matMul(a, b, out, batchA, batchB, m, n, k, transA, transB)
+Napi::Value MatMul(const Napi::CallbackInfo& info) {
+  return guarded(info, "matMul", [&] {
+    const Args args(info, 10);
+    const GemmShape s = readShape(args, 3);
+    const Operands o = readOperands(args, s);
+    batchedGemm(s, o.a, o.b, o.out);
+  });
+}
+
+// fusedMatMul(a, b, out, batchA, batchB, m, n, k, transA, transB, bias|null, activation): a bias of
+// n floats (one per column) or of the whole output.
 Napi::Value FusedMatMul(const Napi::CallbackInfo& info) {
   return guarded(info, "fusedMatMul", [&] {
-    const bool hasBias = info[10].IsTypedArray();
-    fusedGemm(readShape(info, 3), f32(info[0]), f32(info[1]), f32(info[2]), hasBias ? f32(info[10]) : nullptr,
-              hasBias ? static_cast<int64_t>(len(info[10])) : 0, static_cast<int>(i64(info[11])));
+    const Args args(info, 12);
+    const GemmShape s = readShape(args, 3);
+    const Operands o = readOperands(args, s);
+    const int activation = args.code(11, "activation", fused_act::kCount);
+    int64_t biasLen = 0;
+    const float* bias = args[10].IsNull() || args[10].IsUndefined() ? nullptr : args.sized(10, "bias", &biasLen);
+    const int64_t whole = s.batch * s.m * s.n;  // checked with out above
+    if (bias && biasLen != s.n && biasLen != whole)
+      throw ArgError(ArgError::kRange, "bias holds " + std::to_string(biasLen) + " floats, expected " +
+                                           std::to_string(s.n) + " (n) or " + std::to_string(whole) + " (the output)");
+    fusedGemm(s, o.a, o.b, o.out, bias, biasLen, activation);
   });
 }
 

@@ -10,6 +10,11 @@ import type { OpCodes } from './op-codes.js';
 type F32 = Float32Array;
 type Dims = readonly number[];
 
+/**
+ * Every entry checks its arguments (count, types, and each buffer's length against the sizes it
+ * is given) and throws a TypeError or RangeError naming itself and the argument rather than
+ * reading or writing out of bounds; the kernels never send such calls.
+ */
 export interface OnednnAddon {
   /**
    * `matmul`: the library that runs matrix products here, "oneDNN brgemm" or "OpenBLAS <core>";
