@@ -1,6 +1,8 @@
 // Module entry: engine/stream singletons, version and thread control.
 #include <omp.h>
 #include "common.h"
+#include "op_codes.h"
+#include "primitive_cache.h"
 
 namespace ox {
 
@@ -13,13 +15,6 @@ dnnl::engine& cpuEngine() {
 dnnl::stream& cpuStream() {
   thread_local dnnl::stream s(cpuEngine());
   return s;
-}
-
-std::vector<int64_t> dims(const Napi::Value& v) {
-  auto arr = v.As<Napi::Array>();
-  std::vector<int64_t> out(arr.Length());
-  for (uint32_t i = 0; i < arr.Length(); ++i) out[i] = arr.Get(i).As<Napi::Number>().Int64Value();
-  return out;
 }
 
 Napi::Value fail(const Napi::Env& env, const std::string& what) {
@@ -35,20 +30,26 @@ static Napi::Value Info(const Napi::CallbackInfo& info) {
   out.Set("threads", omp_get_max_threads());
   out.Set("cpuRuntime", v->cpu_runtime == DNNL_RUNTIME_OMP ? "omp" : "other");
   out.Set("matmul", gemmDescription());
+  out.Set("cachedPrimitives", static_cast<double>(cachedEntries()));
   return out;
 }
 
 // oneDNN and our own loops share the one OpenMP pool, so one call sets both.
 static Napi::Value SetThreads(const Napi::CallbackInfo& info) {
-  int n = static_cast<int>(i64(info[0]));
-  if (n < 1) return fail(info.Env(), "setThreads: expected a positive thread count");
-  omp_set_num_threads(n);
+  auto set = guarded(info, "setThreads", [&] {
+    const Args args(info, 1);
+    omp_set_num_threads(static_cast<int>(args.integer(0, "n", 1, 1024)));
+  });
+  if (info.Env().IsExceptionPending()) return set;
   return Napi::Number::New(info.Env(), omp_get_max_threads());
 }
+
+static Napi::Value OpCodes(const Napi::CallbackInfo& info) { return opCodes(info.Env()); }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("opCodes", Napi::Function::New(env, OpCodes));
   registerGemm(env, exports);
   registerConv(env, exports);
   registerPool(env, exports);

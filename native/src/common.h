@@ -7,6 +7,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <string>
 #include <vector>
+#include "checks.h"
 
 namespace ox {
 
@@ -38,21 +39,21 @@ class CallingThreadOnly {
 constexpr int64_t kSerialElements = 65536;
 constexpr int64_t kSerialMultiplyAdds = int64_t{1} << 22;
 
-inline float* f32(const Napi::Value& v) { return v.As<Napi::Float32Array>().Data(); }
-inline size_t len(const Napi::Value& v) { return v.As<Napi::Float32Array>().ElementLength(); }
-inline int64_t i64(const Napi::Value& v) { return v.As<Napi::Number>().Int64Value(); }
-inline bool flag(const Napi::Value& v) { return v.As<Napi::Boolean>().Value(); }
-
-std::vector<int64_t> dims(const Napi::Value& v);
-
 // Raises a JS Error and returns undefined; the TS side turns it into a BackendError.
 Napi::Value fail(const Napi::Env& env, const std::string& what);
 
-// Runs a kernel body, turning oneDNN and std exceptions into JS errors.
+// Runs a kernel body, turning argument checks' errors into JS TypeErrors and RangeErrors, and
+// oneDNN and std exceptions into JS errors, each named after the entry point.
 template <typename F>
 Napi::Value guarded(const Napi::CallbackInfo& info, const char* name, F&& body) {
   try {
     body();
+  } catch (const ArgError& e) {
+    const std::string what = std::string(name) + ": " + e.what();
+    if (e.kind() == ArgError::kType)
+      Napi::TypeError::New(info.Env(), what).ThrowAsJavaScriptException();
+    else
+      Napi::RangeError::New(info.Env(), what).ThrowAsJavaScriptException();
   } catch (const dnnl::error& e) {
     return fail(info.Env(), std::string(name) + ": oneDNN " + e.what());
   } catch (const std::exception& e) {

@@ -2,10 +2,10 @@
 // layout); the HWIO filter is reordered into whatever blocked layout the JIT kernel asks for —
 // filters are small (a 3x3x32x32 one is 36 KB), activations are not.
 #include <array>
-#include <map>
 #include <memory>
 #include "common.h"
 #include "eltwise.h"
+#include "primitive_cache.h"
 
 namespace ox {
 namespace {
@@ -17,6 +17,7 @@ constexpr int kGeom = 17;
 using Geom = std::array<int64_t, kGeom>;
 
 struct ConvPlan {
+  static constexpr CacheKind kKind = CacheKind::kConv;
   memory::desc src, dst, userW, bias;
   dnnl::convolution_forward::primitive_desc fwdPd;
   dnnl::convolution_forward fwd, fwdBias;
@@ -43,9 +44,9 @@ dnnl::convolution_forward::desc fwdDesc(const Geom& g, const memory::desc& src, 
       dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src, w, dst, strides, dil, padL, padR};
 }
 
-std::unique_ptr<ConvPlan> makePlan(const Geom& g) {
+std::shared_ptr<const ConvPlan> makePlan(const Geom& g) {
   auto& eng = cpuEngine();
-  auto p = std::make_unique<ConvPlan>();
+  auto p = std::make_shared<ConvPlan>();
   p->src = memory::desc({g[0], g[3], g[1], g[2]}, dt::f32, tag::nhwc);
   p->dst = memory::desc({g[0], g[6], g[4], g[5]}, dt::f32, tag::nhwc);
   p->userW = memory::desc({g[6], g[3], g[7], g[8]}, dt::f32, tag::hwio);
@@ -70,20 +71,35 @@ std::unique_ptr<ConvPlan> makePlan(const Geom& g) {
   return p;
 }
 
-ConvPlan& plan(const Geom& g) {
-  static std::map<Geom, std::unique_ptr<ConvPlan>> plans;
-  auto it = plans.find(g);
-  if (it != plans.end()) return *it->second;
-  if (plans.size() > 64) plans.clear();
-  return *plans.emplace(g, makePlan(g)).first->second;
+std::shared_ptr<const ConvPlan> plan(const Geom& g) {
+  return cached<ConvPlan>(
+      {g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15], g[16]},
+      [&] { return makePlan(g); });
 }
 
-Geom readGeom(const Napi::Value& v) {
-  auto d = dims(v);
-  if (d.size() != kGeom) throw std::runtime_error("conv geometry must have 17 entries");
+// [n, inH, inW, inC, outH, outW, outC, fH, fW, strideH, strideW, dilH, dilW, padTop, padLeft,
+// padBottom, padRight]: sizes may be 0, the filter, strides and dilations not, pads not negative.
+constexpr std::array<int64_t, kGeom> kGeomLeast{0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0};
+
+// The geometry, and the buffers' element counts it implies.
+struct Conv {
   Geom g;
-  std::copy(d.begin(), d.end(), g.begin());
-  return g;
+  int64_t src, dst, filter;
+};
+
+Conv readConv(const Args& args, size_t at) {
+  const auto d = args.integers(at, "geometry", 0, kGeom);
+  Conv c;
+  for (int i = 0; i < kGeom; ++i) {
+    if (d[i] < kGeomLeast[i])
+      throw ArgError(ArgError::kRange, "geometry[" + std::to_string(i) + "] must be at least " +
+                                           std::to_string(kGeomLeast[i]) + ", received " + std::to_string(d[i]));
+    c.g[i] = d[i];
+  }
+  c.src = product({d[0], d[1], d[2], d[3]}, "the input");
+  c.dst = product({d[0], d[4], d[5], d[6]}, "the output");
+  c.filter = product({d[7], d[8], d[3], d[6]}, "the filter");
+  return c;
 }
 
 // A filter in the layout `want`: the user's HWIO buffer itself when it already matches, else a reorder into `scratch`.
@@ -99,45 +115,56 @@ memory filterIn(const memory::desc& user, const memory::desc& want, float* data,
 // conv2d(x, w, out, geometry, bias|null, relu)
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   return guarded(info, "conv2d", [&] {
-    auto& p = plan(readGeom(info[3]));
+    const Args args(info, 6);
+    const Conv c = readConv(args, 3);
+    float *x = args.floats(0, "x", c.src), *wIn = args.floats(1, "w", c.filter), *out = args.floats(2, "out", c.dst);
+    float* biasIn = args.optionalFloats(4, "bias", c.g[6]);
+    const bool relu = args.boolean(5, "relu");
+    const auto p = plan(c.g);  // held: the cache may evict it meanwhile
     auto& eng = cpuEngine();
     static memory wScratch;
-    memory w = filterIn(p.userW, p.fwdW, f32(info[1]), wScratch);
-    memory src(p.src, eng, f32(info[0])), dst(p.dst, eng, f32(info[2]));
-    if (info[4].IsTypedArray()) {
-      memory bias(p.bias, eng, f32(info[4]));
-      p.fwdBias.execute(cpuStream(),
-                        {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dst}});
+    memory w = filterIn(p->userW, p->fwdW, wIn, wScratch);
+    memory src(p->src, eng, x), dst(p->dst, eng, out);
+    if (biasIn) {
+      memory bias(p->bias, eng, biasIn);
+      p->fwdBias.execute(cpuStream(),
+                         {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dst}});
     } else {
-      p.fwd.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}});
+      p->fwd.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}});
     }
-    if (info.Length() > 5 && flag(info[5]))
-      eltwiseForward(dnnl::algorithm::eltwise_relu, 0.f, 0.f, f32(info[2]), f32(info[2]),
-                     static_cast<int64_t>(len(info[2])));
+    if (relu) eltwiseForward(dnnl::algorithm::eltwise_relu, 0.f, 0.f, out, out, c.dst);
   });
 }
 
 // conv2dBackpropInput(dy, w, dx, geometry)
 Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
   return guarded(info, "conv2dBackpropInput", [&] {
-    auto& p = plan(readGeom(info[3]));
+    const Args args(info, 4);
+    const Conv c = readConv(args, 3);
+    float *dyIn = args.floats(0, "dy", c.dst), *wIn = args.floats(1, "w", c.filter),
+          *dxOut = args.floats(2, "dx", c.src);
+    const auto p = plan(c.g);
     auto& eng = cpuEngine();
     static memory wScratch;
-    memory w = filterIn(p.userW, p.bwdDataW, f32(info[1]), wScratch);
-    memory dy(p.dst, eng, f32(info[0])), dx(p.src, eng, f32(info[2]));
-    p.bwdData.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dx}});
+    memory w = filterIn(p->userW, p->bwdDataW, wIn, wScratch);
+    memory dy(p->dst, eng, dyIn), dx(p->src, eng, dxOut);
+    p->bwdData.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dx}});
   });
 }
 
 // conv2dBackpropFilter(x, dy, dw, geometry)
 Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
   return guarded(info, "conv2dBackpropFilter", [&] {
-    auto& p = plan(readGeom(info[3]));
+    const Args args(info, 4);
+    const Conv c = readConv(args, 3);
+    float *xIn = args.floats(0, "x", c.src), *dyIn = args.floats(1, "dy", c.dst),
+          *dwOut = args.floats(2, "dw", c.filter);
+    const auto p = plan(c.g);
     auto& eng = cpuEngine();
-    memory x(p.src, eng, f32(info[0])), dy(p.dst, eng, f32(info[1])), user(p.userW, eng, f32(info[2]));
-    const bool direct = p.bwdWeightsW == p.userW;
-    memory dw = direct ? user : memory(p.bwdWeightsW, eng);
-    p.bwdWeights.execute(cpuStream(), {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
+    memory x(p->src, eng, xIn), dy(p->dst, eng, dyIn), user(p->userW, eng, dwOut);
+    const bool direct = p->bwdWeightsW == p->userW;
+    memory dw = direct ? user : memory(p->bwdWeightsW, eng);
+    p->bwdWeights.execute(cpuStream(), {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
     if (!direct) dnnl::reorder(dw, user).execute(cpuStream(), dw, user);
   });
 }

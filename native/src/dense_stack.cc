@@ -22,33 +22,42 @@
 #include "common.h"
 #include "eltwise.h"
 #include "gemm.h"
+#include "op_codes.h"
 #include "optim.h"
 
 namespace ox {
 namespace {
 
-// Codes shared with src/backend/onednn/dense-stack.ts. Relu and sigmoid match gemm()'s fused codes.
-enum Activation { kLinear = 0, kRelu = 1, kSigmoid = 2, kTanh = 3, kSoftmax = 4 };
-enum Loss { kMeanSquaredError = 0, kCategoricalCrossentropy = 1 };
-enum Optimizer { kSgd = 0, kAdam = 1 };
-// Order of the metrics written out: all are cheap, the caller picks the ones it reports.
-enum Metric { kLoss = 0, kAccuracy, kCrossentropy, kSquaredError, kAbsoluteError, kMetrics };
+// The codes of op_codes.h. Relu and sigmoid are gemm()'s fused codes too. All the metrics are
+// cheap: the step writes them all, the caller picks the ones it reports.
+using stack_act::kRelu;
+using stack_act::kSigmoid;
+using stack_act::kSoftmax;
+using stack_act::kTanh;
+using stack_loss::kMeanSquaredError;
+using stack_optimizer::kAdam;
+using stack_optimizer::kSgd;
+using stack_out::kAbsoluteError;
+using stack_out::kAccuracy;
+using stack_out::kCrossentropy;
+using stack_out::kLoss;
+using stack_out::kSquaredError;
+constexpr int kMetrics = stack_out::kCount;
 
-// A Float32Array's data, checked to hold `expected` floats.
-float* floats(const Napi::Value& v, int64_t expected, const std::string& what) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    throw std::runtime_error(what + " must be a Float32Array");
-  if (static_cast<int64_t>(len(v)) != expected)
-    throw std::runtime_error(what + " holds " + std::to_string(len(v)) + " floats, expected " +
-                             std::to_string(expected));
-  return f32(v);
-}
-
-// Entry i of a JS array of Float32Arrays, checked likewise; null where it is null and `optional`.
+// Entry i of a JS array of Float32Arrays, checked to hold exactly `expected` floats; null where it
+// is null and `optional`.
 float* entry(const Napi::Array& a, uint32_t i, int64_t expected, bool optional, const char* what) {
   Napi::Value v = a.Get(i);
   if (optional && (v.IsNull() || v.IsUndefined())) return nullptr;
-  return floats(v, expected, std::string(what) + " " + std::to_string(i));
+  const std::string name = std::string(what) + " " + std::to_string(i);
+  return floatsIn(v, {name.c_str()}, expected, true);
+}
+
+// A JS array argument.
+Napi::Array arrayArg(const Args& args, size_t i, const char* name) {
+  if (!args[i].IsArray())
+    throw ArgError(ArgError::kType, std::string(name) + " must be an array of Float32Arrays or nulls");
+  return args[i].As<Napi::Array>();
 }
 
 // The activation on a layer's output in place; relu and sigmoid come fused into the product.
@@ -278,6 +287,77 @@ void trainStep(const Stack& s, std::vector<Part>& parts, const std::vector<Targe
   if (error) std::rethrow_exception(error);
 }
 
+// The step's network and batch from its arguments, with every size checked: rows, dims,
+// activations, loss, x and targets.
+Stack readStack(const Args& args) {
+  Stack s;
+  s.rows = args.integer(2, "rows", 1);
+  s.d = args.integers(3, "dims", 1);
+  s.act = args.integers(4, "activations", 0);
+  const size_t L = s.act.size();
+  if (L == 0 || s.d.size() != L + 1)
+    throw ArgError(ArgError::kRange, "expected one more dimension than activations, and rows");
+  for (size_t l = 0; l < L; ++l) {
+    if (s.act[l] >= stack_act::kCount)
+      throw ArgError(ArgError::kRange, "activations[" + std::to_string(l) + "] is " + std::to_string(s.act[l]) +
+                                           ", expected a code below " + std::to_string(stack_act::kCount));
+    product({s.rows, s.d[l], s.d[l + 1]}, "a layer");  // so no size below overflows
+  }
+  s.loss = args.code(9, "loss", stack_loss::kCount);
+  s.x = floatsIn(args[0], {"the input"}, s.rows * s.d[0], true);
+  s.t = floatsIn(args[1], {"the targets"}, s.rows * s.d[L], true);
+  return s;
+}
+
+double* readMetrics(const Args& args) {
+  const Napi::Value v = args[12];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      v.As<Napi::Float64Array>().ElementLength() != kMetrics)
+    throw ArgError(ArgError::kType, "metrics must be a Float64Array of " + std::to_string(kMetrics) + " numbers");
+  return v.As<Napi::Float64Array>().Data();
+}
+
+// The layers' weights into `s`, and what the optimizer updates, each buffer checked. Every buffer
+// is read here, on the JS thread: the step's threads never touch N-API.
+std::vector<Target> readTargets(const Args& args, Stack& s, int optimizer) {
+  const auto params = arrayArg(args, 5, "params"), newParams = arrayArg(args, 6, "newParams");
+  const auto state = arrayArg(args, 7, "state"), newState = arrayArg(args, 8, "newState");
+  const size_t L = s.act.size();
+  if (params.Length() != 2 * L || newParams.Length() != 2 * L)
+    throw ArgError(ArgError::kRange, "expected a kernel and a bias per layer");
+  const uint32_t perLayer = optimizer == kAdam ? 4 : 0;
+  if (state.Length() != perLayer * L || newState.Length() != perLayer * L)
+    throw ArgError(ArgError::kRange, "optimizer state does not match");
+  std::vector<Target> targets;
+  for (size_t l = 0; l < L; ++l) {
+    const int64_t in = s.d[l], out = s.d[l + 1];
+    s.w.push_back(entry(params, 2 * l, in * out, false, "param"));
+    s.b.push_back(entry(params, 2 * l + 1, out, true, "param"));
+    for (const bool bias : {false, true}) {
+      if (bias && !s.b[l]) continue;
+      const uint32_t i = 2 * static_cast<uint32_t>(l) + bias, k = 4 * static_cast<uint32_t>(l) + 2 * bias;
+      const int64_t n = bias ? out : in * out;
+      Target u{bias ? s.b[l] : s.w[l],
+               entry(newParams, i, n, false, "new param"),
+               nullptr,
+               nullptr,
+               nullptr,
+               nullptr,
+               n,
+               l,
+               bias};
+      if (optimizer == kAdam) {
+        u.m = entry(state, k, n, false, "state");
+        u.v = entry(state, k + 1, n, false, "state");
+        u.outM = entry(newState, k, n, false, "new state");
+        u.outV = entry(newState, k + 1, n, false, "new state");
+      }
+      targets.push_back(u);
+    }
+  }
+  return targets;
+}
+
 // denseStackStep(x, targets, rows, dims, activations, params, newParams, state, newState,
 //                loss, optimizer, hyper, metrics)
 // dims [d0..dL]; activations L codes; params [w0, b0, w1, b1, ...] with wl [d_l, d_l+1] and bl
@@ -287,61 +367,16 @@ void trainStep(const Stack& s, std::vector<Part>& parts, const std::vector<Targe
 // (Float64Array of 5): loss, accuracy, crossentropy, squared error, absolute error.
 Napi::Value DenseStackStep(const Napi::CallbackInfo& info) {
   return guarded(info, "denseStackStep", [&] {
-    Stack s;
-    s.rows = i64(info[2]);
-    s.d = dims(info[3]);
-    s.act = dims(info[4]);
-    const auto params = info[5].As<Napi::Array>(), newParams = info[6].As<Napi::Array>();
-    const auto state = info[7].As<Napi::Array>(), newState = info[8].As<Napi::Array>();
-    s.loss = static_cast<int>(i64(info[9]));
-    const int optimizer = static_cast<int>(i64(info[10]));
-    const float* hyper = f32(info[11]);
-    const size_t L = s.act.size();
-    if (L == 0 || s.d.size() != L + 1 || s.rows < 1)
-      throw std::runtime_error("expected one more dimension than activations, and rows");
-    if (params.Length() != 2 * L || newParams.Length() != 2 * L)
-      throw std::runtime_error("expected a kernel and a bias per layer");
-    const uint32_t perLayer = optimizer == kAdam ? 4 : 0;
-    if (state.Length() != perLayer * L || newState.Length() != perLayer * L)
-      throw std::runtime_error("optimizer state does not match");
-    if (len(info[11]) < (optimizer == kAdam ? 6u : 1u)) throw std::runtime_error("too few hyperparameters");
-    if (info[12].As<Napi::Float64Array>().ElementLength() != kMetrics)
-      throw std::runtime_error("metrics must hold 5 numbers");
-    s.x = floats(info[0], s.rows * s.d[0], "the input");
-    s.t = floats(info[1], s.rows * s.d[L], "the targets");
-    // Every buffer is read and checked here, on the JS thread: the threads below never touch N-API.
-    std::vector<Target> targets;
-    for (size_t l = 0; l < L; ++l) {
-      const int64_t in = s.d[l], out = s.d[l + 1];
-      s.w.push_back(entry(params, 2 * l, in * out, false, "param"));
-      s.b.push_back(entry(params, 2 * l + 1, out, true, "param"));
-      for (const bool bias : {false, true}) {
-        if (bias && !s.b[l]) continue;
-        const uint32_t i = 2 * static_cast<uint32_t>(l) + bias, k = 4 * static_cast<uint32_t>(l) + 2 * bias;
-        const int64_t n = bias ? out : in * out;
-        Target u{bias ? s.b[l] : s.w[l],
-                 entry(newParams, i, n, false, "new param"),
-                 nullptr,
-                 nullptr,
-                 nullptr,
-                 nullptr,
-                 n,
-                 l,
-                 bias};
-        if (optimizer == kAdam) {
-          u.m = entry(state, k, n, false, "state");
-          u.v = entry(state, k + 1, n, false, "state");
-          u.outM = entry(newState, k, n, false, "new state");
-          u.outV = entry(newState, k + 1, n, false, "new state");
-        }
-        targets.push_back(u);
-      }
-    }
+    const Args args(info, 13);
+    Stack s = readStack(args);
+    const int optimizer = args.code(10, "optimizer", stack_optimizer::kCount);
+    const float* hyper = args.floats(11, "hyper", optimizer == kAdam ? 6 : 1);
+    double* metrics = readMetrics(args);
+    const std::vector<Target> targets = readTargets(args, s, optimizer);
 
     static std::vector<Part> parts;  // steps run one at a time, from the JS thread
     trainStep(s, parts, targets, optimizer, hyper, omp_get_max_threads());
 
-    double* metrics = info[12].As<Napi::Float64Array>().Data();
     for (int m = kAccuracy; m < kMetrics; ++m) {
       double sum = 0;
       for (const Part& p : parts) sum += p.sums[m];

@@ -4,31 +4,26 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <map>
-#include <mutex>
-#include <tuple>
+#include "op_codes.h"
+#include "primitive_cache.h"
 
 namespace ox {
 namespace {
 
-using Key = std::tuple<int, int, float, float, int64_t, int>;  // direction, alg, alpha, beta, n, threads
-
-struct Cached {
+struct EltwiseForward {
+  static constexpr CacheKind kKind = CacheKind::kEltwiseForward;
+  dnnl::primitive prim;
+};
+struct EltwiseBackward {
+  static constexpr CacheKind kKind = CacheKind::kEltwiseBackward;
   dnnl::primitive prim;
 };
 
-std::map<Key, Cached>& cache() {
-  static std::map<Key, Cached> c;
-  return c;
-}
-
-// Primitive creation costs tens of microseconds; a training step reuses a handful of sizes.
-const Cached& lookup(const Key& key, const std::function<dnnl::primitive()>& make) {
-  auto& c = cache();
-  auto it = c.find(key);
-  if (it != c.end()) return it->second;
-  if (c.size() > 512) c.clear();  // bound memory when shapes keep changing
-  return c.emplace(key, Cached{make()}).first->second;
+// alpha and beta by their bits, in a key of integers.
+int64_t bits(float f) {
+  int32_t b;
+  std::memcpy(&b, &f, sizeof(b));
+  return b;
 }
 
 dnnl::memory::desc flatDesc(int64_t n) {
@@ -42,12 +37,14 @@ void eltwiseForward(dnnl::algorithm alg, float alpha, float beta, const float* s
   CallingThreadOnly alone(n <= kSerialElements);
   auto& eng = cpuEngine();
   auto md = flatDesc(n);
-  const auto& c = lookup({0, static_cast<int>(alg), alpha, beta, n, omp_get_max_threads()}, [&] {
-    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
-    return dnnl::primitive(dnnl::eltwise_forward::primitive_desc(d, eng));
-  });
+  const auto c =
+      cached<EltwiseForward>({static_cast<int>(alg), bits(alpha), bits(beta), n, omp_get_max_threads()}, [&] {
+        dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
+        return std::make_shared<const EltwiseForward>(
+            EltwiseForward{dnnl::primitive(dnnl::eltwise_forward::primitive_desc(d, eng))});
+      });
   dnnl::memory s(md, eng, const_cast<float*>(src)), o(md, eng, dst);
-  c.prim.execute(cpuStream(), {{DNNL_ARG_SRC, s}, {DNNL_ARG_DST, o}});
+  c->prim.execute(cpuStream(), {{DNNL_ARG_SRC, s}, {DNNL_ARG_DST, o}});
 }
 
 void eltwiseBackward(dnnl::algorithm alg, float alpha, float beta, const float* diffDst, const float* data,
@@ -56,46 +53,46 @@ void eltwiseBackward(dnnl::algorithm alg, float alpha, float beta, const float* 
   CallingThreadOnly alone(n <= kSerialElements);
   auto& eng = cpuEngine();
   auto md = flatDesc(n);
-  const auto& c = lookup({1, static_cast<int>(alg), alpha, beta, n, omp_get_max_threads()}, [&] {
-    dnnl::eltwise_forward::desc fd(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
-    dnnl::eltwise_forward::primitive_desc fpd(fd, eng);
-    dnnl::eltwise_backward::desc bd(alg, md, md, alpha, beta);
-    return dnnl::primitive(dnnl::eltwise_backward::primitive_desc(bd, eng, fpd));
-  });
+  const auto c =
+      cached<EltwiseBackward>({static_cast<int>(alg), bits(alpha), bits(beta), n, omp_get_max_threads()}, [&] {
+        dnnl::eltwise_forward::desc fd(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
+        dnnl::eltwise_forward::primitive_desc fpd(fd, eng);
+        dnnl::eltwise_backward::desc bd(alg, md, md, alpha, beta);
+        return std::make_shared<const EltwiseBackward>(
+            EltwiseBackward{dnnl::primitive(dnnl::eltwise_backward::primitive_desc(bd, eng, fpd))});
+      });
   dnnl::memory dd(md, eng, const_cast<float*>(diffDst)), x(md, eng, const_cast<float*>(data)), ds(md, eng, diffSrc);
   const bool useDst =
       alg == dnnl::algorithm::eltwise_logistic_use_dst_for_bwd ||
       alg == dnnl::algorithm::eltwise_relu_use_dst_for_bwd || alg == dnnl::algorithm::eltwise_exp_use_dst_for_bwd ||
       alg == dnnl::algorithm::eltwise_sqrt_use_dst_for_bwd || alg == dnnl::algorithm::eltwise_tanh_use_dst_for_bwd;
-  c.prim.execute(cpuStream(),
-                 {{DNNL_ARG_DIFF_DST, dd}, {useDst ? DNNL_ARG_DST : DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_SRC, ds}});
+  c->prim.execute(cpuStream(),
+                  {{DNNL_ARG_DIFF_DST, dd}, {useDst ? DNNL_ARG_DST : DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_SRC, ds}});
 }
 
 namespace {
 
-// Codes shared with src/backend/onednn/addon.ts (UNARY).
-dnnl::algorithm unaryAlg(int64_t code) {
-  static const dnnl::algorithm table[] = {
-      dnnl::algorithm::eltwise_relu,   dnnl::algorithm::eltwise_logistic, dnnl::algorithm::eltwise_exp,
-      dnnl::algorithm::eltwise_log,    dnnl::algorithm::eltwise_tanh,     dnnl::algorithm::eltwise_sqrt,
-      dnnl::algorithm::eltwise_square, dnnl::algorithm::eltwise_abs,      dnnl::algorithm::eltwise_linear,
-      dnnl::algorithm::eltwise_elu,    dnnl::algorithm::eltwise_clip_v2,
-  };
-  if (code < 0 || code >= static_cast<int64_t>(sizeof(table) / sizeof(table[0])))
-    throw std::runtime_error("unknown unary code " + std::to_string(code));
+// `code` is checked by the caller, against unary_op::kCount.
+dnnl::algorithm unaryAlg(int code) {
+#define OX_ALGORITHM(id, name, alg) dnnl::algorithm::alg,
+  static const dnnl::algorithm table[] = {OX_UNARY_OPS(OX_ALGORITHM)};
+#undef OX_ALGORITHM
+  static_assert(sizeof(table) / sizeof(table[0]) == unary_op::kCount, "one algorithm per unary code");
   return table[code];
 }
 
 // unary(code, alpha, beta, x, out)
 Napi::Value Unary(const Napi::CallbackInfo& info) {
   return guarded(info, "unary", [&] {
-    eltwiseForward(unaryAlg(i64(info[0])), info[1].As<Napi::Number>().FloatValue(),
-                   info[2].As<Napi::Number>().FloatValue(), f32(info[3]), f32(info[4]),
-                   static_cast<int64_t>(len(info[4])));
+    const Args args(info, 5);
+    int64_t n = 0;
+    float* out = args.sized(4, "out", &n);
+    eltwiseForward(unaryAlg(args.code(0, "code", unary_op::kCount)), args.real(1, "alpha"), args.real(2, "beta"),
+                   args.floats(3, "x", n), out, n);
   });
 }
 
-// Binary op codes shared with addon.ts (BINARY). Work is split into (row, chunk) pieces so that
+// Work is split into (row, chunk) pieces so that
 // a same-shape op, which collapses to a single long row, still uses every thread.
 template <typename Op>
 void broadcastLoop(const float* a, const float* b, float* out, const std::vector<int64_t>& shape,
@@ -137,44 +134,59 @@ void broadcastLoop(const float* a, const float* b, float* out, const std::vector
   }
 }
 
+// How many elements a walk over `shape` with element `strides` reaches: 1 + the last offset.
+int64_t span(const std::vector<int64_t>& shape, const std::vector<int64_t>& strides, const char* what) {
+  int64_t last = 0;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 0) return 0;
+    last += product({shape[d] - 1, strides[d]}, what);  // each term <= kMaxCount: no overflow
+  }
+  if (last >= kMaxCount)
+    throw ArgError(ArgError::kRange, std::string(what) + " reaches past " + std::to_string(kMaxCount));
+  return last + 1;
+}
+
 // binary(code, a, b, out, shape, stridesA, stridesB): strides are 0 on broadcast dims.
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   return guarded(info, "binary", [&] {
-    const float *a = f32(info[1]), *b = f32(info[2]);
-    float* o = f32(info[3]);
-    auto shape = dims(info[4]), sa = dims(info[5]), sb = dims(info[6]);
-    switch (i64(info[0])) {
-      case 0:
+    const Args args(info, 7);
+    const int code = args.code(0, "code", binary_op::kCount);
+    const auto shape = args.integers(4, "shape", 0);
+    if (shape.empty()) throw ArgError(ArgError::kRange, "shape must have at least one entry");
+    const auto sa = args.integers(5, "stridesA", 0, shape.size()), sb = args.integers(6, "stridesB", 0, shape.size());
+    const float* a = args.floats(1, "a", span(shape, sa, "a"));
+    const float* b = args.floats(2, "b", span(shape, sb, "b"));
+    float* o = args.floats(3, "out", product(shape, "out"));
+    switch (code) {
+      case binary_op::kAdd:
         broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x + y; });
         break;
-      case 1:
+      case binary_op::kSub:
         broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x - y; });
         break;
-      case 2:
+      case binary_op::kMul:
         broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x * y; });
         break;
-      case 3:
+      case binary_op::kDiv:
         broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return x / y; });
         break;
-      case 4:
+      case binary_op::kMax:
         broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return std::isnan(x) || x > y ? x : y; });
         break;
-      case 5:
+      case binary_op::kMin:
         broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return std::isnan(x) || x < y ? x : y; });
         break;
-      case 6:
+      case binary_op::kSquaredDifference:
         broadcastLoop(a, b, o, shape, sa, sb, [](float x, float y) { return (x - y) * (x - y); });
         break;
       // ReluGrad-style masks: dy where x > 0.
-      case 7:
+      case binary_op::kReluGrad:
         broadcastLoop(a, b, o, shape, sa, sb, [](float dy, float x) { return x > 0.f ? dy : 0.f; });
         break;
       // The sigmoid's gradient from its output y: dy * y * (1 - y).
-      case 8:
+      case binary_op::kSigmoidGrad:
         broadcastLoop(a, b, o, shape, sa, sb, [](float dy, float y) { return dy * y * (1.f - y); });
         break;
-      default:
-        throw std::runtime_error("unknown binary code");
     }
   });
 }
@@ -182,10 +194,11 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
 // step(alpha, x, out): tfjs's Step, the ReLU gradient mask: NaN stays NaN, x > 0 → 1, else alpha.
 Napi::Value Step(const Napi::CallbackInfo& info) {
   return guarded(info, "step", [&] {
-    const float alpha = info[0].As<Napi::Number>().FloatValue();
-    const float* x = f32(info[1]);
-    float* o = f32(info[2]);
-    const int64_t n = static_cast<int64_t>(len(info[2]));
+    const Args args(info, 3);
+    const float alpha = args.real(0, "alpha");
+    int64_t n = 0;
+    float* o = args.sized(2, "out", &n);
+    const float* x = args.floats(1, "x", n);
 #pragma omp parallel for simd schedule(static) if (n > 65536)
     for (int64_t i = 0; i < n; ++i) o[i] = std::isnan(x[i]) ? x[i] : (x[i] > 0.f ? 1.f : alpha);
   });
@@ -194,12 +207,14 @@ Napi::Value Step(const Napi::CallbackInfo& info) {
 // tile(x, out, inShape, reps): out[i_0..i_k] = x[i_0 % in_0, ..., i_k % in_k], one output row at a time.
 Napi::Value Tile(const Napi::CallbackInfo& info) {
   return guarded(info, "tile", [&] {
-    const float* x = f32(info[0]);
-    float* o = f32(info[1]);
-    auto in = dims(info[2]), reps = dims(info[3]);
+    const Args args(info, 4);
+    const auto in = args.integers(2, "inShape", 0), reps = args.integers(3, "reps", 0, in.size());
+    if (in.empty()) throw ArgError(ArgError::kRange, "inShape must have at least one entry");
     const int rank = static_cast<int>(in.size());
     std::vector<int64_t> outShape(rank), inStrides(rank, 1);
-    for (int d = 0; d < rank; ++d) outShape[d] = in[d] * reps[d];
+    for (int d = 0; d < rank; ++d) outShape[d] = product({in[d], reps[d]}, "out");
+    const float* x = args.floats(0, "x", product(in, "x"));
+    float* o = args.floats(1, "out", product(outShape, "out"));
     for (int d = rank - 2; d >= 0; --d) inStrides[d] = inStrides[d + 1] * in[d + 1];
     const int64_t inner = outShape[rank - 1], inInner = in[rank - 1];
     int64_t rows = 1;

@@ -12,13 +12,12 @@
 #include <cblas.h>
 #include <omp.h>
 #include <algorithm>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <tuple>
 #include <unordered_map>
 #include "common.h"
 #include "eltwise.h"
+#include "op_codes.h"
+#include "primitive_cache.h"
 
 namespace ox {
 namespace {
@@ -53,66 +52,52 @@ void gemmOne(const GemmShape& s, const float* a, const float* b, float* c) {
   }
 }
 
-// A bias of n elements added along rows, then the activation (0 linear, 1 relu, 2 sigmoid).
+// A bias of n elements added along rows, then the activation (a fused_act code).
 struct Epilogue {
   bool bias = false;
-  int activation = 0;
+  int activation = fused_act::kLinear;
 };
 
-// m, n, k, transA, transB, bias, activation, threads, the calling thread inside a region (else -1)
-using BrgemmKey = std::tuple<int64_t, int64_t, int64_t, bool, bool, bool, int, int, int>;
-
 struct Brgemm {
+  static constexpr CacheKind kKind = CacheKind::kBrgemm;
   dnnl::matmul prim;
   memory::desc a, b, c, bias;
 };
 
 // The brgemm matmul for one shape, epilogue and thread count, or nothing when oneDNN would
-// run this shape on another implementation. Both answers are kept. Inside our own parallel
-// regions (the dense-stack step runs one product per thread, each thread set to one thread)
-// every thread gets its own primitive: one brgemm primitive run from two threads at once gave
-// wrong results. Threads may ask at once, hence the lock.
-std::shared_ptr<const Brgemm> brgemm(const GemmShape& s, Epilogue e) {
-  static std::map<BrgemmKey, std::shared_ptr<const Brgemm>> cache;
-  static std::mutex lock;
-  const BrgemmKey key{s.m,
-                      s.n,
-                      s.k,
-                      s.transA,
-                      s.transB,
-                      e.bias,
-                      e.activation,
-                      omp_get_max_threads(),
-                      omp_in_parallel() ? omp_get_thread_num() : -1};
-  std::lock_guard<std::mutex> held(lock);
-  auto it = cache.find(key);
-  if (it != cache.end()) return it->second;
-  if (cache.size() > 256) cache.clear();
-  std::shared_ptr<const Brgemm> made;
+// run this shape on another implementation. Both answers are kept.
+std::shared_ptr<const Brgemm> makeBrgemm(const GemmShape& s, Epilogue e) {
   try {
     memory::desc a({s.m, s.k}, memory::data_type::f32, s.transA ? memory::dims{1, s.m} : memory::dims{s.k, 1});
     memory::desc b({s.k, s.n}, memory::data_type::f32, s.transB ? memory::dims{1, s.k} : memory::dims{s.n, 1});
     memory::desc c({s.m, s.n}, memory::data_type::f32, memory::dims{s.n, 1});
     dnnl::post_ops ops;
-    if (e.activation == 1) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-    if (e.activation == 2) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_logistic, 0.f, 0.f);
+    if (e.activation == fused_act::kRelu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    if (e.activation == fused_act::kSigmoid) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_logistic, 0.f, 0.f);
     dnnl::primitive_attr attr;
     attr.set_post_ops(ops);
     memory::desc bias({1, s.n}, memory::data_type::f32, memory::dims{s.n, 1});
     auto desc = e.bias ? dnnl::matmul::desc(a, b, bias, c) : dnnl::matmul::desc(a, b, c);
     dnnl::matmul::primitive_desc pd(desc, attr, cpuEngine());
     if (std::string(pd.impl_info_str()).rfind("brg", 0) == 0)
-      made = std::make_shared<const Brgemm>(Brgemm{dnnl::matmul(pd), a, b, c, bias});
+      return std::make_shared<const Brgemm>(Brgemm{dnnl::matmul(pd), a, b, c, bias});
   } catch (const dnnl::error&) {
     // no oneDNN implementation for this shape: OpenBLAS takes it
   }
-  return cache.emplace(key, made).first->second;
+  return nullptr;
+}
+
+// Inside our own parallel regions (the dense-stack step runs one product per thread, each thread
+// set to one thread) the cache gives every thread its own primitive.
+std::shared_ptr<const Brgemm> brgemm(const GemmShape& s, Epilogue e) {
+  return cached<Brgemm>({s.m, s.n, s.k, s.transA, s.transB, e.bias, e.activation, omp_get_max_threads()},
+                        [&] { return makeBrgemm(s, e); });
 }
 
 // One batch entry through brgemm; false when brgemm does not take this shape.
 bool brgemmOne(const GemmShape& s, Epilogue e, const float* a, const float* b, const float* bias, float* c) {
   CallingThreadOnly alone(s.m * s.n * s.k < kSerialMultiplyAdds);
-  const auto mm = brgemm(s, e);  // held: another thread may clear the cache meanwhile
+  const auto mm = brgemm(s, e);  // held: another thread may evict it meanwhile
   if (!mm) return false;
   auto& eng = cpuEngine();
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(mm->a, eng, const_cast<float*>(a))},
@@ -160,7 +145,7 @@ void addBias(float* c, const float* bias, int64_t rows, int64_t n, int64_t biasL
 }
 
 // The product, then a bias of `biasLen` elements (n, or the whole output) and an activation
-// (0 linear, 1 relu, 2 sigmoid). brgemm fuses a bias of n elements and the activation after it;
+// (a fused_act code). brgemm fuses a bias of n elements and the activation after it;
 // with a full-shape bias, or on OpenBLAS, both come after the product.
 void fusedGemm(const GemmShape& s, const float* a, const float* b, float* c, const float* bias, int64_t biasLen,
                int activation) {
@@ -171,10 +156,10 @@ void fusedGemm(const GemmShape& s, const float* a, const float* b, float* c, con
   if (bias && !(fused && e.bias)) addBias(c, bias, rows, s.n, biasLen);
   if (fused && e.activation != 0) return;
   switch (activation) {
-    case 1:
+    case fused_act::kRelu:
       eltwiseForward(dnnl::algorithm::eltwise_relu, 0.f, 0.f, c, c, rows * s.n);
       break;
-    case 2:
+    case fused_act::kSigmoid:
       eltwiseForward(dnnl::algorithm::eltwise_logistic, 0.f, 0.f, c, c, rows * s.n);
       break;
     default:
@@ -182,30 +167,58 @@ void fusedGemm(const GemmShape& s, const float* a, const float* b, float* c, con
   }
 }
 
-GemmShape readShape(const Napi::CallbackInfo& info, int at) {
+// The shape at arguments [at, at + 7): batchA, batchB, m, n, k, transA, transB.
+GemmShape readShape(const Args& args, size_t at) {
   GemmShape s{};
-  s.batchA = i64(info[at]);
-  s.batchB = i64(info[at + 1]);
-  s.batch = std::max(s.batchA, s.batchB);
-  s.m = i64(info[at + 2]);
-  s.n = i64(info[at + 3]);
-  s.k = i64(info[at + 4]);
-  s.transA = flag(info[at + 5]);
-  s.transB = flag(info[at + 6]);
+  s.batchA = args.integer(at, "batchA", 0);
+  s.batchB = args.integer(at + 1, "batchB", 0);
+  // Batch entries broadcast by index modulo each side's count; an empty side leaves nothing to do.
+  s.batch = s.batchA == 0 || s.batchB == 0 ? 0 : std::max(s.batchA, s.batchB);
+  s.m = args.integer(at + 2, "m", 0);
+  s.n = args.integer(at + 3, "n", 0);
+  s.k = args.integer(at + 4, "k", 0);
+  s.transA = args.boolean(at + 5, "transA");
+  s.transB = args.boolean(at + 6, "transB");
   return s;
 }
 
-// matmul(a, b, out, batchA, batchB, m, n, k, transA, transB)
-Napi::Value MatMul(const Napi::CallbackInfo& info) {
-  return guarded(info, "matMul", [&] { batchedGemm(readShape(info, 3), f32(info[0]), f32(info[1]), f32(info[2])); });
+// The operands a, b and out at arguments 0-2, checked against the shape.
+struct Operands {
+  const float *a, *b;
+  float* out;
+};
+
+Operands readOperands(const Args& args, const GemmShape& s) {
+  return {args.floats(0, "a", product({s.batchA, s.m, s.k}, "a")),
+          args.floats(1, "b", product({s.batchB, s.k, s.n}, "b")),
+          args.floats(2, "out", product({s.batch, s.m, s.n}, "out"))};
 }
 
-// fusedMatMul(a, b, out, batchA, batchB, m, n, k, transA, transB, bias|null, activation)
+// matMul(a, b, out, batchA, batchB, m, n, k, transA, transB)
+Napi::Value MatMul(const Napi::CallbackInfo& info) {
+  return guarded(info, "matMul", [&] {
+    const Args args(info, 10);
+    const GemmShape s = readShape(args, 3);
+    const Operands o = readOperands(args, s);
+    batchedGemm(s, o.a, o.b, o.out);
+  });
+}
+
+// fusedMatMul(a, b, out, batchA, batchB, m, n, k, transA, transB, bias|null, activation): a bias of
+// n floats (one per column) or of the whole output.
 Napi::Value FusedMatMul(const Napi::CallbackInfo& info) {
   return guarded(info, "fusedMatMul", [&] {
-    const bool hasBias = info[10].IsTypedArray();
-    fusedGemm(readShape(info, 3), f32(info[0]), f32(info[1]), f32(info[2]), hasBias ? f32(info[10]) : nullptr,
-              hasBias ? static_cast<int64_t>(len(info[10])) : 0, static_cast<int>(i64(info[11])));
+    const Args args(info, 12);
+    const GemmShape s = readShape(args, 3);
+    const Operands o = readOperands(args, s);
+    const int activation = args.code(11, "activation", fused_act::kCount);
+    int64_t biasLen = 0;
+    const float* bias = args[10].IsNull() || args[10].IsUndefined() ? nullptr : args.sized(10, "bias", &biasLen);
+    const int64_t whole = s.batch * s.m * s.n;  // checked with out above
+    if (bias && biasLen != s.n && biasLen != whole)
+      throw ArgError(ArgError::kRange, "bias holds " + std::to_string(biasLen) + " floats, expected " +
+                                           std::to_string(s.n) + " (n) or " + std::to_string(whole) + " (the output)");
+    fusedGemm(s, o.a, o.b, o.out, bias, biasLen, activation);
   });
 }
 

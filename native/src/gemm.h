@@ -4,8 +4,8 @@
 
 namespace ox {
 
-// Row-major C[m, n] = op(A)·op(B), then a bias of n elements (or none) and an activation
-// (0 linear, 1 relu, 2 sigmoid), on whichever library runs products here.
+// Row-major C[m, n] = op(A)·op(B), then a bias of n elements (or none) and an activation (a
+// fused_act code, op_codes.h), on whichever library runs products here.
 void gemm(int64_t m, int64_t n, int64_t k, bool transA, bool transB, const float* a, const float* b, float* c,
           const float* bias = nullptr, int activation = 0);
 

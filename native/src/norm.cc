@@ -11,15 +11,25 @@
 namespace ox {
 namespace {
 
-// A parameter broadcast to `channels` values; absent ones take `fallback`.
-std::vector<float> perChannel(const Napi::Value& v, int64_t channels, float fallback) {
+// Parameter i broadcast to `channels` values; an absent one (null) takes `fallback`.
+std::vector<float> perChannel(const Args& args, size_t i, const char* name, int64_t channels, float fallback) {
   std::vector<float> out(channels, fallback);
-  if (!v.IsTypedArray()) return out;
-  const float* p = f32(v);
-  const int64_t n = static_cast<int64_t>(len(v));
-  if (n != 1 && n != channels) throw std::runtime_error("batchNorm parameter length must be 1 or the channel count");
+  if (args[i].IsNull() || args[i].IsUndefined()) return out;
+  int64_t n = 0;
+  const float* p = args.sized(i, name, &n);
+  if (n != 1 && n != channels)
+    throw ArgError(ArgError::kRange, std::string(name) + " holds " + std::to_string(n) + " floats, expected 1 or " +
+                                         std::to_string(channels) + " (the channel count)");
   for (int64_t c = 0; c < channels; ++c) out[c] = p[n == 1 ? 0 : c];
   return out;
+}
+
+// The rows of an array of `length` floats over `channels`, checked to divide it.
+int64_t rowsOf(int64_t length, int64_t channels, const char* name) {
+  if (length % channels != 0)
+    throw ArgError(ArgError::kRange, std::string(name) + " holds " + std::to_string(length) +
+                                         " floats, not a multiple of " + std::to_string(channels) + " channels");
+  return length / channels;
 }
 
 // out[r, c] = (x[r, c] - mean[c]) * mul[c] + add[c] over a [rows, channels] array.
@@ -37,12 +47,16 @@ void normalizeRows(const float* x, float* out, int64_t rows, int64_t channels, c
 // batchNorm(x, out, channels, mean, variance, offset|null, scale|null, epsilon)
 Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   return guarded(info, "batchNorm", [&] {
-    const float* x = f32(info[0]);
-    float* out = f32(info[1]);
-    const int64_t channels = i64(info[2]), rows = static_cast<int64_t>(len(info[1])) / channels;
-    const auto mean = perChannel(info[3], channels, 0.f), var = perChannel(info[4], channels, 1.f);
-    const auto offset = perChannel(info[5], channels, 0.f), scale = perChannel(info[6], channels, 1.f);
-    const float eps = info[7].As<Napi::Number>().FloatValue();
+    const Args args(info, 8);
+    const int64_t channels = args.integer(2, "channels", 1);
+    int64_t length = 0;
+    float* out = args.sized(1, "out", &length);
+    const int64_t rows = rowsOf(length, channels, "out");
+    const float* x = args.floats(0, "x", length);
+    const auto mean = perChannel(args, 3, "mean", channels, 0.f), var = perChannel(args, 4, "variance", channels, 1.f);
+    const auto offset = perChannel(args, 5, "offset", channels, 0.f);
+    const auto scale = perChannel(args, 6, "scale", channels, 1.f);
+    const float eps = args.real(7, "epsilon");
     std::vector<float> mul(channels);
     for (int64_t c = 0; c < channels; ++c) mul[c] = scale[c] / std::sqrt(var[c] + eps);
     normalizeRows(x, out, rows, channels, mean.data(), mul.data(), offset.data());
@@ -70,12 +84,15 @@ void channelSums(int64_t rows, int64_t channels, double* sums, Body&& body) {
 // of x (biased variance, as tf.moments) and out = (x - mean) / sqrt(variance + eps) * scale + offset.
 Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
   return guarded(info, "batchNormTrain", [&] {
-    const float* x = f32(info[0]);
-    float* out = f32(info[1]);
-    const int64_t channels = i64(info[2]), rows = static_cast<int64_t>(len(info[0])) / channels;
-    const float *scale = f32(info[3]), *offset = f32(info[4]);
-    const double eps = info[5].As<Napi::Number>().DoubleValue();
-    float *meanOut = f32(info[6]), *varOut = f32(info[7]);
+    const Args args(info, 8);
+    const int64_t channels = args.integer(2, "channels", 1);
+    int64_t length = 0;
+    const float* x = args.sized(0, "x", &length);
+    const int64_t rows = rowsOf(length, channels, "x");
+    float* out = args.floats(1, "out", length);
+    const float *scale = args.floats(3, "scale", channels), *offset = args.floats(4, "offset", channels);
+    const double eps = args.number(5, "epsilon");
+    float *meanOut = args.floats(6, "mean", channels), *varOut = args.floats(7, "variance", channels);
     std::vector<double> sums(2 * channels);
     channelSums<2>(rows, channels, sums.data(), [&](int64_t r, double* acc) {
       const float* xr = x + r * channels;
@@ -102,11 +119,17 @@ Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
 //   dOffset = sum dy,  dScale = sum dy * xhat,  dx = scale / std * (dy - (dOffset + xhat * dScale) / N).
 Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
   return guarded(info, "batchNormGrad", [&] {
-    const float *dy = f32(info[0]), *x = f32(info[1]);
-    const int64_t channels = i64(info[2]), rows = static_cast<int64_t>(len(info[1])) / channels;
-    const float *scale = f32(info[3]), *mean = f32(info[4]), *var = f32(info[5]);
-    const double eps = info[6].As<Napi::Number>().DoubleValue();
-    float *dx = f32(info[7]), *dScale = f32(info[8]), *dOffset = f32(info[9]);
+    const Args args(info, 10);
+    const int64_t channels = args.integer(2, "channels", 1);
+    int64_t length = 0;
+    const float* x = args.sized(1, "x", &length);
+    const int64_t rows = rowsOf(length, channels, "x");
+    const float* dy = args.floats(0, "dy", length);
+    const float *scale = args.floats(3, "scale", channels), *mean = args.floats(4, "mean", channels),
+                *var = args.floats(5, "variance", channels);
+    const double eps = args.number(6, "epsilon");
+    float *dx = args.floats(7, "dx", length), *dScale = args.floats(8, "dScale", channels),
+          *dOffset = args.floats(9, "dOffset", channels);
     std::vector<double> sums(2 * channels);
     channelSums<2>(rows, channels, sums.data(), [&](int64_t r, double* acc) {
       const float *g = dy + r * channels, *xr = x + r * channels;
@@ -142,7 +165,12 @@ Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
 
 // softmax(x, out, rows, cols)
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
-  return guarded(info, "softmax", [&] { softmaxRows(f32(info[0]), f32(info[1]), i64(info[2]), i64(info[3])); });
+  return guarded(info, "softmax", [&] {
+    const Args args(info, 4);
+    const int64_t rows = args.integer(2, "rows", 0), cols = args.integer(3, "cols", 0);
+    const int64_t n = product({rows, cols}, "x");
+    softmaxRows(args.floats(0, "x", n), args.floats(1, "out", n), rows, cols);
+  });
 }
 
 }  // namespace

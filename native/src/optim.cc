@@ -64,8 +64,11 @@ namespace {
 // adam(w, g, m, v, outW, outM, outV, hyper)
 Napi::Value Adam(const Napi::CallbackInfo& info) {
   return guarded(info, "adam", [&] {
-    adamUpdate(f32(info[0]), f32(info[1]), f32(info[2]), f32(info[3]), f32(info[4]), f32(info[5]), f32(info[6]),
-               static_cast<int64_t>(len(info[0])), f32(info[7]));
+    const Args args(info, 8);
+    int64_t n = 0;
+    const float* w = args.sized(0, "w", &n);
+    adamUpdate(w, args.floats(1, "g", n), args.floats(2, "m", n), args.floats(3, "v", n), args.floats(4, "outW", n),
+               args.floats(5, "outM", n), args.floats(6, "outV", n), n, args.floats(7, "hyper", 6));
   });
 }
 

@@ -12,12 +12,30 @@ namespace {
 
 struct PoolGeom {
   int64_t n, inH, inW, c, outH, outW, fH, fW, sH, sW, padT, padL;
+  int64_t in, out;  // element counts of x and of the output
 };
 
-PoolGeom readGeom(const Napi::Value& v) {
-  auto d = dims(v);
-  if (d.size() != 12) throw std::runtime_error("pool geometry must have 12 entries");
-  return {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]};
+// [n, inH, inW, c, outH, outW, fH, fW, strideH, strideW, padTop, padLeft]: sizes may be 0, the
+// window and strides not. The loops never read outside x's [n, inH, inW, c], whatever the pads.
+PoolGeom readGeom(const Args& args, size_t at) {
+  const auto d = args.integers(at, "geometry", 0, 12);
+  for (int i = 6; i < 10; ++i)
+    if (d[i] < 1)
+      throw ArgError(ArgError::kRange, "geometry[" + std::to_string(i) + "] (window or stride) must be at least 1");
+  return {d[0],
+          d[1],
+          d[2],
+          d[3],
+          d[4],
+          d[5],
+          d[6],
+          d[7],
+          d[8],
+          d[9],
+          d[10],
+          d[11],
+          product({d[0], d[1], d[2], d[3]}, "the input"),
+          product({d[0], d[4], d[5], d[3]}, "the output")};
 }
 
 // Walks the output pixel's window in row-major order, skipping padding: visit(offset of the input
@@ -37,9 +55,10 @@ inline void forEachInWindow(const PoolGeom& g, int64_t b, int64_t oy, int64_t ox
 // maxPool(x, out, geometry)
 Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   return guarded(info, "maxPool", [&] {
-    const PoolGeom g = readGeom(info[2]);
-    const float* x = f32(info[0]);
-    float* out = f32(info[1]);
+    const Args args(info, 3);
+    const PoolGeom g = readGeom(args, 2);
+    const float* x = args.floats(0, "x", g.in);
+    float* out = args.floats(1, "out", g.out);
 #pragma omp parallel for collapse(2) schedule(static)
     for (int64_t b = 0; b < g.n; ++b)
       for (int64_t oy = 0; oy < g.outH; ++oy)
@@ -60,9 +79,10 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
 // value, so the first maximum in window order wins (as in tfjs's cpu kernel) and NaN never does.
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   return guarded(info, "maxPoolGrad", [&] {
-    const PoolGeom g = readGeom(info[3]);
-    const float *dy = f32(info[0]), *x = f32(info[1]);
-    float* dx = f32(info[2]);
+    const Args args(info, 4);
+    const PoolGeom g = readGeom(args, 3);
+    const float *dy = args.floats(0, "dy", g.out), *x = args.floats(1, "x", g.in);
+    float* dx = args.floats(2, "dx", g.in);
     const int64_t sample = g.inH * g.inW * g.c;
 #pragma omp parallel
     {

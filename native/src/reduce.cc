@@ -7,11 +7,15 @@
 #include <limits>
 #include <vector>
 #include "common.h"
+#include "op_codes.h"
 
 namespace ox {
 namespace {
 
-enum Code { kSum = 0, kMean = 1, kMax = 2, kMin = 3 };
+using reduce_op::kMax;
+using reduce_op::kMean;
+using reduce_op::kMin;
+using reduce_op::kSum;
 
 inline float combine(int code, float a, float b) {
   if (code == kMax) return (a > b || std::isnan(a)) ? a : b;
@@ -76,10 +80,12 @@ void reduceStrided(int code, const float* x, float* out, int64_t outer, int64_t 
 // reduce(code, x, out, outer, reduce, inner)
 Napi::Value Reduce(const Napi::CallbackInfo& info) {
   return guarded(info, "reduce", [&] {
-    const int code = static_cast<int>(i64(info[0]));
-    const float* x = f32(info[1]);
-    float* out = f32(info[2]);
-    const int64_t outer = i64(info[3]), red = i64(info[4]), inner = i64(info[5]);
+    const Args args(info, 6);
+    const int code = args.code(0, "code", reduce_op::kCount);
+    const int64_t outer = args.integer(3, "outer", 0), red = args.integer(4, "reduce", 0),
+                  inner = args.integer(5, "inner", 0);
+    const float* x = args.floats(1, "x", product({outer, red, inner}, "x"));
+    float* out = args.floats(2, "out", product({outer, inner}, "out"));
     if (inner == 1)
       reduceContiguous(code, x, out, outer, red);
     else

@@ -5,14 +5,25 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { OpCodes } from './op-codes.js';
 
 type F32 = Float32Array;
 type Dims = readonly number[];
 
+/**
+ * Every entry checks its arguments (count, types, and each buffer's length against the sizes it
+ * is given) and throws a TypeError or RangeError naming itself and the argument rather than
+ * reading or writing out of bounds; the kernels never send such calls.
+ */
 export interface OnednnAddon {
-  /** `matmul`: the library that runs matrix products here, "oneDNN brgemm" or "OpenBLAS <core>". */
-  info(): { version: string; threads: number; cpuRuntime: string; matmul: string };
+  /**
+   * `matmul`: the library that runs matrix products here, "oneDNN brgemm" or "OpenBLAS <core>";
+   * `cachedPrimitives`: how many oneDNN primitives and conv plans its one cache holds now.
+   */
+  info(): { version: string; threads: number; cpuRuntime: string; matmul: string; cachedPrimitives: number };
   setThreads(n: number): number;
+  /** The codes native/src/op_codes.h declares; op-codes.ts holds the same. */
+  opCodes(): OpCodes;
   matMul(
     a: F32,
     b: F32,
@@ -106,36 +117,6 @@ export interface OnednnAddon {
   /** Reduces the middle axis of x viewed as [outer, reduce, inner]. */
   reduce(code: number, x: F32, out: F32, outer: number, reduce: number, inner: number): void;
 }
-
-/** Codes shared with native/src/eltwise.cc. */
-export const UNARY = {
-  relu: 0,
-  sigmoid: 1,
-  exp: 2,
-  log: 3,
-  tanh: 4,
-  sqrt: 5,
-  square: 6,
-  abs: 7,
-  linear: 8,
-  elu: 9,
-  clip: 10,
-} as const;
-export const BINARY = {
-  add: 0,
-  sub: 1,
-  mul: 2,
-  div: 3,
-  max: 4,
-  min: 5,
-  squaredDifference: 6,
-  reluGrad: 7,
-  sigmoidGrad: 8,
-} as const;
-/** Codes shared with native/src/reduce.cc. */
-export const REDUCE = { sum: 0, mean: 1, max: 2, min: 3 } as const;
-/** Fused activation codes shared with native/src/gemm.cc. */
-export const FUSED_ACTIVATION = { linear: 0, relu: 1, sigmoid: 2 } as const;
 
 /** From the repo root; works for both src/ (vitest) and dist/ (built) since both sit three levels deep. */
 export const ADDON_PATH = fileURLToPath(new URL('../../../native/build/Release/onednn_addon.node', import.meta.url));

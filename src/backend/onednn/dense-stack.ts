@@ -19,18 +19,15 @@ import { AcceleratedAdam, type FusedTrainStepOptions, type FusedTrainStepPlan } 
 import { loadAddon, type OnednnAddon } from './addon.js';
 import { OnednnBackend } from './backend.js';
 import { adamHyper } from './kernels/adam.js';
+import { OP_CODES } from './op-codes.js';
 
-/** Codes shared with native/src/dense_stack.cc. */
-const ACTIVATION = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, softmax: 4 } as const;
-const LOSS = { meanSquaredError: 0, categoricalCrossentropy: 1 } as const;
-const OPTIMIZER = { sgd: 0, adam: 1 } as const;
-/** Where each metric lands in the native step's output (0 is the loss). */
-const METRIC_SLOT: Record<string, number> = {
-  accuracy: 1,
-  categoricalCrossentropy: 2,
-  meanSquaredError: 3,
-  meanAbsoluteError: 4,
-};
+const ACTIVATION = OP_CODES.stackActivation;
+const LOSS = OP_CODES.stackLoss;
+const OPTIMIZER = OP_CODES.stackOptimizer;
+/** Where each metric lands in the native step's output; slot 0, the loss, is no metric. */
+const METRIC_SLOT: Record<string, number> = Object.fromEntries(
+  Object.entries(OP_CODES.stackOutput).filter(([name]) => name !== 'loss'),
+);
 
 type ActivationName = keyof typeof ACTIVATION;
 
@@ -183,7 +180,7 @@ function nativeStep(
   };
   const newParams = params.map(target);
   const newState = state.map(target);
-  const metrics = new Float64Array(5);
+  const metrics = new Float64Array(Object.keys(OP_CODES.stackOutput).length);
   addon.denseStackStep(
     x,
     targets,
@@ -209,5 +206,5 @@ function nativeStep(
   assign(params, newParams);
   assign(state, newState);
   run.end();
-  return [metrics[0]!, ...slots.map((s) => metrics[s]!)];
+  return [metrics[OP_CODES.stackOutput.loss]!, ...slots.map((s) => metrics[s]!)];
 }

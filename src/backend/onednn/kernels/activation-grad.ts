@@ -1,6 +1,6 @@
 /** The gradient through a fused relu or sigmoid, from the activation's output: one native pass. */
 import type { ActivationGradAttrs } from '../../../accelerated/index.js';
-import { BINARY } from '../addon.js';
+import { BINARY } from '../op-codes.js';
 import { type AcceleratedKernel, alloc, output, sizeOf, type TensorInfo, values } from './native.js';
 
 export const activationGrad: AcceleratedKernel = ({ inputs, backend, attrs }, addon) => {

@@ -1,6 +1,6 @@
 /** A dense layer's forward: matmul + bias + relu/sigmoid in one native call. */
 import type { DenseAttrs } from '../../../accelerated/index.js';
-import { FUSED_ACTIVATION } from '../addon.js';
+import { FUSED_ACTIVATION } from '../op-codes.js';
 import { type AcceleratedKernel, alloc, output, type TensorInfo, values } from './native.js';
 
 /** Inputs x [rows, in], kernel [in, units], bias [units] (optional). */

@@ -1,6 +1,7 @@
 /** Binary (broadcasting) and unary elementwise kernels. */
 import * as tf from '@tensorflow/tfjs';
-import { BINARY, type OnednnAddon, UNARY } from '../addon.js';
+import type { OnednnAddon } from '../addon.js';
+import { BINARY, UNARY } from '../op-codes.js';
 import { allFloat32, alloc, type KernelArgs, type NativeKernel, output, sizeOf, values } from './native.js';
 
 /** Row-major element strides of `shape` placed in a rank-`rank` output, 0 where it broadcasts. */

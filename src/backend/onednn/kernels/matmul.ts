@@ -1,6 +1,7 @@
 /** BatchMatMul and _FusedMatMul on oneDNN's SGEMM. */
 import * as tf from '@tensorflow/tfjs';
-import { FUSED_ACTIVATION, type OnednnAddon } from '../addon.js';
+import type { OnednnAddon } from '../addon.js';
+import { FUSED_ACTIVATION } from '../op-codes.js';
 import { allFloat32, alloc, type KernelArgs, type NativeKernel, output, sizeOf, values } from './native.js';
 
 interface Gemm {

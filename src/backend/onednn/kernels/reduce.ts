@@ -1,6 +1,6 @@
 /** Sum, Mean, Max, Min over a contiguous block of axes; other axis sets take the cpu path. */
 import * as tf from '@tensorflow/tfjs';
-import { REDUCE } from '../addon.js';
+import { REDUCE } from '../op-codes.js';
 import { allFloat32, alloc, type NativeKernel, output, sizeOf, values } from './native.js';
 
 /** [outer, reduce, inner] when the reduced axes are neighbours, e.g. axes [0,1,2] of NHWC → [1, N·H·W, C]. */
