@@ -25,6 +25,12 @@ export const MATMUL: Case[] = [
   ['batched matMul', (a, b) => tf.matMul(a!, b!), sh([3, 5, 4], [3, 4, 6]), true],
   // tfjs has no gradient for broadcast batch dims, on any backend: forward only.
   ['batched matMul broadcasting a batch of one', (a, b) => tf.matMul(a!, b!), sh([1, 5, 4], [2, 3, 4, 6]), false],
+  [
+    'batched matMul broadcasting each side along another axis',
+    (a, b) => tf.matMul(a!, b!),
+    sh([2, 1, 5, 4], [1, 3, 4, 6]),
+    false,
+  ],
   ['dense layer shapes', (a, b) => tf.matMul(a!, b!), sh([64, 784], [784, 128]), true],
   ['fused matMul with bias', (a, b, c) => tf.fused.matMul({ a: a!, b: b!, bias: c! }), sh([7, 5], [5, 6], [6]), true],
   [

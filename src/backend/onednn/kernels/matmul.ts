@@ -45,6 +45,9 @@ function run(args: KernelArgs, addon: OnednnAddon, bias: Float32Array | null, ac
   const { a, b } = args.inputs;
   if (!a || !b || !allFloat32(a, b)) return undefined;
   const g = gemmShape(a.shape, b.shape, Boolean(args.attrs?.transposeA), Boolean(args.attrs?.transposeB));
+  // The native loop runs max(batchA, batchB) products: right when one side's batch is 1 or both are
+  // equal, not when each side broadcasts along another axis ([2,1] by [1,3] makes 6). The cpu path does those.
+  if (sizeOf(g.outShape.slice(0, -2)) !== Math.max(g.batchA, g.batchB)) return undefined;
   const out = alloc(args.backend, sizeOf(g.outShape));
   const [va, vb] = [values(args.backend, a), values(args.backend, b)];
   addon.fusedMatMul(va, vb, out, g.batchA, g.batchB, g.m, g.n, g.k, g.tA, g.tB, bias, activation);
