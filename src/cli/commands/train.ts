@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { UsageError } from '../../errors.js';
 import type { CliEnv } from '../env.js';
 import { applySoftwareGpu, applyThreads, emit, withBackend, withFile, withJson, withThreads } from './options.js';
 
@@ -20,7 +21,6 @@ export function trainCommand(env: CliEnv) {
         .option('stop-with-parent', {
           type: 'boolean',
           default: false,
-          implies: 'run-dir',
           describe:
             'stdin is a pipe from the process that started this run (a sweep passes it): when it closes, stop as if interrupted',
         }),
@@ -37,6 +37,8 @@ export function trainCommand(env: CliEnv) {
     }) => {
       applyThreads(a.threads);
       applySoftwareGpu(a.allowSoftwareGpu);
+      if (a.stopWithParent && !a.runDir)
+        throw new UsageError('--stop-with-parent needs --run-dir (it is how a sweep starts its runs)');
       if (a.stopWithParent) env.stopWithParent();
       const { runExperiment } = await import('../../run/experiment.js');
       const result = await runExperiment(
