@@ -50,13 +50,32 @@ const HeaderSchema = z.strictObject({
   random: z.strictObject({ dropout: z.number().int().nonnegative() }),
 });
 
+/**
+ * Every tensor's values, float32 ones in one read-back: on a GPU each read-back is a round trip
+ * (and a lost-device test counts them), so they are joined on the device first.
+ */
+async function readAll(tensors: tf.Tensor[]): Promise<(Float32Array | Int32Array)[]> {
+  for (const t of tensors)
+    if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`cannot checkpoint a ${t.dtype} tensor`);
+  const floats = tensors.filter((t) => t.dtype === 'float32');
+  const joined = floats.length ? tf.tidy(() => tf.concat(floats.map((t) => t.reshape([-1])))) : undefined;
+  const all = joined ? ((await joined.data()) as Float32Array) : new Float32Array(0);
+  joined?.dispose();
+  let at = 0;
+  return Promise.all(
+    tensors.map(async (t) => {
+      if (t.dtype === 'int32') return (await t.data()) as Int32Array;
+      at += t.size;
+      return all.subarray(at - t.size, at);
+    }),
+  );
+}
+
 /** Lays tensors out one after another, 8-byte aligned; the header keeps where each went. */
 class Blobs {
   readonly parts: Uint8Array[] = [];
   size = 0;
-  async add(t: tf.Tensor): Promise<TensorRef> {
-    if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`cannot checkpoint a ${t.dtype} tensor`);
-    const data = (await t.data()) as Float32Array | Int32Array;
+  add(t: tf.Tensor, data: Float32Array | Int32Array): TensorRef {
     const ref = { shape: t.shape, dtype: t.dtype, offset: this.size } as TensorRef;
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     this.parts.push(bytes);
@@ -68,28 +87,31 @@ class Blobs {
 }
 
 export async function writeCheckpoint(runDir: string, c: Checkpoint): Promise<void> {
+  const states = Object.entries(c.train.callbacks);
+  const order = [
+    ...c.weights,
+    ...c.optimizer.tensors.map((t) => t.tensor),
+    ...states.flatMap(([, s]) => s.tensors ?? []),
+  ];
+  const values = await readAll(order);
   const blobs = new Blobs();
-  const refs = async (ts: tf.Tensor[] | undefined) => Promise.all((ts ?? []).map((t) => blobs.add(t)));
+  let next = 0;
+  const ref = (t: tf.Tensor) => blobs.add(t, values[next++]!);
+  const weights = c.weights.map(ref);
+  const optimizer = {
+    iterations: c.optimizer.iterations,
+    tensors: c.optimizer.tensors.map((t) => ({ key: t.key, originalName: t.originalName, tensor: ref(t.tensor) })),
+  };
   const callbacks: Record<string, { values: Record<string, unknown>; tensors: TensorRef[] }> = {};
-  for (const [name, s] of Object.entries(c.train.callbacks))
-    callbacks[name] = { values: s.values, tensors: await refs(s.tensors) };
+  for (const [name, s] of states) callbacks[name] = { values: s.values, tensors: (s.tensors ?? []).map(ref) };
   const header = {
     version: CHECKPOINT_VERSION,
     epoch: c.train.epoch,
     stopped: c.train.stopped,
     history: c.train.history,
     callbacks,
-    weights: await refs(c.weights),
-    optimizer: {
-      iterations: c.optimizer.iterations,
-      tensors: await Promise.all(
-        c.optimizer.tensors.map(async (t) => ({
-          key: t.key,
-          originalName: t.originalName,
-          tensor: await blobs.add(t.tensor),
-        })),
-      ),
-    },
+    weights,
+    optimizer,
     random: c.random,
   };
   const json = Buffer.from(JSON.stringify(header));
