@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { type Document, LineCounter, parseDocument } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
+import { parseYaml } from '../config/document.js';
 import { pathText } from '../config/paths.js';
 import { ConfigError } from '../errors.js';
 import { gridSize } from './expand.js';
-import { SweepSchema, type SweepSpec } from './schema.js';
+import { MAX_RUNS, SweepSchema, type SweepSpec } from './schema.js';
 
 interface Problem {
   path: (string | number)[];
@@ -33,8 +34,18 @@ function zodProblems(error: z.ZodError): Problem[] {
 
 /** Checks zod cannot express: sampling needs a grid big enough to sample from. */
 function crossProblems(spec: SweepSpec): Problem[] {
-  if (!spec.random) return [];
   const size = spec.grid ? gridSize(spec.grid) : 0;
+  const seeds = typeof spec.seeds === 'number' ? spec.seeds : (spec.seeds?.length ?? 1);
+  const runs = (spec.random ? spec.random.count : size) * seeds;
+  if (runs > MAX_RUNS) {
+    return [
+      {
+        path: [spec.random ? 'random' : 'grid'],
+        message: `expected at most ${MAX_RUNS} runs, received ${runs.toLocaleString('en-US')} (${spec.random ? 'count' : 'grid points'} × ${seeds} seeds); sample the grid with random: {count: N}, or use fewer values or seeds`,
+      },
+    ];
+  }
+  if (!spec.random) return [];
   if (size === 0)
     return [
       { path: ['random'], message: 'random sampling needs a grid to sample from; add `grid:` or remove `random:`' },
@@ -56,15 +67,12 @@ export async function loadSweep(file: string, cwd: string): Promise<SweepSpec> {
   const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new ConfigError(`cannot read sweep file ${shown}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
   });
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true }); // `<<: *anchor` lets variants share overrides
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    const { line, col } = lines.linePos(e.pos[0]);
-    const at = `${line}:${col}`;
-    throw new ConfigError(`${shown}:${at}: not valid YAML: ${e.message.split('\n')[0]}`);
+  const { doc, lines, errors, data } = parseYaml(text, { merge: true }); // `<<: *anchor` lets variants share overrides
+  if (errors.length) {
+    const e = errors[0]!;
+    throw new ConfigError(`${shown}:${e.line}:${e.col}: not valid YAML: ${e.message}`);
   }
-  const parsed = SweepSchema.safeParse(doc.toJS() ?? {});
+  const parsed = SweepSchema.safeParse(data ?? {});
   const problems = parsed.success ? crossProblems(parsed.data) : zodProblems(parsed.error);
   if (problems.length === 0 && parsed.success) return parsed.data;
   const located = problems.map((p) => ({ at: locate(doc, lines, p.path), p }));

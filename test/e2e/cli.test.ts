@@ -39,7 +39,9 @@ describe('mnist-run validate', () => {
     await writeFile(file, 'model:\n  layers:\n    - type: flatten\n    - type: dense\n      units: -3\n');
     const res = await runCli(['validate', file]);
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain('bad.yaml:5:14 model.layers[1].units: expected a positive integer, received -3');
+    expect(res.stderr).toContain(
+      'bad.yaml:5:14 model.layers[1].units: expected a positive integer up to 1048576, received -3',
+    );
     noStack(res.stderr);
   });
 
