@@ -67,7 +67,15 @@ function structureErrors(doc: Document, at: (n: Node | undefined, m: string) => 
   const found: Located[] = [];
   visit(doc, {
     Alias: (_, node) => {
-      if (!node.resolve(doc))
+      const source = node.resolve(doc) as Node | undefined;
+      if (source && contains(source, node))
+        found.push(
+          at(
+            node,
+            `alias *${node.source} is inside its own anchor &${node.source}: the value would contain itself; write it out`,
+          ),
+        );
+      if (!source)
         found.push(
           at(
             node,
@@ -89,6 +97,18 @@ function structureErrors(doc: Document, at: (n: Node | undefined, m: string) => 
             ),
           );
       }
+    },
+  });
+  return found;
+}
+
+/** Whether `node` is `inner` or holds it: an alias inside its anchor makes a value that contains itself. */
+function contains(node: Node, inner: Node): boolean {
+  let found = false;
+  visit(node, {
+    Node: (_, n) => {
+      if (n === inner) found = true;
+      return found ? visit.BREAK : undefined;
     },
   });
   return found;

@@ -15,7 +15,7 @@ export function summaryCommand(env: CliEnv) {
       const { formatSummary } = await import('../../model/summary.js');
       const { probeDataset } = await import('../../data/dataset.js');
       const { describeEstimate } = await import('../../config/memory.js');
-      const loaded = await loadConfig(resolve(env.cwd, a.file), a.set, { probeData: probeDataset });
+      const loaded = await loadConfig(resolve(env.cwd, a.file), a.set, { cwd: env.cwd, probeData: probeDataset });
       const summary = await modelSummary(loaded);
       const { estimate, memory } = loaded;
       emit(env.stdout, a.json, { ...summary, estimate, memory }, () =>

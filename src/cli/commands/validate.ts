@@ -13,7 +13,7 @@ export function validateCommand(env: CliEnv) {
       const { loadConfig } = await import('../../config/load.js');
       const { probeDataset } = await import('../../data/dataset.js');
       const { describeEstimate } = await import('../../config/memory.js');
-      const loaded = await loadConfig(resolve(env.cwd, a.file), a.set, { probeData: probeDataset });
+      const loaded = await loadConfig(resolve(env.cwd, a.file), a.set, { cwd: env.cwd, probeData: probeDataset });
       const warnings = loaded.warnings.map((w) => `warning: ${a.file} ${w.path}: ${w.message}`);
       const { estimate, memory } = loaded;
       const json = { ok: true, file: a.file, warnings: loaded.warnings, estimate, memory, config: loaded.config };
