@@ -97,7 +97,7 @@ describe('every YAML problem is a located ConfigError', () => {
     [
       'a billion seeds',
       'seeds: 1000000000\n',
-      'x.sweep.yaml has an error:\nx.sweep.yaml:2:8 seeds: Too big: expected number to be <=10000',
+      'x.sweep.yaml has an error:\nx.sweep.yaml:2:8 seeds: expected a positive integer up to 10000 or a non-empty list of integers in [0, 4294967295], received 1000000000',
     ],
     [
       'a grid of 10^6 points',
