@@ -103,7 +103,10 @@ describe('augment-preview', () => {
     [{ digits: 0 }, '--digits must be a whole number from 1 to 100, received 0'],
     [{ variants: 2.5 }, '--variants must be a whole number from 1 to 32, received 2.5'],
     [{ scale: 40 }, '--scale must be a whole number from 1 to 16, received 40'],
-    [{ seed: -1 }, "--seed must be a whole number of at least 0, received -1; leave it out to use the config's seed"],
+    [
+      { seed: -1 },
+      "--seed must be a whole number from 0 to 4294967295, received -1; leave it out to use the config's seed",
+    ],
   ])('refuses %j before loading anything', async (bad, message) => {
     const run = augmentPreviewCommand(env()).handler({ ...args, ...bad });
     await expect(run).rejects.toThrow(new UsageError(message));

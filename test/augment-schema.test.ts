@@ -42,7 +42,7 @@ describe('AugmentSchema', () => {
 
   it.each([
     [{ rotation: 10 }, ['rotation: unknown key; did you mean rotationRange?']],
-    [{ rotationRange: -5 }, ['rotationRange: expected a number >= 0, received -5']],
+    [{ rotationRange: -5 }, ['rotationRange: expected a number in [0, 360], received -5']],
     [{ fillMode: 'mirror' }, ['fillMode: expected one of: constant, nearest, reflect, wrap, received "mirror"']],
     [{ zoomRange: [0.9] }, ['zoomRange: expected a list of 2 numbers, received [0.9]']],
     [{ horizontalFlip: 'yes' }, ['horizontalFlip: expected true or false, received "yes"']],

@@ -107,7 +107,7 @@ describe('describeIssues', () => {
     [
       'a fraction for an integer',
       layers({ type: 'dense', units: 3.5 }),
-      'model.layers[1].units: expected a positive integer, received 3.5',
+      'model.layers[1].units: expected a positive integer up to 1048576, received 3.5',
     ],
     [
       'a rate of 1',
@@ -117,7 +117,7 @@ describe('describeIssues', () => {
     [
       'a string for a list',
       layers({ type: 'reshape', targetShape: '28,28,1' }),
-      'model.layers[1].targetShape: expected a non-empty list of positive integers, received "28,28,1"',
+      'model.layers[1].targetShape: expected a non-empty list of positive integers up to 1048576, received "28,28,1"',
     ],
     [
       'an initializer typo',

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkConfig } from '../src/config/checks.js';
+import { MNIST } from '../src/config/data-facts.js';
 import { ConfigSchema, type LayerSpec } from '../src/config/schema.js';
 import { inferShapes } from '../src/config/shapes.js';
 import { cnn } from './helpers/specs.js';
@@ -165,7 +166,11 @@ describe('checkConfig', () => {
       ...extra,
     });
   const messages = (c: ReturnType<typeof cfg>, classes?: number, shape?: number[]) =>
-    checkConfig(c, classes, shape).map((i) => `${i.severity} ${i.path}: ${i.message}`);
+    checkConfig(c, {
+      ...MNIST,
+      ...(classes !== undefined && { numClasses: classes }),
+      ...(shape && { rows: shape[0]!, cols: shape[1]! }),
+    }).map((i) => `${i.severity} ${i.path}: ${i.message}`);
 
   it('finds nothing wrong with a small softmax classifier', () => {
     expect(messages(cfg({}))).toEqual([]);

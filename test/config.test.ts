@@ -140,12 +140,17 @@ describe('loadConfig applies --set overrides', () => {
 
 describe('loadConfig rejects, with every problem located and explained', () => {
   it.each([
-    ['a wrong type', `${SMALL}seed: one\n`, [], 'x.yaml:7:7 seed: expected an integer >= 0, received "one"'],
+    [
+      'a wrong type',
+      `${SMALL}seed: one\n`,
+      [],
+      'x.yaml:7:7 seed: expected an integer in [0, 4294967295], received "one"',
+    ],
     [
       'negative units',
       'model:\n  layers:\n    - type: flatten\n    - {type: dense, units: -3}\n',
       [],
-      'x.yaml:4:28 model.layers[1].units: expected a positive integer, received -3',
+      'x.yaml:4:28 model.layers[1].units: expected a positive integer up to 1048576, received -3',
     ],
     [
       'the typo unit:',
@@ -211,7 +216,7 @@ describe('loadConfig rejects, with every problem located and explained', () => {
       'a 3-number kernel',
       'model:\n  layers:\n    - {type: conv2d, filters: 2, kernelSize: [3, 3, 3]}\n',
       [],
-      'x.yaml:3:46 model.layers[0].kernelSize: expected a list of 2 positive integers, received [3, 3, 3]',
+      'x.yaml:3:46 model.layers[0].kernelSize: expected a list of 2 positive integers up to 4096, received [3, 3, 3]',
     ],
     [
       'an empty regularizer',
@@ -228,10 +233,10 @@ describe('loadConfig rejects, with every problem located and explained', () => {
       'model:\n  layers:\n    - type: flatten\n    - {type: dense, units: 0, activation: Relu}\noptimizer: {type: sgd, lr: 0.1}\ntrain:\n  epochs: -1\n';
     expect(await message(text)).toBe(
       [
-        'x.yaml:4:28 model.layers[1].units: expected a positive integer, received 0',
+        'x.yaml:4:28 model.layers[1].units: expected a positive integer up to 1048576, received 0',
         'x.yaml:4:43 model.layers[1].activation: expected one of: elu, hardSigmoid, linear, relu, relu6, selu, sigmoid, softmax, softplus, softsign, tanh, swish, mish, gelu, gelu_new, received "Relu"; did you mean relu?',
         'x.yaml:5:24 optimizer.lr: unknown key; did you mean learningRate?',
-        'x.yaml:7:11 train.epochs: expected a positive integer, received -1',
+        'x.yaml:7:11 train.epochs: expected a positive integer up to 100000, received -1',
       ].join('\n'),
     );
   });
@@ -287,7 +292,7 @@ describe('loadConfig rejects, with every problem located and explained', () => {
     [
       'a value the schema rejects',
       ['train.epochs=-1'],
-      '--set train.epochs=-1 train.epochs: expected a positive integer, received -1',
+      '--set train.epochs=-1 train.epochs: expected a positive integer up to 100000, received -1',
     ],
     [
       'a key the schema does not know',
@@ -297,7 +302,7 @@ describe('loadConfig rejects, with every problem located and explained', () => {
     [
       'a layer it replaces wholesale',
       ['model.layers.1={type: dense}'],
-      '--set model.layers.1={type: dense} model.layers[1].units: expected a positive integer, received nothing (it is required)',
+      '--set model.layers.1={type: dense} model.layers[1].units: expected a positive integer up to 1048576, received nothing (it is required)',
     ],
   ])('names the override for %s', async (_, sets, expected) => {
     expect(await message(SMALL, sets)).toBe(expected);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readIdx, writeIdx } from '../src/data/idx.js';
+import { readIdx, readIdxHeader, writeIdx } from '../src/data/idx.js';
 import { DataError } from '../src/errors.js';
 
 let dir: string;
@@ -142,5 +142,47 @@ describe('readIdx names the file and what is wrong', () => {
     expect((err as Error).message.replaceAll(dir, '<dir>')).toBe(
       '<dir>/nope: cannot read the file (ENOENT); check the path and its permissions',
     );
+  });
+});
+
+describe('readIdxHeader reads only the dimensions', () => {
+  const big = writeIdx(
+    [60, 28, 28],
+    new Uint8Array(60 * 28 * 28).map((_, i) => i % 251),
+  );
+  it.each([
+    ['plain', 'h.idx', big],
+    ['gzipped', 'h.idx.gz', gzipSync(big)],
+  ])('of a %s file', async (_, name, stored) => {
+    const file = join(dir, name);
+    await writeFile(file, stored);
+    expect(await readIdxHeader(file)).toEqual({ file, dims: [60, 28, 28] });
+  });
+
+  it.each([
+    [
+      'a header cut short',
+      'hcut',
+      Buffer.from([0, 0, 8, 3, 0, 0, 0, 60]),
+      '<dir>/hcut: truncated header: rank 3 needs 16 header bytes, file has 8; download the file again',
+    ],
+    [
+      'a bad magic number',
+      'hmagic',
+      Buffer.from([1, 2, 3, 4]),
+      '<dir>/hmagic: bad magic number: expected 0x00000801 (labels) or 0x00000803 (images), received 0x01020304; is this an IDX file? download it again',
+    ],
+    [
+      'a .gz that is not gzip',
+      'hplain.gz',
+      big.subarray(0, 64),
+      '<dir>/hplain.gz: named .gz but is not gzip: it starts with 0x00 0x00, gzip starts with 0x1f 0x8b; remove the .gz suffix if the file is plain IDX, or download it again',
+    ],
+  ])('rejects %s, naming the file', async (_, name, bytes, message) => {
+    const file = join(dir, name);
+    await writeFile(file, bytes);
+    const err = await readIdxHeader(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as Error).message.replaceAll(dir, '<dir>')).toBe(message);
   });
 });

@@ -142,11 +142,11 @@ describe('loadSweep', () => {
   it.each([
     [
       'grid:\n  a: [1]\n',
-      'x.sweep.yaml has an error:\nx.sweep.yaml:1:1 base: Invalid input: expected string, received undefined',
+      'x.sweep.yaml has an error:\nx.sweep.yaml:1:1 base: expected a string, received nothing (it is required)',
     ],
     [
       'base: a.yaml\nseeds: -2\nvariant: {}\n',
-      'x.sweep.yaml has 2 errors:\nx.sweep.yaml:1:1 (top level): Unrecognized key: "variant"\nx.sweep.yaml:2:8 seeds: Too small: expected number to be >0',
+      'x.sweep.yaml has 2 errors:\nx.sweep.yaml:2:8 seeds: expected a positive integer up to 10000 or a non-empty list of integers in [0, 4294967295], received -2\nx.sweep.yaml:3:1 variant: unknown key; did you mean variants?',
     ],
     [
       'base: a.yaml\ngrid:\n  a: [1, 2]\nrandom:\n  count: 3\n',

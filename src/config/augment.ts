@@ -12,6 +12,7 @@ const nonNegative = () => z.number().min(0);
 
 const shiftRange = (axis: 'width' | 'height') =>
   nonNegative()
+    .max(4096)
     .default(0)
     .describe(
       `random ${axis} shift: a fraction of the image ${axis} when below 1 (0.1 = up to ±10%), otherwise pixels (3 = up to ±3 px), as Keras (default 0)`,
@@ -20,12 +21,13 @@ const shiftRange = (axis: 'width' | 'height') =>
 export const AugmentSchema = z
   .strictObject({
     rotationRange: nonNegative()
+      .max(360)
       .default(0)
       .describe('random rotation in degrees, drawn uniformly from [-r, r] (default 0)'),
     widthShiftRange: shiftRange('width'),
     heightShiftRange: shiftRange('height'),
     zoomRange: z
-      .union([nonNegative(), z.tuple([z.number(), z.number()])])
+      .union([nonNegative().max(100), z.tuple([z.number(), z.number()])])
       .default(0)
       .describe(
         'random zoom: a number z draws factors from [1-z, 1+z], or give [lo, hi]; as in Keras a factor above 1 shrinks the digit, and rows and columns get independent factors (default 0)',

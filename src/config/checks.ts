@@ -1,5 +1,7 @@
 import { augmentIssues } from './augment.js';
+import { type DataFacts, dataNote, MNIST } from './data-facts.js';
 import { type ConfigIssue, error, warning } from './issue.js';
+import { estimateMemory, type MemoryEstimate, memoryIssues } from './memory.js';
 import { PROBABILITY_LOSSES } from './names.js';
 import type { Config, LayerSpec } from './schema.js';
 import { formatShape, inferShapes } from './shapes.js';
@@ -19,6 +21,11 @@ export interface CheckContext {
   /** Every layer's output shape; shorter than the layers when inference stopped at an issue. */
   shapes: number[][];
   shapeIssues: ConfigIssue[];
+  data: DataFacts;
+  /** Bytes of memory training may use (the machine's). */
+  memory: number;
+  /** Undefined when shape inference stopped at an issue. */
+  estimate?: MemoryEstimate;
 }
 
 export type Check = (cfg: Config, ctx: CheckContext) => ConfigIssue[];
@@ -40,13 +47,14 @@ function outputActivation(layers: readonly LayerSpec[]): { name: string; path: s
 
 /** The network must end in one score per class: [numClasses]. */
 const outputShape: Check = (cfg, ctx) => {
-  if (ctx.shapeIssues.length) return ctx.shapeIssues;
+  const note = dataNote(ctx.data);
+  if (ctx.shapeIssues.length) return ctx.shapeIssues.map((i) => ({ ...i, message: i.message + note }));
   const out = ctx.shapes[ctx.shapes.length - 1] ?? ctx.inputShape;
   if (out.length === 1 && out[0] === ctx.numClasses) return [];
   const layers = cfg.model.layers;
   const last = layers.length - 1;
   const lastDense = layers.map((l) => l.type).lastIndexOf('dense');
-  const gives = `the last layer must give ${ctx.numClasses} outputs (one per class), it gives ${formatShape(out)}`;
+  const gives = `the last layer must give ${ctx.numClasses} outputs (one per class), it gives ${formatShape(out)}${note}`;
   if (out.length === 1 && lastDense >= 0 && (ctx.shapes[lastDense]?.length ?? 0) === 1) {
     return [error(`model.layers[${lastDense}].units`, `${gives}; set units: ${ctx.numClasses}`)];
   }
@@ -120,6 +128,44 @@ const batchFitsData: Check = (cfg) => {
   ];
 };
 
+/** A split the data folder cannot fill; the bundled MNIST's sizes are checked when it loads. */
+const sizesFitData: Check = (cfg, ctx) => {
+  if (!ctx.data.files) return [];
+  const sizes = [
+    ['trainSize', cfg.data.trainSize, ctx.data.trainCount, 'training'],
+    ['testSize', cfg.data.testSize, ctx.data.testCount, 'test'],
+  ] as const;
+  return sizes.flatMap(([key, wanted, available, split]) =>
+    wanted !== undefined && wanted > available
+      ? [
+          error(
+            `data.${key}`,
+            `expected at most ${available} (the data folder's ${split} images), received ${wanted}; lower it or leave it out to use them all`,
+          ),
+        ]
+      : [],
+  );
+};
+
+/**
+ * tfjs 4.22 has no gradient for a dilated convolution on any backend ("dilation rates greater than
+ * 1 are not yet supported in gradients"): such a model builds, then fails at its first step.
+ */
+const dilationTrains: Check = (cfg) =>
+  cfg.model.layers.flatMap((l, i) =>
+    l.type === 'conv2d' && l.dilationRate !== undefined && [l.dilationRate].flat().some((d) => d > 1)
+      ? [
+          error(
+            `model.layers[${i}].dilationRate`,
+            `expected 1, received ${JSON.stringify(l.dilationRate)}: tfjs 4.22 cannot train a dilated convolution (it has no gradient for one); remove dilationRate, or widen kernelSize instead`,
+          ),
+        ]
+      : [],
+  );
+
+/** Memory and tfjs's tensor-size limit: refused here rather than after minutes of allocation. */
+const fitsInMemory: Check = (cfg, ctx) => (ctx.estimate ? memoryIssues(cfg, ctx.estimate, ctx.memory) : []);
+
 /** Augmentation's own checks: flips change what a digit is, nonsense ranges. */
 const augmentation: Check = (cfg) => (cfg.augment ? augmentIssues(cfg.augment, 'augment') : []);
 
@@ -129,12 +175,34 @@ export const CHECKS: Record<string, Check> = {
   lossMatchesOutput,
   monitorIsComputed,
   batchFitsData,
+  sizesFitData,
+  dilationTrains,
   augmentation,
+  fitsInMemory,
 };
 
-/** Runs every check on a config the schema accepted. */
-export function checkConfig(cfg: Config, numClasses = 10, inputShape: number[] = [28, 28]): ConfigIssue[] {
+/** The context every check sees: shapes inferred on the data's images, and the memory estimate when they are known. */
+export function checkContext(cfg: Config, data: DataFacts = MNIST, memory = Number.POSITIVE_INFINITY): CheckContext {
+  const inputShape = [data.rows, data.cols];
   const { shapes, issues } = inferShapes(cfg.model.layers, inputShape);
-  const ctx: CheckContext = { numClasses, inputShape, shapes, shapeIssues: issues };
+  const trainCount = Math.min(cfg.data.trainSize ?? data.trainCount, data.trainCount);
+  const testCount = Math.min(cfg.data.testSize ?? data.testCount, data.testCount);
+  const estimate = issues.length
+    ? undefined
+    : estimateMemory(cfg, inputShape, shapes, { trainCount, testCount, pixels: data.rows * data.cols });
+  return {
+    numClasses: data.numClasses,
+    inputShape,
+    shapes,
+    shapeIssues: issues,
+    data,
+    memory,
+    ...(estimate && { estimate }),
+  };
+}
+
+/** Runs every check on a config the schema accepted. */
+export function checkConfig(cfg: Config, data: DataFacts = MNIST, memory = Number.POSITIVE_INFINITY): ConfigIssue[] {
+  const ctx = checkContext(cfg, data, memory);
   return Object.values(CHECKS).flatMap((check) => check(cfg, ctx));
 }

@@ -118,7 +118,9 @@ function numberText(d: Def, plural: boolean): string {
   }
   const noun = (int ? 'integer' : 'number') + (plural ? 's' : '');
   const article = plural ? '' : int ? 'an ' : 'a ';
-  if (lo && !hi && lo.value === 0 && !lo.inclusive) return `${plural ? '' : 'a '}positive ${noun}`;
+  const positive = lo?.value === 0 && !lo.inclusive;
+  if (positive && !hi) return `${plural ? '' : 'a '}positive ${noun}`;
+  if (positive && hi?.inclusive) return `${plural ? '' : 'a '}positive ${noun} up to ${hi.value}`;
   if (lo && hi)
     return `${article}${noun} in ${lo.inclusive ? '[' : '('}${lo.value}, ${hi.value}${hi.inclusive ? ']' : ')'}`;
   if (lo) return `${article}${noun} ${lo.inclusive ? '>=' : '>'} ${lo.value}`;

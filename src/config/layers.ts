@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { activation, initializer, intOrPair, padding, positiveInt, regularizer } from './parts.js';
+import { activation, BOUNDS, initializer, intOrPair, padding, positiveInt, regularizer } from './parts.js';
 
 /**
  * One schema per layer type, keyed by the tfjs factory name (`tf.layers.<type>`); every other key
@@ -77,7 +77,7 @@ const conv2d = layer(
 const batchNormalization = layer(
   'batchNormalization',
   {
-    axis: z.number().int().optional().describe('the feature axis to normalize (default -1: the last)'),
+    axis: z.number().int().min(-8).max(8).optional().describe('the feature axis to normalize (default -1: the last)'),
     momentum: z.number().min(0).max(1).optional().describe('momentum of the moving averages (default 0.99)'),
     epsilon: z
       .number()
@@ -95,7 +95,7 @@ const batchNormalization = layer(
   },
   'normalizes each feature over the batch, then scales and shifts it',
 );
-const padWidth = () => z.number().int().min(0);
+const padWidth = () => z.number().int().min(0).max(BOUNDS.side);
 const zeroPadding2d = layer(
   'zeroPadding2d',
   {

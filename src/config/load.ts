@@ -1,9 +1,12 @@
 import { readFile } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { basename, dirname, extname, isAbsolute, relative, resolve } from 'node:path';
 import { Document, isScalar, visit } from 'yaml';
 import { ConfigError } from '../errors.js';
-import { type ConfigIssue, checkConfig } from './checks.js';
+import { CHECKS, type ConfigIssue, checkContext } from './checks.js';
+import { type DataFacts, MNIST } from './data-facts.js';
 import { nearestPosition, parseYaml, positionOf, type YamlFile } from './document.js';
+import type { MemoryEstimate } from './memory.js';
 import { describeIssues, type Problem } from './messages.js';
 import { applyOverride, type Override, OverrideProblem, parseOverride } from './overrides.js';
 import { isPrefix, parsePathText, pathText } from './paths.js';
@@ -23,14 +26,24 @@ export interface LoadedConfig {
   warnings: ConfigIssue[];
   /** `data.path` made absolute against the config file's folder; undefined for the built-in MNIST. */
   dataPath?: string;
+  /** What the config was checked against: the data's image size, classes and counts. */
+  data: DataFacts;
+  /** Parameters and the memory training needs; undefined only if shapes could not be inferred. */
+  estimate?: MemoryEstimate;
+  /** The memory the estimate was held against (the machine's, by default). */
+  memory: number;
 }
 
 export interface LoadOptions {
   /** Folder that file names in messages are shown relative to (default: process.cwd()). */
   cwd?: string;
-  /** What the data will give, for the shape checks (default: MNIST's 10 classes of [28, 28]). */
-  numClasses?: number;
-  inputShape?: number[];
+  /**
+   * Reads what the folder at `data.path` gives (image size, classes, counts) so the checks hold the
+   * config against it; without it, or without data.path, the bundled MNIST's numbers are used.
+   */
+  probeData?: (dataPath: string) => Promise<DataFacts>;
+  /** Bytes training may use (default: os.totalmem()). */
+  memory?: number;
 }
 
 /** Where each problem is, given what the file and the overrides each contributed. */
@@ -129,7 +142,7 @@ export async function loadConfig(
   // With a broken file only the overrides' own syntax can be checked: their paths need its data.
   const { data, applied, bad } = yaml.errors.length
     ? withOverrides(undefined, overrides, false)
-    : withOverrides(yaml.doc.toJS(), overrides, true);
+    : withOverrides(yaml.data, overrides, true);
   const syntax = yaml.errors.map((e) => `${shown}:${e.line}:${e.col} not valid YAML: ${e.message}`);
   if (syntax.length || bad.length) throw new ConfigError([...syntax, ...bad].join('\n'));
 
@@ -137,7 +150,11 @@ export async function loadConfig(
   const parsed = ConfigSchema.safeParse(data);
   if (!parsed.success) fail(describeIssues(parsed.error.issues, data, ConfigSchema), sources);
   const config: Config = { name: basename(abs, extname(abs)), ...parsed.data };
-  const issues = checkConfig(config, opts.numClasses, opts.inputShape);
+  const dataPath = config.data.path ? resolve(dirname(abs), config.data.path) : undefined;
+  const facts = dataPath && opts.probeData ? await opts.probeData(dataPath) : MNIST;
+  const memory = opts.memory ?? totalmem();
+  const ctx = checkContext(config, facts, memory);
+  const issues = Object.values(CHECKS).flatMap((check) => check(config, ctx));
   const errors = issues.filter((i) => i.severity === 'error');
   if (errors.length)
     fail(
@@ -150,6 +167,9 @@ export async function loadConfig(
     config,
     resolvedYaml: toYaml(config),
     warnings: issues.filter((i) => i.severity === 'warning'),
-    ...(config.data.path ? { dataPath: resolve(dirname(abs), config.data.path) } : {}),
+    ...(dataPath && { dataPath }),
+    data: facts,
+    ...(ctx.estimate && { estimate: ctx.estimate }),
+    memory,
   };
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
  * tfjs then takes its backend's epsilon (1e-7).
  */
 
-const rate = (dflt: number) => z.number().positive().default(dflt).describe(`step size (default ${dflt})`);
+const rate = (dflt: number) => z.number().positive().max(100).default(dflt).describe(`step size (default ${dflt})`);
 const epsilon = z
   .number()
   .positive()
@@ -26,7 +26,7 @@ export const OptimizerSchema = z
       'momentum',
       {
         learningRate: rate(0.01),
-        momentum: z.number().min(0).describe('momentum factor, e.g. 0.9 (required: tfjs has no default)'),
+        momentum: z.number().min(0).max(1).describe('momentum factor, e.g. 0.9 (required: tfjs has no default)'),
         useNesterov: z.boolean().default(false).describe('use Nesterov momentum (default false)'),
       },
       'gradient descent with momentum',
@@ -45,8 +45,8 @@ export const OptimizerSchema = z
       'rmsprop',
       {
         learningRate: rate(0.001),
-        decay: z.number().min(0).default(0.9).describe('discount of the gradient history (default 0.9)'),
-        momentum: z.number().min(0).default(0).describe('momentum factor (default 0)'),
+        decay: z.number().min(0).max(1).default(0.9).describe('discount of the gradient history (default 0.9)'),
+        momentum: z.number().min(0).max(1).default(0).describe('momentum factor (default 0)'),
         epsilon,
         centered: z.boolean().default(false).describe('normalize by the estimated gradient variance (default false)'),
       },
@@ -80,7 +80,7 @@ export const OptimizerSchema = z
         beta1: beta('first', 0.9),
         beta2: beta('second', 0.999),
         epsilon,
-        decay: z.number().min(0).default(0).describe('learning-rate decay per update (default 0)'),
+        decay: z.number().min(0).max(1).default(0).describe('learning-rate decay per update (default 0)'),
       },
       'Adamax',
     ),

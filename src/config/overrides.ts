@@ -1,5 +1,5 @@
-import { parse } from 'yaml';
 import type { z } from 'zod';
+import { parseYaml } from './document.js';
 import { defaultAt } from './introspect.js';
 import { type Path, pathText, showValue } from './paths.js';
 
@@ -39,12 +39,11 @@ export function parseOverride(text: string): Override {
     );
   }
   const path = pathPart.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
-  try {
-    return { text, path, value: parse(text.slice(eq + 1)) as unknown };
-  } catch (err) {
-    const why = (err as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  const value = parseYaml(text.slice(eq + 1));
+  const why = value.errors[0]?.message;
+  if (why !== undefined)
     throw new OverrideProblem(text, `the value is not valid YAML (${why}); quote it or fix the brackets`);
-  }
+  return { text, path, value: value.data };
 }
 
 type Container = Record<string, unknown> | unknown[];

@@ -3,12 +3,24 @@ import { ACTIVATIONS, INITIALIZER_NAMES } from './names.js';
 
 /** Building blocks shared by the layer schemas. Key names are tfjs argument names. */
 
-export const positiveInt = () => z.number().int().positive();
+/**
+ * Upper bounds on sizes. Far above anything that trains on MNIST-sized images, they keep a typo
+ * (units: 1e9) from reaching tfjs, where it is a crash or hours of allocation, not an error; what
+ * fits below them is left to the memory estimate (memory.ts).
+ */
+export const BOUNDS = {
+  /** dense units, conv2d filters, a reshape's dimension. */
+  width: 1_048_576,
+  /** A window, a stride, a dilation, padding: one side of an image. */
+  side: 4096,
+} as const;
+
+export const positiveInt = (max: number = BOUNDS.width) => z.number().int().positive().max(max);
 
 /** A size given once for both spatial axes, or as [rows, cols] (tfjs accepts both). */
 export const intOrPair = (what: string) =>
   z
-    .union([positiveInt(), z.tuple([positiveInt(), positiveInt()])])
+    .union([positiveInt(BOUNDS.side), z.tuple([positiveInt(BOUNDS.side), positiveInt(BOUNDS.side)])])
     .describe(`${what}: one integer for both axes, or [rows, cols]`);
 
 export const padding = () =>

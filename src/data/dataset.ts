@@ -4,10 +4,11 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import type { DataFacts } from '../config/data-facts.js';
 import type { Config } from '../config/schema.js';
 import { DataError } from '../errors.js';
 import { findDataFiles, ROLES, type Role } from './files.js';
-import { type IdxFile, readIdx } from './idx.js';
+import { type IdxFile, readIdx, readIdxHeader } from './idx.js';
 
 export type { Role } from './files.js';
 
@@ -68,6 +69,34 @@ export async function loadDataset(spec: DataSpec): Promise<Dataset> {
   };
 }
 
+/**
+ * What the folder gives a config, from the image files' headers and the label files (small): the
+ * checks of loadDataset but the pixels', which training reads before any run folder exists.
+ */
+export async function probeDataset(dir: string): Promise<DataFacts> {
+  const paths = await findDataFiles(dir);
+  const [trainImages, testImages] = await Promise.all([
+    readIdxHeader(paths.trainImages),
+    readIdxHeader(paths.testImages),
+  ]);
+  const [trainLabels, testLabels] = await Promise.all([readIdx(paths.trainLabels), readIdx(paths.testLabels)]);
+  checkRanks({ trainImages, trainLabels, testImages, testLabels });
+  checkPair('training', trainImages, trainLabels);
+  checkPair('test', testImages, testLabels);
+  checkImageSizes(trainImages, testImages);
+  const numClasses = Math.max(2, maxOf(trainLabels.data) + 1);
+  checkLabelRange(testLabels, numClasses);
+  const [trainCount, rows, cols] = trainImages.dims as [number, number, number];
+  return {
+    rows,
+    cols,
+    numClasses,
+    trainCount,
+    testCount: testImages.dims[0]!,
+    files: { images: trainImages.file, labels: trainLabels.file },
+  };
+}
+
 /** Row-per-sample one-hot encoding; the caller has checked labels < numClasses. */
 export function oneHot(labels: Uint8Array, numClasses: number): Float32Array {
   const out = new Float32Array(labels.length * numClasses);
@@ -82,7 +111,9 @@ async function readAll(paths: Record<Role, string>): Promise<Record<Role, IdxFil
   return Object.fromEntries(ROLES.map((role, i) => [role, files[i]!])) as Record<Role, IdxFile>;
 }
 
-function checkRanks(idx: Record<Role, IdxFile>): void {
+type Header = Pick<IdxFile, 'file' | 'dims'>;
+
+function checkRanks(idx: Record<Role, Header>): void {
   for (const role of ROLES) {
     const { file, dims } = idx[role];
     const images = role.endsWith('Images');
@@ -96,7 +127,7 @@ function checkRanks(idx: Record<Role, IdxFile>): void {
   }
 }
 
-function checkPair(split: string, images: IdxFile, labels: IdxFile): void {
+function checkPair(split: string, images: Header, labels: Header): void {
   const count = images.dims[0]!;
   if (count === 0) throw new DataError(`${images.file}: holds no images; download the file again`);
   if (labels.dims[0] === count) return;
@@ -106,8 +137,8 @@ function checkPair(split: string, images: IdxFile, labels: IdxFile): void {
   );
 }
 
-function checkImageSizes(train: IdxFile, test: IdxFile): void {
-  const size = (f: IdxFile): string => f.dims.slice(1).join('×');
+function checkImageSizes(train: Header, test: Header): void {
+  const size = (f: Header): string => f.dims.slice(1).join('×');
   if (size(train) === size(test)) return;
   throw new DataError(
     `training and test images differ in size: ${train.file} has ${size(train)}, ${test.file} has ${size(test)}; ` +

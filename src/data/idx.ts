@@ -4,9 +4,9 @@
  * are supported, which is what MNIST, Fashion-MNIST and EMNIST ship.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { createGunzip, gunzip } from 'node:zlib';
 import { DataError } from '../errors.js';
 
 export interface IdxFile {
@@ -39,6 +39,50 @@ export async function readIdx(file: string): Promise<IdxFile> {
   // A plain Uint8Array view, not a Buffer: Buffer#slice does not copy, Uint8Array#slice does.
   const data = new Uint8Array(bytes.buffer, bytes.byteOffset + headerBytes, bytes.length - headerBytes);
   return { file, dims, data, sha256 };
+}
+
+/** The largest header: magic number and 255 dimensions. */
+const MAX_HEADER = 4 + 4 * 255;
+
+/**
+ * Only the dimensions of an IDX file, from its first bytes (decompressing only those of a `.gz`):
+ * what a config is checked against without reading 47 MB of pixels.
+ */
+export async function readIdxHeader(file: string): Promise<Pick<IdxFile, 'file' | 'dims'>> {
+  // A deflate stream gives its first bytes from far fewer than 64 KiB of input.
+  const head = await readHead(file, file.endsWith('.gz') ? 65_536 : MAX_HEADER);
+  const bytes = file.endsWith('.gz') ? await decompressHead(file, head) : head;
+  return { file, dims: parseHeader(file, bytes).dims };
+}
+
+async function readHead(file: string, n: number): Promise<Buffer> {
+  try {
+    const handle = await open(file);
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(n), 0, n, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new DataError(`${file}: cannot read the file (${code}); check the path and its permissions`);
+  }
+}
+
+/** The first bytes a gzip stream's start decompresses to (a truncated stream is fine here: only the header is wanted). */
+async function decompressHead(file: string, stored: Buffer): Promise<Buffer> {
+  if (stored[0] !== GZIP_MAGIC[0] || stored[1] !== GZIP_MAGIC[1]) return decompress(file, stored);
+  const chunks: Buffer[] = [];
+  const gz = createGunzip();
+  const done = new Promise<void>((resolve) => {
+    gz.on('data', (c: Buffer) => chunks.push(c));
+    gz.on('end', resolve);
+    gz.on('error', () => resolve());
+  });
+  gz.end(stored);
+  await done;
+  return Buffer.concat(chunks);
 }
 
 /** An IDX file of unsigned bytes, header included: for tests and fixtures. */

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { type BackendChoice, type SelectedBackend, selectBackend } from '../backend/select.js';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
-import { type Dataset, loadDataset } from '../data/dataset.js';
+import { type Dataset, loadDataset, probeDataset } from '../data/dataset.js';
 import { compileModel } from '../model/compile.js';
 import { RUN_FILES } from '../output-files.js';
 import { checkFitsDevice } from '../train/loop.js';
@@ -27,7 +27,8 @@ export interface RunOptions {
 
 /** Everything that can fail before a run folder exists: a run that cannot start writes nothing. */
 async function prepare(o: RunOptions, env: RunEnv) {
-  const loaded = await loadConfig(resolve(env.cwd, o.file), o.overrides);
+  // Checked against the data folder's image size and classes, and the machine's memory, before any tfjs.
+  const loaded = await loadConfig(resolve(env.cwd, o.file), o.overrides, { probeData: probeDataset });
   const { data } = loaded.config;
   const dataset = await loadDataset({ path: loaded.dataPath, trainSize: data.trainSize, testSize: data.testSize });
   const backend = await selectBackend(o.backend);

@@ -1,40 +1,33 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { type Document, LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { nearestPosition, parseYaml, positionOf } from '../config/document.js';
+import { describeIssues } from '../config/messages.js';
 import { pathText } from '../config/paths.js';
 import { ConfigError } from '../errors.js';
 import { gridSize } from './expand.js';
-import { SweepSchema, type SweepSpec } from './schema.js';
+import { MAX_RUNS, SweepSchema, type SweepSpec } from './schema.js';
 
 interface Problem {
   path: (string | number)[];
   message: string;
-}
-
-/** `line:col` of the deepest node of `path` that exists, so a missing key points at its parent. */
-function locate(doc: Document, lines: LineCounter, path: (string | number)[]): string {
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (node?.range) {
-      const { line, col } = lines.linePos(node.range[0]);
-      return `${line}:${col}`;
-    }
-  }
-  return '1:1';
-}
-
-function zodProblems(error: z.ZodError): Problem[] {
-  return error.issues.map((i) => ({
-    path: i.path.filter((k): k is string | number => typeof k !== 'symbol'),
-    message: i.message,
-  }));
+  /** Point at the key itself (an unknown key), not its value. */
+  atKey?: boolean;
 }
 
 /** Checks zod cannot express: sampling needs a grid big enough to sample from. */
 function crossProblems(spec: SweepSpec): Problem[] {
-  if (!spec.random) return [];
   const size = spec.grid ? gridSize(spec.grid) : 0;
+  const seeds = typeof spec.seeds === 'number' ? spec.seeds : (spec.seeds?.length ?? 1);
+  const runs = (spec.random ? spec.random.count : size) * seeds;
+  if (runs > MAX_RUNS) {
+    return [
+      {
+        path: [spec.random ? 'random' : 'grid'],
+        message: `expected at most ${MAX_RUNS} runs, received ${runs.toLocaleString('en-US')} (${spec.random ? 'count' : 'grid points'} × ${seeds} seeds); sample the grid with random: {count: N}, or use fewer values or seeds`,
+      },
+    ];
+  }
+  if (!spec.random) return [];
   if (size === 0)
     return [
       { path: ['random'], message: 'random sampling needs a grid to sample from; add `grid:` or remove `random:`' },
@@ -56,18 +49,19 @@ export async function loadSweep(file: string, cwd: string): Promise<SweepSpec> {
   const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new ConfigError(`cannot read sweep file ${shown}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
   });
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true }); // `<<: *anchor` lets variants share overrides
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    const { line, col } = lines.linePos(e.pos[0]);
-    const at = `${line}:${col}`;
-    throw new ConfigError(`${shown}:${at}: not valid YAML: ${e.message.split('\n')[0]}`);
+  const yaml = parseYaml(text, { merge: true });
+  const { errors, data } = yaml; // `<<: *anchor` lets variants share overrides
+  if (errors.length) {
+    const e = errors[0]!;
+    throw new ConfigError(`${shown}:${e.line}:${e.col}: not valid YAML: ${e.message}`);
   }
-  const parsed = SweepSchema.safeParse(doc.toJS() ?? {});
-  const problems = parsed.success ? crossProblems(parsed.data) : zodProblems(parsed.error);
+  const parsed = SweepSchema.safeParse(data ?? {});
+  // In the config's voice: expected, received, and the key a typo meant.
+  const problems = parsed.success
+    ? crossProblems(parsed.data)
+    : describeIssues(parsed.error.issues, data ?? {}, SweepSchema);
   if (problems.length === 0 && parsed.success) return parsed.data;
-  const located = problems.map((p) => ({ at: locate(doc, lines, p.path), p }));
+  const located = problems.map((p) => ({ at: positionOf(yaml, p.path, p.atKey) ?? nearestPosition(yaml, p.path), p }));
   located.sort((a, b) => a.at.localeCompare(b.at, 'en', { numeric: true })); // file order, as an editor lists them
   const text2 = located.map(({ at, p }) => `${shown}:${at} ${pathText(p.path) || '(top level)'}: ${p.message}`);
   const head = problems.length === 1 ? `${shown} has an error:` : `${shown} has ${problems.length} errors:`;

@@ -17,6 +17,9 @@ const axis = z.union([
   z.record(z.string(), overrides).describe('named sets of overrides that form one axis'),
 ]);
 
+/** More runs than this is a typo (seeds: 1e9 aborted V8 planning them), not a sweep anyone waits for. */
+export const MAX_RUNS = 10_000;
+
 export const SweepSchema = z
   .strictObject({
     name: z
@@ -35,13 +38,31 @@ export const SweepSchema = z
       .optional()
       .describe('extra named runs, each the base plus its overrides (not crossed with the grid)'),
     seeds: z
-      .union([z.number().int().positive(), z.array(z.number().int().nonnegative()).min(1)])
+      .union([
+        z.number().int().positive().max(MAX_RUNS),
+        z
+          .array(
+            z
+              .number()
+              .int()
+              .nonnegative()
+              .max(2 ** 32 - 1),
+          )
+          .min(1)
+          .max(MAX_RUNS),
+      ])
       .optional()
       .describe('replicates of every point: a list of seeds, or N for seeds 1..N'),
     random: z
       .strictObject({
-        count: z.number().int().positive().describe('how many grid points to sample'),
-        seed: z.number().int().nonnegative().default(0).describe('seed of the sampling'),
+        count: z.number().int().positive().max(MAX_RUNS).describe('how many grid points to sample'),
+        seed: z
+          .number()
+          .int()
+          .nonnegative()
+          .max(2 ** 32 - 1)
+          .default(0)
+          .describe('seed of the sampling'),
       })
       .optional()
       .describe('run a random sample of the grid instead of all of it'),

@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeIdx } from '../../src/data/idx.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { writeNoTfjsGuard } from '../helpers/no-tfjs.js';
 
@@ -28,7 +30,10 @@ describe('--help', () => {
 describe('mnist-run validate', () => {
   it('says ok for each shipped config, and shows warnings', async () => {
     const ok = await runCli(['validate', 'configs/cnn.yaml']);
-    expect([ok.code, ok.stdout]).toEqual([0, 'configs/cnn.yaml: ok\n']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(
+      /^configs\/cnn\.yaml: ok\n {2}601,578 parameters; training needs about \d+\.\d MiB of this machine's [\d.]+ GiB \(weights 2\.3 MiB, .*\)\n$/,
+    );
     const warned = await runCli(['validate', 'configs/ann-seed.yaml']);
     expect(warned.code).toBe(0);
     expect(warned.stdout).toMatch(/^warning: configs\/ann-seed\.yaml loss: .*softmax/m);
@@ -39,7 +44,9 @@ describe('mnist-run validate', () => {
     await writeFile(file, 'model:\n  layers:\n    - type: flatten\n    - type: dense\n      units: -3\n');
     const res = await runCli(['validate', file]);
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain('bad.yaml:5:14 model.layers[1].units: expected a positive integer, received -3');
+    expect(res.stderr).toContain(
+      'bad.yaml:5:14 model.layers[1].units: expected a positive integer up to 1048576, received -3',
+    );
     noStack(res.stderr);
   });
 
@@ -126,5 +133,74 @@ describe('usage errors', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/nope\.yaml/);
     noStack(res.stderr);
+  });
+});
+
+describe('limits before work: exit 1 with a located message, never an internal error', () => {
+  const bomb = [
+    'a: &a [x, x, x, x, x, x, x, x, x]',
+    ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`),
+  ];
+
+  it('refuses a YAML alias bomb at the anchor it multiplies', async () => {
+    const file = join(dir, 'bomb.yaml');
+    await writeFile(
+      file,
+      `${bomb.join('\n')}\nmodel: {layers: [{type: flatten}, {type: dense, units: 10, activation: softmax}]}\n`,
+    );
+    const res = await runCli(['validate', file]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/bomb\.yaml:2:8 not valid YAML: the aliases expand to more than 100 copies/);
+    noStack(res.stderr);
+  });
+
+  it('refuses a model too large for memory before training, writing no run folder', async () => {
+    const file = join(dir, 'huge.yaml');
+    await writeFile(
+      file,
+      'data: {trainSize: 64, testSize: 64}\nmodel:\n  layers:\n    - {type: flatten}\n    - {type: dense, units: 1000000}\n    - {type: dense, units: 1000000}\n    - {type: dense, units: 10, activation: softmax}\n',
+    );
+    const runs = join(dir, 'huge-runs');
+    for (const args of [
+      ['validate', file],
+      ['summary', file],
+      [file, '--out', runs, '--backend', 'cpu'],
+    ]) {
+      const res = await runCli(args);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toMatch(
+        /huge\.yaml:6:\d+ model\.layers\[2\]\.units: its weights would be one tensor of 1,000,001,000,000 values, over the 2,147,483,647 tfjs can hold/,
+      );
+      noStack(res.stderr);
+    }
+    expect(existsSync(runs)).toBe(false);
+  });
+
+  it('refuses a data folder whose images and classes do not fit the config, naming the files', async () => {
+    const data = join(dir, 'data16');
+    await mkdir(data);
+    const labels = (n: number) => Array.from({ length: n }, (_, i) => i % 3);
+    await writeFile(join(data, 'train-images-idx3-ubyte'), writeIdx([9, 16, 16], new Uint8Array(9 * 256)));
+    await writeFile(join(data, 'train-labels-idx1-ubyte'), writeIdx([9], labels(9)));
+    await writeFile(join(data, 't10k-images-idx3-ubyte'), writeIdx([3, 16, 16], new Uint8Array(3 * 256)));
+    await writeFile(join(data, 't10k-labels-idx1-ubyte'), writeIdx([3], labels(3)));
+    const file = join(dir, 'mismatch.yaml');
+    await writeFile(
+      file,
+      'data: {path: data16}\nmodel:\n  layers:\n    - {type: reshape, targetShape: [28, 28, 1]}\n    - {type: flatten}\n    - {type: dense, units: 10, activation: softmax}\n',
+    );
+    const runs = join(dir, 'mismatch-runs');
+    for (const args of [
+      ['validate', file],
+      [file, '--out', runs, '--backend', 'cpu'],
+    ]) {
+      const res = await runCli(args);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain(
+        `mismatch.yaml:4:36 model.layers[0].targetShape: [28, 28, 1] holds 784 values but its input [16, 16] holds 256; the products must match (data.path: 16×16 images in ${join(data, 'train-images-idx3-ubyte')}, labels 0-2 in ${join(data, 'train-labels-idx1-ubyte')})`,
+      );
+      noStack(res.stderr);
+    }
+    expect(existsSync(runs)).toBe(false);
   });
 });

@@ -16,6 +16,8 @@ interface PreviewArgs {
 
 /** Each option's allowed range: a grid of thousands of rows helps no one and takes a while to write. */
 const LIMITS = { digits: [1, 100], variants: [1, 32], scale: [1, 16] } as const;
+/** Seeds are 32-bit, as the config's. */
+const MAX_SEED = 2 ** 32 - 1;
 
 function checkArgs(a: PreviewArgs): void {
   for (const [key, [lo, hi]] of Object.entries(LIMITS)) {
@@ -23,9 +25,9 @@ function checkArgs(a: PreviewArgs): void {
     if (!Number.isInteger(v) || v < lo || v > hi)
       throw new UsageError(`--${key} must be a whole number from ${lo} to ${hi}, received ${v}`);
   }
-  if (a.seed !== undefined && (!Number.isInteger(a.seed) || a.seed < 0)) {
+  if (a.seed !== undefined && (!Number.isInteger(a.seed) || a.seed < 0 || a.seed > MAX_SEED)) {
     throw new UsageError(
-      `--seed must be a whole number of at least 0, received ${a.seed}; leave it out to use the config's seed`,
+      `--seed must be a whole number from 0 to ${MAX_SEED}, received ${a.seed}; leave it out to use the config's seed`,
     );
   }
 }

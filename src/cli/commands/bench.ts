@@ -2,8 +2,13 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { BACKEND_NAMES } from '../../backend/names.js';
+import { UsageError } from '../../errors.js';
 import type { CliEnv } from '../env.js';
-import { applySoftwareGpu, applyThreads, emit, withJson, withSoftwareGpu, withThreads } from './options.js';
+import { applySoftwareGpu, applyThreads, checkWhole, emit, withJson, withSoftwareGpu, withThreads } from './options.js';
+
+/** The bench trains on the first --samples MNIST training images; each cell stops after --seconds. */
+const MNIST_TRAIN = 60_000;
+const MAX_SECONDS = 3600;
 
 const DEFAULT_CONFIGS = ['configs/ann-seed.yaml', 'configs/ann.yaml', 'configs/cnn.yaml'];
 
@@ -41,6 +46,11 @@ export function benchCommand(env: CliEnv) {
       threads?: number;
       allowSoftwareGpu: boolean;
     }) => {
+      checkWhole('samples', a.samples, [1, MNIST_TRAIN], 'a measurement takes at most the MNIST training set');
+      if (!(a.seconds > 0 && a.seconds <= MAX_SECONDS))
+        throw new UsageError(
+          `--seconds: expected a number of seconds above 0 and at most ${MAX_SECONDS}, received ${a.seconds}`,
+        );
       applyThreads(a.threads);
       applySoftwareGpu(a.allowSoftwareGpu);
       const { runBench } = await import('../../bench/run.js');

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { ALLOW_SOFTWARE_GPU_ENV, BACKEND_NAMES } from '../../backend/names.js';
 import { UsageError } from '../../errors.js';
@@ -42,9 +43,20 @@ export const withThreads = <T>(y: Argv<T>) =>
     describe: 'CPU threads the native backend may use (default: all cores; or env MNIST_RUN_THREADS)',
   });
 
+/**
+ * A numeric option must be a whole number in [lo, hi]: past the bounds is never what was meant
+ * (`--parallel 1e9` aborted V8 building a billion-slot queue), and yargs only checks it is a number.
+ */
+export function checkWhole(option: string, value: number, [lo, hi]: readonly [number, number], fix: string): void {
+  if (Number.isInteger(value) && value >= lo && value <= hi) return;
+  throw new UsageError(`--${option}: expected a whole number from ${lo} to ${hi}, received ${value}; ${fix}`);
+}
+
+/** More threads than this is no machine's core count; oneDNN would only queue them. */
+export const MAX_THREADS = 1024;
+
 export function applyThreads(threads: number | undefined): void {
   if (threads === undefined) return;
-  if (!Number.isInteger(threads) || threads < 1)
-    throw new UsageError(`--threads ${threads}: expected a whole number of at least 1`);
+  checkWhole('threads', threads, [1, MAX_THREADS], `leave it out to use every core (${availableParallelism()} here)`);
   process.env.MNIST_RUN_THREADS = String(threads);
 }

@@ -13,9 +13,14 @@ export function summaryCommand(env: CliEnv) {
     handler: async (a: { file: string; set: string[]; json: boolean }) => {
       const { loadConfig } = await import('../../config/load.js');
       const { formatSummary } = await import('../../model/summary.js');
-      const loaded = await loadConfig(resolve(env.cwd, a.file), a.set);
+      const { probeDataset } = await import('../../data/dataset.js');
+      const { describeEstimate } = await import('../../config/memory.js');
+      const loaded = await loadConfig(resolve(env.cwd, a.file), a.set, { cwd: env.cwd, probeData: probeDataset });
       const summary = await modelSummary(loaded);
-      emit(env.stdout, a.json, summary, () => formatSummary(summary));
+      const { estimate, memory } = loaded;
+      emit(env.stdout, a.json, { ...summary, estimate, memory }, () =>
+        [formatSummary(summary), ...(estimate ? [`Training: ${describeEstimate(estimate, memory)}`] : [])].join('\n'),
+      );
     },
   };
 }

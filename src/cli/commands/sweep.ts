@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import type { CliEnv } from '../env.js';
-import { applySoftwareGpu, emit, withBackend, withJson } from './options.js';
+import { applySoftwareGpu, checkWhole, emit, withBackend, withJson } from './options.js';
+
+/** Child processes at once; each holds a model and its data. */
+const MAX_PARALLEL = 256;
 
 interface SweepArgs {
   file: string;
@@ -44,9 +47,12 @@ export function sweepCommand(env: CliEnv) {
         }),
     handler: async (a: SweepArgs) => {
       applySoftwareGpu(a.allowSoftwareGpu);
-      const { UsageError } = await import('../../errors.js');
-      if (!Number.isInteger(a.parallel) || a.parallel < 1)
-        throw new UsageError(`--parallel: expected a positive integer, received ${a.parallel}`);
+      checkWhole(
+        'parallel',
+        a.parallel,
+        [1, MAX_PARALLEL],
+        'each run is a process: more than the cores only slows each one',
+      );
       const { prepareSweep } = await import('../../sweep/prepare.js');
       const { threadsPerRun } = await import('../../sweep/child.js');
       const file = resolve(env.cwd, a.file);

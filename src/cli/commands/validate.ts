@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import type { CliEnv } from '../env.js';
 import { emit, withFile, withJson } from './options.js';
 
-/** Schema and cross-field checks only: never loads tfjs, so it answers in a blink. */
+/** Schema and cross-field checks, against the data folder's headers and the machine's memory: never loads tfjs, so it answers in a blink. */
 export function validateCommand(env: CliEnv) {
   return {
     command: 'validate <file>',
@@ -11,10 +11,14 @@ export function validateCommand(env: CliEnv) {
     builder: (y: Argv) => withJson(withFile(y)),
     handler: async (a: { file: string; set: string[]; json: boolean }) => {
       const { loadConfig } = await import('../../config/load.js');
-      const loaded = await loadConfig(resolve(env.cwd, a.file), a.set);
+      const { probeDataset } = await import('../../data/dataset.js');
+      const { describeEstimate } = await import('../../config/memory.js');
+      const loaded = await loadConfig(resolve(env.cwd, a.file), a.set, { cwd: env.cwd, probeData: probeDataset });
       const warnings = loaded.warnings.map((w) => `warning: ${a.file} ${w.path}: ${w.message}`);
-      emit(env.stdout, a.json, { ok: true, file: a.file, warnings: loaded.warnings, config: loaded.config }, () =>
-        [...warnings, `${a.file}: ok`].join('\n'),
+      const { estimate, memory } = loaded;
+      const json = { ok: true, file: a.file, warnings: loaded.warnings, estimate, memory, config: loaded.config };
+      emit(env.stdout, a.json, json, () =>
+        [...warnings, `${a.file}: ok`, ...(estimate ? [`  ${describeEstimate(estimate, memory)}`] : [])].join('\n'),
       );
     },
   };

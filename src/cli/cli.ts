@@ -1,0 +1,63 @@
+import yargs, { type Argv } from 'yargs';
+import { InterruptedError, isUserError } from '../errors.js';
+import { commands } from './commands/index.js';
+import { type CliEnv, SIGNAL_EXIT } from './env.js';
+
+/** The one place errors are caught: typed errors print their message, anything else says it is a bug. */
+export async function main(argv: string[], env: CliEnv): Promise<number> {
+  let parser: Argv = yargs(argv)
+    .scriptName('mnist-run')
+    .usage('$0 FILE [--set key=value ...]\n\nTrain the experiment a YAML config describes and write a run folder.')
+    .option('set', {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      describe: 'override a config key, e.g. --set train.epochs=2 --set model.layers.1.units=256',
+    })
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new CliUsage(msg);
+    });
+  for (const command of commands(env)) parser = parser.command(command);
+  try {
+    await parser.parseAsync();
+    return env.exitCode();
+  } catch (err) {
+    return reportError(err, env);
+  }
+}
+
+/** What the user sees of an error that reached the top, and the exit status: 1 for theirs, 2 for a bug. */
+export function reportError(err: unknown, env: CliEnv): number {
+  if (err instanceof CliUsage) {
+    env.stderr.write(`mnist-run: ${err.message}\nRun \`mnist-run --help\` for usage.\n`);
+    return 1;
+  }
+  if (isUserError(err)) {
+    env.stderr.write(`mnist-run: ${err.message}\n`);
+    const signal = env.stoppedBy();
+    return err instanceof InterruptedError && signal ? (SIGNAL_EXIT[signal] ?? err.exitCode) : err.exitCode;
+  }
+  if (isSystemError(err)) {
+    env.stderr.write(`mnist-run: ${err.message}\n(check the path, free disk space and permissions)\n`);
+    return 1;
+  }
+  const detail = process.env.MNIST_RUN_DEBUG ? String((err as Error).stack) : String((err as Error).message ?? err);
+  env.stderr.write(
+    `mnist-run: internal error: ${detail}\nThis is a bug in mnist-run; rerun with MNIST_RUN_DEBUG=1 for details.\n`,
+  );
+  return 2;
+}
+
+class CliUsage extends Error {}
+
+/** Node's file-system errors (ENOSPC, EACCES, EISDIR…) carry a syscall and name their path: a user can act on them. */
+function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+}
