@@ -58,7 +58,8 @@ function diverged(what: string, epoch: number, batch?: { at: number; of: number 
  */
 async function nonFiniteWeight(model: tf.LayersModel): Promise<string | undefined> {
   if (!model.weights.length) return undefined;
-  const probe = tf.tidy(() => tf.addN(model.weights.map((w) => tf.sum(tf.mul(w.read(), 0)))));
+  // Pairwise adds, not addN: a GPU kernel binds every input, and a shader stage holds only 8 buffers.
+  const probe = tf.tidy(() => model.weights.map((w) => tf.sum(tf.mul(w.read(), 0))).reduce((a, b) => tf.add(a, b)));
   const [sum] = await probe.data();
   probe.dispose();
   if (Number.isFinite(sum)) return undefined;
