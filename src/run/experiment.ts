@@ -10,7 +10,7 @@ import { checkFitsDevice } from '../train/loop.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { claimRunDir, createRunDir } from './folder.js';
 import { FORMAT_VERSION, type RunMeta } from './format.js';
-import { MetaFile, versions, writeMeta } from './meta.js';
+import { backendMeta, MetaFile, versions, writeMeta } from './meta.js';
 import { type RunEnv, type RunResult, releaseModel, trainInFolder } from './session.js';
 import { gitCommit } from './version.js';
 
@@ -58,13 +58,7 @@ function initialMeta(
     name: name ?? basename(loaded.file),
     configFile: loaded.file,
     versions: versions(),
-    backend: {
-      name: backend.name,
-      tfName: backend.tfName,
-      device: backend.device,
-      threads: backend.threads,
-      ...(backend.adapter && { adapter: backend.adapter }),
-    },
+    backend: backendMeta(backend),
     seed,
     data: {
       source: dataset.source,

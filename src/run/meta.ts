@@ -1,6 +1,7 @@
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { SelectedBackend } from '../backend/select.js';
 import { UserError } from '../errors.js';
 import { RUN_FILES } from '../output-files.js';
 import { writeFileAtomic, writeFileAtomicSync } from '../util/fs.js';
@@ -111,6 +112,17 @@ function overwriteInPlace(path: string, text: string) {
   } finally {
     closeSync(fd);
   }
+}
+
+/** meta.json's backend: the one a run trains on, with its GPU adapter where it has one. */
+export function backendMeta(b: SelectedBackend): RunMeta['backend'] {
+  return {
+    name: b.name,
+    tfName: b.tfName,
+    device: b.device,
+    threads: b.threads,
+    ...(b.adapter && { adapter: b.adapter }),
+  };
 }
 
 export function versions(): RunMeta['versions'] {

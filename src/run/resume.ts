@@ -15,7 +15,7 @@ import { checkFitsDevice } from '../train/loop.js';
 import { acquireLock, LockHeldError } from '../util/lock.js';
 import { readCheckpoint } from './checkpoint.js';
 import { FORMAT_VERSION, type RunMeta } from './format.js';
-import { MetaFile } from './meta.js';
+import { backendMeta, MetaFile } from './meta.js';
 import { readRun } from './read.js';
 import { RESUMABLE } from './resumable.js';
 import { type RunEnv, type RunResult, releaseModel, trainInFolder } from './session.js';
@@ -102,13 +102,7 @@ export async function resumeExperiment(o: ResumeOptions, env: RunEnv): Promise<R
         pid: process.pid,
         host: hostname(),
         heartbeat: env.now().toISOString(),
-        backend: {
-          name: backend.name,
-          tfName: backend.tfName,
-          device: backend.device,
-          threads: backend.threads,
-          ...(backend.adapter && { adapter: backend.adapter }),
-        },
+        backend: backendMeta(backend),
         resumed: [...(old.resumed ?? []), { at: env.now().toISOString(), fromEpoch, argv: env.argv }],
       },
       env.now,

@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { ALLOW_SOFTWARE_GPU_ENV, BACKEND_NAMES } from '../../backend/names.js';
 import { UsageError } from '../../errors.js';
+import type { RunEnv } from '../../run/session.js';
+import type { CliEnv } from '../env.js';
 
 export const withFile = <T>(y: Argv<T>) =>
   y.positional('file', { type: 'string', demandOption: true, describe: 'experiment config (YAML)' });
@@ -59,4 +61,10 @@ export function applyThreads(threads: number | undefined): void {
   if (threads === undefined) return;
   checkWhole('threads', threads, [1, MAX_THREADS], `leave it out to use every core (${availableParallelism()} here)`);
   process.env.MNIST_RUN_THREADS = String(threads);
+}
+
+/** What a training run sees of the CLI's world (train and resume alike). */
+export function runEnv(env: CliEnv): RunEnv {
+  const { cwd, argv, stderr, now, interrupted, stopReason, onForcedExit } = env;
+  return { cwd, argv, stderr, now, interrupted, stopReason, onForcedExit };
 }

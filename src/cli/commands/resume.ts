@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { BACKEND_NAMES } from '../../backend/names.js';
 import type { CliEnv } from '../env.js';
-import { applySoftwareGpu, applyThreads, emit, withJson, withSoftwareGpu, withThreads } from './options.js';
+import { applySoftwareGpu, applyThreads, emit, runEnv, withJson, withSoftwareGpu, withThreads } from './options.js';
 
 export function resumeCommand(env: CliEnv) {
   return {
@@ -29,18 +29,7 @@ export function resumeCommand(env: CliEnv) {
       applyThreads(a.threads);
       applySoftwareGpu(a.allowSoftwareGpu);
       const { resumeExperiment } = await import('../../run/resume.js');
-      const result = await resumeExperiment(
-        { runDir: a.runDir, backend: a.backend as never },
-        {
-          cwd: env.cwd,
-          argv: env.argv,
-          stderr: env.stderr,
-          now: env.now,
-          interrupted: env.interrupted,
-          stopReason: env.stopReason,
-          onForcedExit: env.onForcedExit,
-        },
-      );
+      const result = await resumeExperiment({ runDir: a.runDir, backend: a.backend as never }, runEnv(env));
       emit(env.stdout, a.json, result, () => result.runDir);
     },
   };

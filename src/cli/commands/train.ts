@@ -1,7 +1,16 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../../errors.js';
 import type { CliEnv } from '../env.js';
-import { applySoftwareGpu, applyThreads, emit, withBackend, withFile, withJson, withThreads } from './options.js';
+import {
+  applySoftwareGpu,
+  applyThreads,
+  emit,
+  runEnv,
+  withBackend,
+  withFile,
+  withJson,
+  withThreads,
+} from './options.js';
 
 export function trainCommand(env: CliEnv) {
   return {
@@ -43,15 +52,7 @@ export function trainCommand(env: CliEnv) {
       const { runExperiment } = await import('../../run/experiment.js');
       const result = await runExperiment(
         { file: a.file, overrides: a.set, backend: a.backend as never, outDir: a.out, runDir: a.runDir },
-        {
-          cwd: env.cwd,
-          argv: env.argv,
-          stderr: env.stderr,
-          now: env.now,
-          interrupted: env.interrupted,
-          stopReason: env.stopReason,
-          onForcedExit: env.onForcedExit,
-        },
+        runEnv(env),
       );
       emit(env.stdout, a.json, result, () => result.runDir);
     },
