@@ -26,9 +26,9 @@ describe('loading the oneDNN addon', () => {
     expect(threadsFrom(env, cores)).toBe(expected);
   });
 
-  it.each(['0', '-1', '1.5', 'two'])('rejects MNIST_RUN_THREADS=%s with a fix', (raw) => {
+  it.each(['0', '-1', '1.5', 'two', '1025', '1e20'])('rejects MNIST_RUN_THREADS=%s with a fix', (raw) => {
     expect(threadsFrom({ MNIST_RUN_THREADS: raw }, 2)).toEqual({
-      reason: `MNIST_RUN_THREADS=${raw} is not a positive integer`,
+      reason: `MNIST_RUN_THREADS=${raw} is not a whole number from 1 to 1024`,
       fix: 'set MNIST_RUN_THREADS to a thread count such as 2, or unset it',
     });
   });

@@ -16,6 +16,9 @@ export type OnednnLoad =
 /** Environment variable that overrides the thread count (default: every available core). */
 export const THREADS_ENV = 'MNIST_RUN_THREADS';
 
+/** More threads than this is a typo, not a machine: the same bound as --threads. */
+export const MAX_THREADS = 1024;
+
 export function threadsFrom(
   env: NodeJS.ProcessEnv,
   cores = availableParallelism(),
@@ -23,9 +26,9 @@ export function threadsFrom(
   const raw = env[THREADS_ENV];
   if (raw === undefined || raw === '') return cores;
   const n = Number(raw);
-  if (Number.isInteger(n) && n >= 1) return n;
+  if (Number.isInteger(n) && n >= 1 && n <= MAX_THREADS) return n;
   return {
-    reason: `${THREADS_ENV}=${raw} is not a positive integer`,
+    reason: `${THREADS_ENV}=${raw} is not a whole number from 1 to ${MAX_THREADS}`,
     fix: `set ${THREADS_ENV} to a thread count such as ${cores}, or unset it`,
   };
 }
