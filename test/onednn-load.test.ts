@@ -35,7 +35,9 @@ describe('loading the oneDNN addon', () => {
 
   it('reports a bad thread setting as ok:false rather than throwing', async () => {
     const result = await loadOnednnBackend({ env: { MNIST_RUN_THREADS: 'two' } });
-    expect(result.ok === false && result.reason).toMatch(/^MNIST_RUN_THREADS=two is not a whole number from 1 to 1024$|not built/);
+    expect(result.ok === false && result.reason).toMatch(
+      /^MNIST_RUN_THREADS=two is not a whole number from 1 to 1024$|not built/,
+    );
   });
 
   it.each([
