@@ -65,6 +65,14 @@ function union(path: Path, issue: Extract<Issue, { code: 'invalid_union' }>, ctx
   return [expected(path, issue, ctx)];
 }
 
+/** A refinement's or pattern's own message, with what was received where it does not say. */
+function ownWords(path: Path, issue: Issue, ctx: Ctx): Found {
+  const value = valueAt(ctx.input, path);
+  const tail =
+    issue.message.startsWith('expected') && !issue.message.includes('received') ? `, ${received(value)}` : '';
+  return { path, message: issue.message + tail };
+}
+
 function found(issue: Issue, prefix: Path, ctx: Ctx): Found[] {
   const path = [...prefix, ...issue.path.filter((k): k is string | number => typeof k !== 'symbol')];
   switch (issue.code) {
@@ -72,12 +80,11 @@ function found(issue: Issue, prefix: Path, ctx: Ctx): Found[] {
       return issue.keys.map((k) => unknownKey(path, k, ctx));
     case 'invalid_union':
       return union(path, issue, ctx);
-    case 'custom': {
-      const value = valueAt(ctx.input, path);
-      const tail =
-        issue.message.startsWith('expected') && !issue.message.includes('received') ? `, ${received(value)}` : '';
-      return [{ path, message: issue.message + tail }];
-    }
+    case 'invalid_format':
+      // A pattern with its own message (`.regex(re, 'expected …')`) says it best; zod's default does not.
+      return issue.message.startsWith('Invalid') ? [expected(path, issue, ctx)] : [ownWords(path, issue, ctx)];
+    case 'custom':
+      return [ownWords(path, issue, ctx)];
     default:
       return [expected(path, issue, ctx)];
   }
