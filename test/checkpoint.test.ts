@@ -12,7 +12,8 @@ import { lrScheduleCallback } from '../src/train/callbacks/lr-schedule.js';
 import type { Callback } from '../src/train/callbacks/types.js';
 import { type TrainState, trainModel } from '../src/train/loop.js';
 import { optimizerState, restoreOptimizer } from '../src/train/optimizer-state.js';
-import { Mulberry32, makeRng, withMathRandom } from '../src/util/random.js';
+import { Mulberry32, withMathRandom } from '../src/util/random.js';
+import { blocks } from './helpers/blocks.js';
 
 const silent = pino({ level: 'silent' });
 let dir: string;
@@ -27,21 +28,6 @@ async function folder(name: string): Promise<string> {
   await rm(made, { recursive: true, force: true });
   await mkdir(made, { recursive: true });
   return made;
-}
-
-/** Which 4×4 quadrant of an 8×8 image is brightest: learnable in a few epochs. */
-function blocks(count: number, seed: number) {
-  const rng = makeRng(seed);
-  const images = new Float32Array(count * 64);
-  const labels = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    labels[i] = Math.floor(rng() * 4);
-    for (let p = 0; p < 64; p++) {
-      const quadrant = (Math.floor(p / 8) >= 4 ? 2 : 0) + (p % 8 >= 4 ? 1 : 0);
-      images[i * 64 + p] = rng() * 0.5 + (quadrant === labels[i] ? 0.5 : 0);
-    }
-  }
-  return { images, labels, count };
 }
 
 function config(optimizer: object): Config {

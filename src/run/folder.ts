@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { acquireLock, LockHeldError } from '../util/lock.js';
 
 /** `2026-11-28T14-03-22Z`: UTC, sortable, and legal in file names everywhere. */
 export function timestampForPath(date: Date): string {
@@ -35,4 +36,14 @@ export async function claimRunDir(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   if ((await readdir(dir)).length > 0) throw new UsageError(`--run-dir ${dir} is not empty; choose a new folder`);
   return dir;
+}
+
+/**
+ * One process at a time in a folder (a sweep's, a resumed run's): src/util/lock.ts, whose refusal
+ * (it is held by a live process) becomes a UsageError naming the holder. Returns the release.
+ */
+export function lockFolder(file: string, what: string): Promise<() => void> {
+  return acquireLock(file, what).catch((err: unknown) => {
+    throw err instanceof LockHeldError ? new UsageError(err.message) : err;
+  });
 }

