@@ -37,14 +37,17 @@ train: build
 # suite spawns the built CLI.
 test: build
 	scripts/ensure-vulkan.sh
+	scripts/ensure-redis.sh
 	npm test
 
 # The inner loop: seconds, no build.
 test-unit: native
+	scripts/ensure-redis.sh
 	npm run test:unit
 
 test-e2e: build
 	scripts/ensure-chromium.sh
+	scripts/ensure-redis.sh
 	npm run test:e2e
 
 # The webgpu backend on SwiftShader (Debian's chromium ships it; libvulkan1 loads it).

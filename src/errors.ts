@@ -36,3 +36,6 @@ export class DeviceError extends UserError {}
 
 /** Training diverged: a loss or weight became NaN or infinite. The run stops at that batch. */
 export class DivergedError extends UserError {}
+
+/** Redis cannot be reached, refused our password, or sent something that is not ours. */
+export class QueueError extends UserError {}

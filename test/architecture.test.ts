@@ -53,6 +53,7 @@ const RANK: Record<string, number> = {
   run: 7,
   bench: 7.5, // timing a config's training steps; sweep --dry-run calibrates with it
   sweep: 8,
+  remote: 8.2, // a sweep's runs on other machines: the queue's coordinator and worker (built on sweep)
   compare: 8.5, // reads run folders and sweep folders (src/sweep/format.ts)
   report: 9, // draws compare's tables
   cli: 10,

@@ -70,6 +70,7 @@ describe('augment-preview', () => {
       stopWithParent: () => {},
       stopReason: () => undefined,
       onForcedExit: () => () => {},
+      onSecondSignal: () => () => {},
       setExitCode: () => {},
       exitCode: () => 0,
       out,

@@ -46,6 +46,7 @@ function captured(): CliEnv & { out: string[]; err: string[] } {
     stopWithParent: () => {},
     stopReason: () => undefined,
     onForcedExit: () => () => {},
+    onSecondSignal: () => () => {},
     setExitCode: (c) => {
       code = c;
     },

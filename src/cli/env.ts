@@ -21,6 +21,11 @@ export interface CliEnv {
    * (a run's final status); returns the undo.
    */
   onForcedExit: (hook: () => void) => () => void;
+  /**
+   * While registered, a second signal calls `handler` instead of ending the process (a worker
+   * abandons its runs, which takes a round trip to Redis); a third still ends it. Returns the undo.
+   */
+  onSecondSignal: (handler: () => void, notice: string) => () => void;
   /** Commands that finish normally but want a non-zero status (validate with errors) set it here. */
   setExitCode: (code: number) => void;
   exitCode: () => number;
@@ -34,7 +39,15 @@ export function cliEnv(): CliEnv {
   let orphaned: string | undefined;
   let code = 0;
   const hooks = new Set<() => void>();
+  let second: (() => void) | undefined;
+  let notice: string | undefined;
+  let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (stoppedBy && second && signals === 2) {
+      second();
+      return;
+    }
     if (stoppedBy) {
       for (const hook of hooks) {
         try {
@@ -47,7 +60,9 @@ export function cliEnv(): CliEnv {
     }
     stoppedBy = signal;
     const what = signal === 'SIGINT' ? 'Ctrl-C' : signal;
-    process.stderr.write(`\nmnist-run: ${what}: stopping after the current batch (${what} again to quit at once)\n`);
+    process.stderr.write(
+      `\nmnist-run: ${what}: ${notice ?? `stopping after the current batch (${what} again to quit at once)`}\n`,
+    );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -74,6 +89,15 @@ export function cliEnv(): CliEnv {
     onForcedExit: (hook) => {
       hooks.add(hook);
       return () => hooks.delete(hook);
+    },
+    onSecondSignal: (handler, text) => {
+      second = handler;
+      notice = text;
+      return () => {
+        if (second !== handler) return;
+        second = undefined;
+        notice = undefined;
+      };
     },
     setExitCode: (c) => {
       code = c;

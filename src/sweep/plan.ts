@@ -35,6 +35,8 @@ export async function planSweep(
   const code: string = pinnedVersion ?? versionText(found.version, found.commit);
   const runs: PlannedRun[] = [];
   const configs = new Map<string, LoadedConfig>();
+  /** Each run's data checksums: part of its id, and how a worker finds the same data. */
+  const sums = new Map<string, string[]>();
   const duplicates: SweepPlan['duplicates'] = [];
   for (const point of expandSweep(spec)) {
     const overrides = [...overrideArgs(point.overrides), ...extra];
@@ -45,11 +47,8 @@ export async function planSweep(
         );
       throw err;
     });
-    const id = contentId({
-      resolvedYaml: loaded.resolvedYaml,
-      dataSha256: await deps.dataSha256(loaded),
-      codeVersion: code,
-    });
+    const dataSha256 = await deps.dataSha256(loaded);
+    const id = contentId({ resolvedYaml: loaded.resolvedYaml, dataSha256, codeVersion: code });
     const same = runs.find((r) => r.id === id);
     if (same) {
       duplicates.push({ label: point.label, sameAs: same.label });
@@ -57,6 +56,7 @@ export async function planSweep(
     }
     runs.push({ id, label: point.label, overrides, dir: `runs/${id}` });
     configs.set(id, loaded);
+    sums.set(id, dataSha256);
   }
   const plan: SweepPlan = {
     name: sweepName(file, spec),
@@ -66,5 +66,5 @@ export async function planSweep(
     runs,
     duplicates,
   };
-  return { plan, configs };
+  return { plan, configs, sums };
 }

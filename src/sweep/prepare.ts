@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
 import { gitCommit, PACKAGE_ROOT } from '../run/version.js';
+import { codeVersion as versionText } from './content-id.js';
 import { loadSweep } from './load.js';
 import { type PlanDeps, planSweep } from './plan.js';
 
@@ -28,6 +29,12 @@ function realDeps(): PlanDeps {
       return { version: pkg.version, commit: await gitCommit() };
     },
   };
+}
+
+/** What identifies this code in content ids: package version, plus the git commit in a checkout. */
+export async function codeVersionHere(): Promise<string> {
+  const { version, commit } = await realDeps().codeVersion();
+  return versionText(version, commit);
 }
 
 export async function prepareSweep(file: string, extra: string[], cwd: string, pinnedVersion?: string) {

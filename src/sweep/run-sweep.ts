@@ -41,7 +41,10 @@ export interface SweepOutcome {
  * Finished runs are skipped; a stopped one with a checkpoint resumes from it (its ids go in
  * `resumes`); any other folder under the run's id is an unfinished attempt, set aside.
  */
-async function initialRows(o: SweepRunOptions, resumes: Set<string>): Promise<IndexRow[]> {
+export async function initialRows(
+  o: Pick<SweepRunOptions, 'plan' | 'dir' | 'now'>,
+  resumes?: Set<string>,
+): Promise<IndexRow[]> {
   return Promise.all(
     o.plan.runs.map(async (run) => {
       const rec = await readRun(join(o.dir, run.dir));
@@ -53,12 +56,12 @@ async function initialRows(o: SweepRunOptions, resumes: Set<string>): Promise<In
         status: 'pending' as const,
         dir: run.dir,
       };
-      if (await resumesFromCheckpoint(rec)) {
+      if (resumes && (await resumesFromCheckpoint(rec))) {
         resumes.add(run.id);
         return pending;
       }
       await setAside(o.dir, join(o.dir, run.dir), run.id, o.now());
-      return { id: run.id, label: run.label, overrides: run.overrides, status: 'pending' as const, dir: run.dir };
+      return pending;
     }),
   );
 }
@@ -77,7 +80,7 @@ const fmt = (r: IndexRow) =>
     : (r.error ?? '');
 
 /** index.csv kept current. One write at a time: each carries the whole table, so an older one must never land last. */
-function indexWriter(dir: string, rows: IndexRow[]) {
+export function indexWriter(dir: string, rows: IndexRow[]) {
   let writing = Promise.resolve();
   return {
     save: () => (writing = writing.then(() => writeFileAtomic(join(dir, SWEEP_FILES.index), indexCsv(rows)))),
@@ -137,11 +140,22 @@ function hooks(
   };
 }
 
+/** The sweep folder, made and locked: runs/, logs/, then the lock; returns the lock's release. */
+export async function openSweepFolder(dir: string): Promise<() => void> {
+  await mkdir(join(dir, SWEEP_FILES.runs), { recursive: true });
+  await mkdir(join(dir, SWEEP_FILES.logs), { recursive: true });
+  return lockSweep(dir);
+}
+
+/** What every sweep writes first: the sweep file as written and plan.json. */
+export async function writePlan(dir: string, plan: SweepPlan): Promise<void> {
+  await copyFile(plan.sweepFile, join(dir, SWEEP_FILES.sweep));
+  await writeFileAtomic(join(dir, SWEEP_FILES.plan), formatJson(SWEEP_FILES.plan, SweepPlanSchema, plan));
+}
+
 /** Runs every unfinished run of the plan in the sweep folder, keeping index.csv current. */
 export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
-  await mkdir(join(o.dir, SWEEP_FILES.runs), { recursive: true });
-  await mkdir(join(o.dir, SWEEP_FILES.logs), { recursive: true });
-  const release = await lockSweep(o.dir);
+  const release = await openSweepFolder(o.dir);
   const running = new Map<PlannedRun, StartedChild>();
   let rows: IndexRow[] = [];
   const atOnce = o.onForcedExit?.(() =>
@@ -157,8 +171,7 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
     }),
   );
   try {
-    await copyFile(o.plan.sweepFile, join(o.dir, SWEEP_FILES.sweep));
-    await writeFileAtomic(join(o.dir, SWEEP_FILES.plan), formatJson(SWEEP_FILES.plan, SweepPlanSchema, o.plan));
+    await writePlan(o.dir, o.plan);
     const resumes = new Set<string>();
     rows = await initialRows(o, resumes);
     const todo = o.plan.runs.filter((_, i) => rows[i]!.status === 'pending');

@@ -11,6 +11,7 @@ import { summaryCommand } from './summary.js';
 import { sweepCommand } from './sweep.js';
 import { trainCommand } from './train.js';
 import { validateCommand } from './validate.js';
+import { workerCommand } from './worker.js';
 
 /** Every command; each imports its heavy pipeline (tfjs) inside its handler, so validate/schema stay light. */
 export function commands(env: CliEnv): CommandModule<object, never>[] {
@@ -26,5 +27,6 @@ export function commands(env: CliEnv): CommandModule<object, never>[] {
     compareCommand(env),
     reportCommand(env),
     augmentPreviewCommand(env),
+    workerCommand(env),
   ] as never;
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
+import { InterruptedError } from '../../errors.js';
 import type { CliEnv } from '../env.js';
 import { applySoftwareGpu, checkWhole, emit, withBackend, withJson } from './options.js';
 
@@ -14,6 +15,7 @@ interface SweepArgs {
   parallel: number;
   dryRun: boolean;
   codeVersion?: string;
+  queue?: string;
   json: boolean;
   allowSoftwareGpu: boolean;
 }
@@ -35,6 +37,11 @@ export function sweepCommand(env: CliEnv) {
           default: 1,
           describe: 'runs at once, each a child process with cores/N threads',
         })
+        .option('queue', {
+          type: 'string',
+          describe:
+            'queue the runs on Redis for `mnist-run worker`s anywhere: redis://[:password@]host:port[/db] (rediss:// for TLS)',
+        })
         .option('dry-run', {
           type: 'boolean',
           default: false,
@@ -53,10 +60,15 @@ export function sweepCommand(env: CliEnv) {
         [1, MAX_PARALLEL],
         'each run is a process: more than the cores only slows each one',
       );
+      const address = a.queue === undefined ? undefined : await queueAddress(a);
+      if (address && !a.dryRun) {
+        const { probeRedis } = await import('../../remote/connect.js');
+        await probeRedis(address); // before planning: a wrong address is said in seconds
+      }
       const { prepareSweep } = await import('../../sweep/prepare.js');
       const { threadsPerRun } = await import('../../sweep/child.js');
       const file = resolve(env.cwd, a.file);
-      const { plan, configs } = await prepareSweep(file, a.set, env.cwd, a.codeVersion);
+      const { plan, configs, sums } = await prepareSweep(file, a.set, env.cwd, a.codeVersion);
       const threads = threadsPerRun(a.parallel);
       if (a.dryRun) {
         const { dryRun, formatDryRun } = await import('../../sweep/dry-run.js');
@@ -64,9 +76,21 @@ export function sweepCommand(env: CliEnv) {
         emit(env.stdout, a.json, { plan, estimate: d }, () => formatDryRun(plan, d));
         return;
       }
+      const dir = resolve(env.cwd, a.out, plan.name);
+      if (address) {
+        const { runQueuedSweep } = await import('../../remote/coordinator.js');
+        const res = await runQueuedSweep({ plan, configs, sums, dir, address, ...env });
+        finish(
+          env,
+          a.json,
+          res,
+          dir,
+          `the queue keeps the other runs and the workers go on; run the same command again to collect them (${dir})`,
+        );
+        return;
+      }
       const { runSweep } = await import('../../sweep/run-sweep.js');
       const { startChild } = await import('../../sweep/child.js');
-      const dir = resolve(env.cwd, a.out, plan.name);
       const res = await runSweep({
         plan,
         dir,
@@ -80,16 +104,35 @@ export function sweepCommand(env: CliEnv) {
         stoppedBy: env.stoppedBy,
         onForcedExit: env.onForcedExit,
       });
-      const failed = res.rows.filter((r) => r.status !== 'completed').length;
-      if (res.stopped) {
-        const { InterruptedError } = await import('../../errors.js');
-        throw new InterruptedError(
-          `sweep interrupted: ${res.rows.length - failed} of ${res.rows.length} runs finished; run the same command again to resume (${dir})`,
-        );
-      }
-      if (failed) env.setExitCode(1);
-      const done = `${res.rows.length - failed} of ${res.rows.length} runs completed (${res.skipped} skipped as already finished)`;
-      emit(env.stdout, a.json, res, () => `${dir}\n${done}${failed ? `, ${failed} failed: see ${dir}/index.csv` : ''}`);
+      finish(env, a.json, res, dir, `run the same command again to resume (${dir})`);
     },
   };
+}
+
+/** The --queue address, checked with what it does not go with; the workers choose backend and threads. */
+async function queueAddress(a: SweepArgs) {
+  const { UsageError } = await import('../../errors.js');
+  if (a.parallel !== 1)
+    throw new UsageError('--parallel is for a sweep on this machine; with --queue each worker has --concurrency');
+  const { parseRedisUrl } = await import('../../remote/url.js');
+  return parseRedisUrl(a.queue!);
+}
+
+/** The sweep's last word: interrupted (with how to go on), failures (exit 1), or all done. */
+function finish(
+  env: CliEnv,
+  json: boolean,
+  res: { rows: { status: string }[]; skipped: number; stopped: boolean },
+  dir: string,
+  goOn: string,
+): void {
+  const failed = res.rows.filter((r) => r.status !== 'completed').length;
+  if (res.stopped) {
+    throw new InterruptedError(
+      `sweep interrupted: ${res.rows.length - failed} of ${res.rows.length} runs finished; ${goOn}`,
+    );
+  }
+  if (failed) env.setExitCode(1);
+  const done = `${res.rows.length - failed} of ${res.rows.length} runs completed (${res.skipped} skipped as already finished)`;
+  emit(env.stdout, json, res, () => `${dir}\n${done}${failed ? `, ${failed} failed: see ${dir}/index.csv` : ''}`);
 }
