@@ -73,9 +73,10 @@ function localConfig(text: string, data: DataFolder): string {
 
 /** Checks a job as it came off the wire; throws UnrecoverableError with the reason when it is not one to run. */
 function checkJob(job: Job, folders: DataFolder[]): { data: JobData; folder: DataFolder } {
+  // The id first: it names this job's folder under the work folder.
+  if (!RunIdSchema.safeParse(job.id).success) throw new UnrecoverableError(`job id ${job.id} is not a run id`);
   const parsed = JobDataSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`not an mnist-run job: ${firstIssue(parsed.error)}`);
-  if (!RunIdSchema.safeParse(job.id).success) throw new UnrecoverableError(`job id ${job.id} is not a run id`);
   const problem = contentProblem(job.id!, parsed.data);
   if (problem) throw new UnrecoverableError(problem);
   const folder = matchData(folders, parsed.data.dataSha256);
