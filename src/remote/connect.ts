@@ -17,11 +17,17 @@ function explain(err: Error, a: RedisAddress, waitedMs: number): string | undefi
     return `Redis at ${a.shown} wants a password: give it in the URL, redis://:PASSWORD@${a.host}:${a.port}`;
   if (/without any password configured|AUTH.*called without any password/i.test(m))
     return `Redis at ${a.shown} has no password set, but the URL gives one: leave it out`;
+  if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code))
+    return `Redis at ${a.shown}: its TLS certificate is not trusted here (${m}); if a private CA signed it, give that CA with NODE_EXTRA_CA_CERTS=ca.pem`;
+  if (a.tls && /wrong version number|packet length too long|ERR_SSL/i.test(`${code} ${m}`))
+    return `Redis at ${a.shown} does not speak TLS on port ${a.port}: use redis:// (or the server's TLS port)`;
+  if (code === 'ECONNRESET' && !a.tls && waitedMs > 0)
+    return `Redis at ${a.shown} closes the connection at once: if that port wants TLS, use rediss://`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot reach Redis at ${a.shown}: no host named ${a.host}`;
   if (/DB index is out of range/i.test(m)) return `Redis at ${a.shown} has no database ${a.db}`;
   if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || /timeout/i.test(m))
     return waitedMs > 0
-      ? `cannot reach Redis at ${a.shown}: ${code === 'ECONNREFUSED' ? 'connection refused' : 'no answer'} for ${(waitedMs / 1000).toFixed(0)} s (is redis-server running there, on that port, and reachable from here?)`
+      ? `cannot reach Redis at ${a.shown}: ${code === 'ECONNREFUSED' ? 'connection refused' : 'no answer'} for ${(waitedMs / 1000).toFixed(0)} s (is redis-server running there, on that port, and reachable from here?${a.tls ? ' Does that port speak TLS? If not, use redis://' : ''})`
       : undefined;
   return undefined;
 }

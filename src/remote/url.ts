@@ -3,6 +3,7 @@
  * what ioredis needs from it. The password never leaves this module in text: everything shown to a
  * person goes through `shown`, and error text through `redact`.
  */
+import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
 
 export interface RedisAddress {
@@ -72,7 +73,8 @@ export function connectionOptions(a: RedisAddress) {
     db: a.db,
     ...(a.username && { username: a.username }),
     ...(a.password && { password: a.password }),
-    ...(a.tls && { tls: { servername: a.host } }),
+    // SNI takes host names only (Node warns for an IP); the certificate is checked against either.
+    ...(a.tls && { tls: isIP(a.host) ? {} : { servername: a.host } }),
     maxRetriesPerRequest: null,
   };
 }

@@ -103,8 +103,22 @@ async function logTail(log: string, from = 0): Promise<string> {
   return text.trimEnd().split('\n').slice(-15).join('\n');
 }
 
-async function answersPing(port: number, password: string | undefined): Promise<boolean> {
-  const client = new Redis({ host: '127.0.0.1', port, password, lazyConnect: true, retryStrategy: () => null });
+/** PEM files for a TLS-only server: its certificate and key, and the CA that signed the certificate. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+async function answersPing(port: number, password: string | undefined, tls?: TlsFiles): Promise<boolean> {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    password,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    ...(tls && { tls: { ca: await readFile(tls.ca) } }),
+  });
   client.on('error', () => undefined); // a refused connection is the expected answer while it starts
   try {
     await client.connect();
@@ -121,7 +135,8 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startRedis(opts: { password?: string } = {}): Promise<RedisHandle> {
+/** A server on a free port; with `tls`, TLS only (its URL is rediss://), clients not asked for certificates. */
+export async function startRedis(opts: { password?: string; tls?: TlsFiles } = {}): Promise<RedisHandle> {
   if (!onPath('redis-server')) {
     throw new Error(
       'redis-server is missing: `make test` installs it (Debian package redis-server), or apt-get install redis-server',
@@ -134,7 +149,12 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Redi
 
   /** Starts a server on `port`; false when the port turned out to be taken, throws on any other failure. */
   const launch = async (port: number): Promise<ChildProcess | false> => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'no', '--dir', dir];
+    const tls = opts.tls;
+    const ports = tls
+      ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key]
+      : ['--port', String(port)];
+    if (tls) ports.push('--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no');
+    const args = [...ports, '--bind', '127.0.0.1', '--daemonize', 'no', '--dir', dir];
     args.push('--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--logfile', log);
     if (password !== undefined) args.push('--requirepass', password);
     const from = await stat(log).then(
@@ -153,7 +173,7 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Redi
         if (/address already in use/i.test(tail)) return false;
         throw new Error(`redis-server exited (${child.exitCode ?? child.signalCode}) on start; ${log}:\n${tail}`);
       }
-      if (await answersPing(port, password)) return child;
+      if (await answersPing(port, password, tls)) return child;
       await sleep(50);
     }
     child.kill('SIGKILL');
@@ -180,7 +200,7 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Redi
   };
   const auth = password === undefined ? '' : `:${encodeURIComponent(password)}@`;
   return {
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: `${opts.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
     port,
     password,
     dir,
