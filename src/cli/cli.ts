@@ -15,6 +15,8 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
       describe: 'override a config key, e.g. --set train.epochs=2 --set model.layers.1.units=256',
     })
     .strict()
+    // An option given twice: the last one counts, as in most CLIs; only `array` options (--set) collect.
+    .parserConfiguration({ 'duplicate-arguments-array': false })
     .recommendCommands()
     .help()
     .alias('h', 'help')

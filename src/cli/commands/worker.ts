@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
+import { UsageError } from '../../errors.js';
 import type { CliEnv } from '../env.js';
 import { applySoftwareGpu, checkWhole, MAX_THREADS, withBackend, withJson } from './options.js';
 
@@ -21,8 +22,10 @@ interface WorkerArgs {
 function lockMs(): number {
   const text = process.env.MNIST_RUN_QUEUE_LOCK_MS;
   const ms = text === undefined ? 30_000 : Number(text);
-  checkWhole('MNIST_RUN_QUEUE_LOCK_MS (env)', ms, [1000, 3_600_000], 'milliseconds, e.g. 30000');
-  return ms;
+  if (Number.isInteger(ms) && ms >= 1000 && ms <= 3_600_000) return ms;
+  throw new UsageError(
+    `MNIST_RUN_QUEUE_LOCK_MS=${text}: expected milliseconds from 1000 to 3600000 (default 30000); unset it or fix it`,
+  );
 }
 
 export function workerCommand(env: CliEnv) {
