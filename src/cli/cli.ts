@@ -1,5 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { InterruptedError, isUserError } from '../errors.js';
+import { redact } from '../remote/url.js';
 import { commands } from './commands/index.js';
 import { type CliEnv, SIGNAL_EXIT } from './env.js';
 
@@ -15,8 +16,7 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
       describe: 'override a config key, e.g. --set train.epochs=2 --set model.layers.1.units=256',
     })
     .strict()
-    // An option given twice: the last one counts, as in most CLIs; only `array` options (--set) collect.
-    .parserConfiguration({ 'duplicate-arguments-array': false })
+    .middleware(onlyArraysRepeat as never, true)
     .recommendCommands()
     .help()
     .alias('h', 'help')
@@ -58,6 +58,21 @@ export function reportError(err: unknown, env: CliEnv): number {
 }
 
 class CliUsage extends Error {}
+
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * yargs makes an option given twice an array, which code expecting one value (a path, a URL) cannot
+ * take: only options declared as arrays (--set, --data-root) may repeat; any other says so.
+ */
+function onlyArraysRepeat(argv: Record<string, unknown>, y: { getOptions: () => { array: string[] } }): void {
+  const arrays = new Set(y.getOptions().array);
+  for (const [key, value] of Object.entries(argv)) {
+    if (key === '_' || key === '$0' || !Array.isArray(value) || arrays.has(key) || arrays.has(kebab(key))) continue;
+    // The values may be URLs with a password in them (--queue): shown without it.
+    throw new CliUsage(`--${kebab(key)} was given ${value.length} times (${redact(value.join(', '))}): give it once`);
+  }
+}
 
 /** Node's file-system errors (ENOSPC, EACCES, EISDIR…) carry a syscall and name their path: a user can act on them. */
 function isSystemError(err: unknown): err is NodeJS.ErrnoException {
