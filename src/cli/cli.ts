@@ -1,6 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { InterruptedError, isUserError } from '../errors.js';
 import { redact } from '../remote/url.js';
+import { packageVersion } from '../run/version.js';
 import { commands } from './commands/index.js';
 import { type CliEnv, SIGNAL_EXIT } from './env.js';
 
@@ -20,7 +21,7 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version(packageVersion())
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((msg, err) => {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -202,5 +202,22 @@ describe('limits before work: exit 1 with a located message, never an internal e
       noStack(res.stderr);
     }
     expect(existsSync(runs)).toBe(false);
+  });
+});
+
+describe('the CLI at its edges', () => {
+  it('prints its version with --version', async () => {
+    const { version } = JSON.parse(await readFile(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8'));
+    const res = await runCli(['--version']);
+    expect(res).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('stops quietly when the reader of its output closes the pipe (schema | head -1)', () => {
+    const res = spawnSync('bash', ['-c', `set -o pipefail; node ${JSON.stringify(CLI)} schema | head -c 1`], {
+      encoding: 'utf8',
+    });
+    expect(res.stdout).toBe('{');
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
   });
 });
