@@ -14,8 +14,11 @@
  *    the coordinator and the workers per job, and Redis memory: what one job costs as N grows.
  *
  * It prints tables and writes every figure with its conditions and the exact command lines to
- * `--out` (default bench/results/queue-scale.json). The machine may be shared: the load average is
- * recorded at the start and end of each measurement, and CPU time is shown beside wall time.
+ * `--out` (default bench/results/queue-scale.json). `--quick`: one round of 4 small runs, N = 50
+ * and 150; `--backend NAME` skips the look for onednn (else cpu); `--keep` keeps the temp folders.
+ * The machine may be shared: each sweep records the load average at its start and end and the
+ * cores other people's processes took meanwhile (/proc/stat less our own processes' CPU), and a
+ * sweep whose redis-server something else ended is run again (up to 3 times), and says so.
  */
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -55,6 +58,8 @@ const TINY = QUICK
   ? { sizes: [50, 150], workers: 2, concurrency: 1, trainSize: 100, epochs: 1, idleMs: 2000 }
   : { sizes: [100, 300, 1000], workers: 2, concurrency: 1, trainSize: 100, epochs: 1, idleMs: 3000 };
 const SWEEP_TIMEOUT_MS = 20 * 60_000;
+const CPU_NOTE =
+  'cpu: over the sweep, the machine’s busy CPU (/proc/stat), ours (coordinator by /usr/bin/time, workers with their training processes by /proc/<pid>/stat, redis-server by INFO cpu, this script) and the rest, others’ processes; othersCores = others / wall, the cores other people’s work took on average';
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -117,8 +122,16 @@ function commandLine(cwd: string, cmd: string, args: string[], tmp: string): str
 // Processes: every child is killed on the way out, whatever happens.
 
 const live = new Set<ChildProcess>();
+/** Each child leads a process group of its own: the group goes, /usr/bin/time's child with it. */
+function killGroup(c: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-c.pid!, signal);
+  } catch {
+    c.kill(signal);
+  }
+}
 process.once('exit', () => {
-  for (const c of live) c.kill('SIGKILL');
+  for (const c of live) killGroup(c, 'SIGKILL');
 });
 for (const sig of ['SIGINT', 'SIGTERM'] as const)
   process.once(sig, () => {
@@ -141,7 +154,7 @@ interface Proc {
 }
 
 function start(cmd: string, args: string[], cwd: string): Proc {
-  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: process.env, detached: true });
   live.add(child);
   const p: Proc = {
     child,
@@ -169,8 +182,8 @@ function start(cmd: string, args: string[], cwd: string): Proc {
 /** SIGTERM, then SIGKILL if it is still there after `graceMs`. */
 async function stop(p: Proc, graceMs = 15_000): Promise<void> {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  p.child.kill('SIGTERM');
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
+  killGroup(p.child, 'SIGTERM');
+  const timer = setTimeout(() => killGroup(p.child, 'SIGKILL'), graceMs);
   await p.exited;
   clearTimeout(timer);
 }
@@ -183,11 +196,59 @@ const CLK_TCK = (() => {
   }
 })();
 
-/** A live process's user + system CPU in ms (its own, not its children's), from /proc/<pid>/stat. */
-async function cpuMs(pid: number): Promise<number> {
+/**
+ * A live process's user + system CPU in ms, from /proc/<pid>/stat: its own, plus with `children`
+ * that of the children it has waited for (a worker's finished training processes).
+ */
+async function cpuMs(pid: number, children = false): Promise<number> {
   const text = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' '); // rest[0] is field 3 (state)
-  return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLK_TCK; // fields 14 utime, 15 stime
+  const f = text
+    .slice(text.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number); // f[0] is field 3 (state); fields 14-17 are utime, stime, cutime, cstime
+  return ((f[11]! + f[12]! + (children ? f[13]! + f[14]! : 0)) * 1000) / CLK_TCK;
+}
+
+/** CPU time the whole machine spent busy (all cores, every process), ms, from /proc/stat. */
+async function machineBusyMs(): Promise<number> {
+  const f = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: all but idle and iowait
+  return ((f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + (f[7] ?? 0)) * 1000) / CLK_TCK;
+}
+
+interface CpuSnapshot {
+  machine: number;
+  bench: number;
+  redis: number;
+  workers: number[];
+}
+
+async function cpuSnapshot(client: Redis, workers: RunningWorker[]): Promise<CpuSnapshot> {
+  const u = process.cpuUsage();
+  return {
+    machine: await machineBusyMs(),
+    bench: (u.user + u.system) / 1000,
+    redis: (await redisFacts(client)).cpuMs,
+    workers: await Promise.all(workers.map((w) => cpuMs(w.proc.pid, true))),
+  };
+}
+
+/**
+ * Over one sweep: the machine's busy CPU, what this benchmark's own processes used of it (the
+ * coordinator, the workers and their training processes, redis-server, this script), and the rest:
+ * other people's processes. `othersCores` is that rest in cores, on average over the sweep.
+ */
+function cpuAccount(a: CpuSnapshot, b: CpuSnapshot, coordinatorMs: number | undefined, wallMs: number) {
+  const workers = b.workers.reduce((sum, x, i) => sum + x - a.workers[i]!, 0);
+  const ours = (coordinatorMs ?? 0) + workers + (b.redis - a.redis) + (b.bench - a.bench);
+  const machine = b.machine - a.machine;
+  return {
+    machineBusyMs: round(machine),
+    oursMs: round(ours),
+    workersWithTrainingMs: round(workers),
+    othersMs: round(machine - ours),
+    othersCores: round((machine - ours) / wallMs, 2),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -336,7 +397,14 @@ interface SweepOutcome {
   stderrTail: string[];
 }
 
-async function runSweep(url: string, dir: string, tmp: string, sweepYaml: string): Promise<SweepOutcome> {
+/** `abort` resolves with the error to throw when the sweep cannot go on (its Redis is gone): the sweep is killed. */
+async function runSweep(
+  url: string,
+  dir: string,
+  tmp: string,
+  sweepYaml: string,
+  abort: Promise<Error>,
+): Promise<SweepOutcome> {
   await mkdir(dir, { recursive: true });
   await copyFile(join(ROOT, 'configs', 'ann-seed.yaml'), join(dir, 'ann-seed.yaml'));
   await writeFile(join(dir, 'sweep.yaml'), sweepYaml);
@@ -363,16 +431,22 @@ async function runSweep(url: string, dir: string, tmp: string, sweepYaml: string
   proc.onLine.add((l, stream) => {
     if (stream === 'stderr' && queuedAt === undefined && / runs on the queue at /.test(l.text)) queuedAt = l.at;
   });
-  const timer = setTimeout(() => proc.child.kill('SIGKILL'), SWEEP_TIMEOUT_MS);
-  const { code } = await proc.exited;
+  const timer = setTimeout(() => killGroup(proc.child, 'SIGKILL'), SWEEP_TIMEOUT_MS);
+  const ended = await Promise.race([proc.exited, abort.then(() => undefined)]);
   clearTimeout(timer);
+  if (!ended) {
+    killGroup(proc.child, 'SIGKILL');
+    await proc.exited;
+    throw await abort;
+  }
+  const { code } = ended;
   const exitedAt = Date.now();
   await writeFile(join(dir, 'sweep.stderr'), proc.stderr.map((l) => l.text).join('\n'));
   let cpu: number | undefined;
   if (useTime) {
     const last = (await readFile(timeFile, 'utf8').catch(() => '')).trim().split('\n').at(-1) ?? '';
     const [, user, sys] = last.split(' ').map(Number);
-    if (user !== undefined && sys !== undefined && Number.isFinite(user + sys)) cpu = (user + sys) * 1000;
+    if (user !== undefined && sys !== undefined && Number.isFinite(user + sys)) cpu = round((user + sys) * 1000);
   }
   let result: SweepOutcome['result'];
   try {
@@ -405,11 +479,25 @@ async function withQueue<T>(
   tmp: string,
   dir: string,
   workers: { count: number; backend: string; concurrency: number; noTrain: boolean },
-  body: (q: { redis: RedisHandle; client: Redis; workers: RunningWorker[] }) => Promise<T>,
+  body: (q: { redis: RedisHandle; client: Redis; workers: RunningWorker[]; gone: Promise<Error> }) => Promise<T>,
 ): Promise<T> {
   const redis = await startRedis();
-  const client = new Redis(redis.url, { lazyConnect: true });
+  const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined); // a Redis that went away is noticed below, not in a flood of these
   const running: RunningWorker[] = [];
+  // Something else on a shared machine may end our redis-server: then this sweep is void, not stuck.
+  let dead = false;
+  let watch: NodeJS.Timeout | undefined;
+  const gone = new Promise<Error>((resolve) => {
+    watch = setInterval(async () => {
+      if (alive(redis.pid)) return;
+      clearInterval(watch);
+      dead = true;
+      const log = await readFile(join(redis.dir, 'redis.log'), 'utf8').catch(() => '');
+      const last = log.trimEnd().split('\n').slice(-4).join(' | ');
+      resolve(new RedisGone(`redis-server ${redis.pid} ended during the sweep, not by this script; its log: ${last}`));
+    }, 500);
+  });
   try {
     await client.connect();
     const started = await Promise.allSettled(
@@ -419,11 +507,15 @@ async function withQueue<T>(
     );
     for (const s of started) if (s.status === 'fulfilled') running.push(s.value);
     for (const s of started) if (s.status === 'rejected') throw s.reason;
-    return await body({ redis, client, workers: running });
+    return await body({ redis, client, workers: running, gone });
+  } catch (err) {
+    if (dead || !alive(redis.pid)) throw err instanceof RedisGone ? err : new RedisGone(`redis-server ended: ${err}`);
+    throw err;
   } finally {
+    clearInterval(watch);
     await Promise.all(
       running.map(async (w) => {
-        await stop(w.proc);
+        await stop(w.proc, dead ? 0 : 15_000); // a worker waits for its Redis to come back
         const text = (ls: Line[]) => ls.map((l) => l.text).join('\n');
         await writeFile(join(dir, `worker-${w.name.slice(1)}`, 'worker.stdout'), text(w.proc.stdout));
         await writeFile(join(dir, `worker-${w.name.slice(1)}`, 'worker.stderr'), text(w.proc.stderr));
@@ -432,6 +524,40 @@ async function withQueue<T>(
     client.disconnect();
     await redis.stop();
     await rm(redis.dir, { recursive: true, force: true });
+  }
+}
+
+class RedisGone extends Error {
+  override name = 'RedisGone';
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+interface Interruption {
+  measurement: string;
+  attempt: number;
+  at: string;
+  reason: string;
+}
+const interruptions: Interruption[] = [];
+
+/** `f`, again (up to 3 times in all) when what ended it was our Redis killed from outside. */
+async function retried<T>(measurement: string, f: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await f();
+    } catch (err) {
+      if (!(err instanceof RedisGone) || attempt >= 3) throw err;
+      interruptions.push({ measurement, attempt, at: new Date().toISOString(), reason: err.message });
+      process.stderr.write(`\nqueue-bench: ${err.message}; again (${measurement})… `);
+    }
   }
 }
 
@@ -467,6 +593,16 @@ function pickBackend(): string {
     return d.backends.some((b) => b.name === 'onednn' && b.ok) ? 'onednn' : 'cpu';
   } catch {
     return 'cpu';
+  }
+}
+
+/** In the repo, the way `npm run lint` wants it (biome: short arrays on one line); elsewhere as written. */
+function formatJson(file: string): void {
+  if (relative(ROOT, file).startsWith('..')) return;
+  try {
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'biome'), ['format', '--write', file], { stdio: 'ignore' });
+  } catch {
+    process.stderr.write(`queue-bench: biome could not format ${file}; it is valid JSON all the same\n`);
   }
 }
 
@@ -516,6 +652,7 @@ interface RealRound {
   trainShareOfWall: number;
   /** Last run collected until the coordinator exited. */
   tailMs?: number;
+  cpu: ReturnType<typeof cpuAccount>;
   loadStart: [number, number, number];
   loadEnd: [number, number, number];
   commands: string[];
@@ -572,44 +709,50 @@ async function realSweeps(tmp: string, backend: string) {
       const dir = join(tmp, `real-round${r}-${count}w`);
       process.stderr.write(`queue-bench: real sweep, round ${r}, ${count} worker(s)… `);
       const before = load();
-      const row = await withQueue(
-        tmp,
-        dir,
-        { count, backend, concurrency: 1, noTrain: false },
-        async ({ redis, client, workers }) => {
-          const sweep = await runSweep(redis.url, join(dir, 'coordinator'), tmp, yaml);
-          const ev = await queueEvents(client);
-          const recs = runRecords(r, workers, sweep, ev);
-          records.push(...recs);
-          const rows = sweep.result?.rows ?? [];
-          const perWorker: Record<string, number> = {};
-          for (const t of sweep.result?.timings ?? [])
-            perWorker[t.worker ?? '?'] = (perWorker[t.worker ?? '?'] ?? 0) + 1;
-          const lastRemoved = Math.max(...ev.filter((e) => e.event === 'removed').map((e) => e.ms));
-          const trainSum = recs.reduce((s, x) => s + (x.trainMs ?? 0), 0);
-          const out: RealRound = {
-            round: r,
-            workers: count,
-            wallMs: sweep.wallMs,
-            coordinatorCpuMs: sweep.cpuMs,
-            queuedAfterMs: sweep.queuedAfterMs,
-            exit: sweep.exit,
-            completed: rows.filter((x) => x.status === 'completed').length,
-            runs: rows.length,
-            jobsPerWorker: perWorker,
-            trainShareOfWall: round(trainSum / count / sweep.wallMs, 3),
-            tailMs: Number.isFinite(lastRemoved) ? sweep.exitedAt - lastRemoved : undefined,
-            loadStart: before,
-            loadEnd: load(),
-            commands: [...workers.map((w) => w.command), sweep.command],
-          };
-          if (out.completed !== REAL.runs)
-            process.stderr.write(
-              `\nqueue-bench: only ${out.completed} of ${REAL.runs} completed: ${sweep.stderrTail.join(' | ')}\n`,
-            );
-          return out;
-        },
-      );
+      const row = await retried(`real round ${r}, ${count} worker(s)`, async () => {
+        await rm(dir, { recursive: true, force: true });
+        return withQueue(
+          tmp,
+          dir,
+          { count, backend, concurrency: 1, noTrain: false },
+          async ({ redis, client, workers, gone }) => {
+            const c0 = await cpuSnapshot(client, workers);
+            const sweep = await runSweep(redis.url, join(dir, 'coordinator'), tmp, yaml, gone);
+            const c1 = await cpuSnapshot(client, workers);
+            const ev = await queueEvents(client);
+            const recs = runRecords(r, workers, sweep, ev);
+            records.push(...recs);
+            const rows = sweep.result?.rows ?? [];
+            const perWorker: Record<string, number> = {};
+            for (const t of sweep.result?.timings ?? [])
+              perWorker[t.worker ?? '?'] = (perWorker[t.worker ?? '?'] ?? 0) + 1;
+            const lastRemoved = Math.max(...ev.filter((e) => e.event === 'removed').map((e) => e.ms));
+            const trainSum = recs.reduce((s, x) => s + (x.trainMs ?? 0), 0);
+            const out: RealRound = {
+              round: r,
+              workers: count,
+              wallMs: sweep.wallMs,
+              coordinatorCpuMs: sweep.cpuMs,
+              queuedAfterMs: sweep.queuedAfterMs,
+              exit: sweep.exit,
+              completed: rows.filter((x) => x.status === 'completed').length,
+              runs: rows.length,
+              jobsPerWorker: perWorker,
+              trainShareOfWall: round(trainSum / count / sweep.wallMs, 3),
+              tailMs: Number.isFinite(lastRemoved) ? sweep.exitedAt - lastRemoved : undefined,
+              cpu: cpuAccount(c0, c1, sweep.cpuMs, sweep.wallMs),
+              loadStart: before,
+              loadEnd: load(),
+              commands: [...workers.map((w) => w.command), sweep.command],
+            };
+            if (out.completed !== REAL.runs)
+              process.stderr.write(
+                `\nqueue-bench: only ${out.completed} of ${REAL.runs} completed: ${sweep.stderrTail.join(' | ')}\n`,
+              );
+            return out;
+          },
+        );
+      });
       rounds.push(row);
       process.stderr.write(`${(row.wallMs / 1000).toFixed(1)} s\n`);
     }
@@ -665,6 +808,7 @@ interface TinyPoint {
   collectLagMs?: number;
   collectMs?: Stats;
   statuses: Record<string, number>;
+  cpu: ReturnType<typeof cpuAccount>;
   loadStart: [number, number, number];
   loadEnd: [number, number, number];
   commands: string[];
@@ -683,68 +827,75 @@ async function tinySweeps(tmp: string, backend: string) {
       'train.epochs': TINY.epochs,
     });
     const before = load();
-    const point = await withQueue(
-      tmp,
-      dir,
-      { count: TINY.workers, backend, concurrency: TINY.concurrency, noTrain: true },
-      async ({ redis, client, workers }) => {
-        const idle0 = await redisFacts(client);
-        await sleep(TINY.idleMs);
-        const idle1 = await redisFacts(client);
-        const idleRate = (idle1.cpuMs - idle0.cpuMs) / (TINY.idleMs / 1000);
-        const w0 = await Promise.all(workers.map((w) => cpuMs(w.proc.pid)));
-        const r0 = await redisFacts(client);
-        const sweep = await runSweep(redis.url, join(dir, 'coordinator'), tmp, yaml);
-        const r1 = await redisFacts(client);
-        const w1 = await Promise.all(workers.map((w) => cpuMs(w.proc.pid)));
-        const ev = await queueEvents(client);
-        const jobs = byJob(ev);
-        const added = ev.filter((e) => e.event === 'added').map((e) => e.ms);
-        const collect = [...jobs.values()]
-          .filter((j) => j.completed !== undefined && j.removed !== undefined)
-          .map((j) => j.removed! - j.completed!);
-        const times = (event: string) => ev.filter((e) => e.event === event).map((e) => e.ms);
-        const [active, completed, removed] = [times('active'), times('completed'), times('removed')];
-        const statuses: Record<string, number> = {};
-        for (const row of sweep.result?.rows ?? []) statuses[row.status] = (statuses[row.status] ?? 0) + 1;
-        const redisCpu = r1.cpuMs - r0.cpuMs;
-        const workersCpu = w1.reduce((s, x, i) => s + x - w0[i]!, 0);
-        const p: TinyPoint = {
-          runs: n,
-          enqueued: sweep.result?.enqueued,
-          exit: sweep.exit,
-          planningMs: sweep.queuedAfterMs,
-          firstAddedMs: added.length ? Math.min(...added) - sweep.startedAt : undefined,
-          enqueueMs: added.length ? Math.max(...added) - Math.min(...added) : undefined,
-          wallMs: sweep.wallMs,
-          wallPerJobMs: round(sweep.wallMs / n, 2),
-          afterQueuedPerJobMs:
-            sweep.queuedAfterMs === undefined ? undefined : round((sweep.wallMs - sweep.queuedAfterMs) / n, 2),
-          coordinatorCpuMs: sweep.cpuMs === undefined ? undefined : round(sweep.cpuMs),
-          coordinatorCpuPerJobMs: sweep.cpuMs === undefined ? undefined : round(sweep.cpuMs / n, 2),
-          redisCpuMs: round(redisCpu),
-          redisCpuPerJobMs: round(redisCpu / n, 3),
-          redisIdleCpuMsPerS: round(idleRate, 2),
-          redisCpuNetPerJobMs: round((redisCpu - (idleRate * sweep.wallMs) / 1000) / n, 3),
-          redisMainThreadCpuPerJobMs: round((r1.cpuMainThreadMs - r0.cpuMainThreadMs) / n, 3),
-          workersCpuMs: round(workersCpu),
-          workersCpuPerJobMs: round(workersCpu / n, 2),
-          redisMemoryBefore: r0.usedMemory,
-          redisMemoryAfter: r1.usedMemory,
-          redisMemoryPeak: r1.usedMemoryPeak,
-          redisKeysAfter: r1.keys,
-          eventsInStream: ev.length,
-          workersSpanMs: active.length && completed.length ? Math.max(...completed) - Math.min(...active) : undefined,
-          collectLagMs: completed.length && removed.length ? Math.max(...removed) - Math.max(...completed) : undefined,
-          collectMs: collect.length ? stats(collect) : undefined,
-          statuses,
-          loadStart: before,
-          loadEnd: load(),
-          commands: [...workers.map((w) => w.command), sweep.command],
-        };
-        return p;
-      },
-    );
+    const point = await retried(`tiny N=${n}`, async () => {
+      await rm(dir, { recursive: true, force: true });
+      return withQueue(
+        tmp,
+        dir,
+        { count: TINY.workers, backend, concurrency: TINY.concurrency, noTrain: true },
+        async ({ redis, client, workers, gone }) => {
+          const idle0 = await redisFacts(client);
+          await sleep(TINY.idleMs);
+          const idle1 = await redisFacts(client);
+          const idleRate = (idle1.cpuMs - idle0.cpuMs) / (TINY.idleMs / 1000);
+          const w0 = await Promise.all(workers.map((w) => cpuMs(w.proc.pid)));
+          const r0 = await redisFacts(client);
+          const c0 = await cpuSnapshot(client, workers);
+          const sweep = await runSweep(redis.url, join(dir, 'coordinator'), tmp, yaml, gone);
+          const c1 = await cpuSnapshot(client, workers);
+          const r1 = await redisFacts(client);
+          const w1 = await Promise.all(workers.map((w) => cpuMs(w.proc.pid)));
+          const ev = await queueEvents(client);
+          const jobs = byJob(ev);
+          const added = ev.filter((e) => e.event === 'added').map((e) => e.ms);
+          const collect = [...jobs.values()]
+            .filter((j) => j.completed !== undefined && j.removed !== undefined)
+            .map((j) => j.removed! - j.completed!);
+          const times = (event: string) => ev.filter((e) => e.event === event).map((e) => e.ms);
+          const [active, completed, removed] = [times('active'), times('completed'), times('removed')];
+          const statuses: Record<string, number> = {};
+          for (const row of sweep.result?.rows ?? []) statuses[row.status] = (statuses[row.status] ?? 0) + 1;
+          const redisCpu = r1.cpuMs - r0.cpuMs;
+          const workersCpu = w1.reduce((s, x, i) => s + x - w0[i]!, 0);
+          const p: TinyPoint = {
+            runs: n,
+            enqueued: sweep.result?.enqueued,
+            exit: sweep.exit,
+            planningMs: sweep.queuedAfterMs,
+            firstAddedMs: added.length ? Math.min(...added) - sweep.startedAt : undefined,
+            enqueueMs: added.length ? Math.max(...added) - Math.min(...added) : undefined,
+            wallMs: sweep.wallMs,
+            wallPerJobMs: round(sweep.wallMs / n, 2),
+            afterQueuedPerJobMs:
+              sweep.queuedAfterMs === undefined ? undefined : round((sweep.wallMs - sweep.queuedAfterMs) / n, 2),
+            coordinatorCpuMs: sweep.cpuMs === undefined ? undefined : round(sweep.cpuMs),
+            coordinatorCpuPerJobMs: sweep.cpuMs === undefined ? undefined : round(sweep.cpuMs / n, 2),
+            redisCpuMs: round(redisCpu),
+            redisCpuPerJobMs: round(redisCpu / n, 3),
+            redisIdleCpuMsPerS: round(idleRate, 2),
+            redisCpuNetPerJobMs: round((redisCpu - (idleRate * sweep.wallMs) / 1000) / n, 3),
+            redisMainThreadCpuPerJobMs: round((r1.cpuMainThreadMs - r0.cpuMainThreadMs) / n, 3),
+            workersCpuMs: round(workersCpu),
+            workersCpuPerJobMs: round(workersCpu / n, 2),
+            redisMemoryBefore: r0.usedMemory,
+            redisMemoryAfter: r1.usedMemory,
+            redisMemoryPeak: r1.usedMemoryPeak,
+            redisKeysAfter: r1.keys,
+            eventsInStream: ev.length,
+            workersSpanMs: active.length && completed.length ? Math.max(...completed) - Math.min(...active) : undefined,
+            collectLagMs:
+              completed.length && removed.length ? Math.max(...removed) - Math.max(...completed) : undefined,
+            collectMs: collect.length ? stats(collect) : undefined,
+            statuses,
+            cpu: cpuAccount(c0, c1, sweep.cpuMs, sweep.wallMs),
+            loadStart: before,
+            loadEnd: load(),
+            commands: [...workers.map((w) => w.command), sweep.command],
+          };
+          return p;
+        },
+      );
+    });
     points.push(point);
     process.stderr.write(`${(point.wallMs / 1000).toFixed(1)} s\n`);
   }
@@ -867,6 +1018,7 @@ async function main() {
           tailMs: 'the last job removed from Redis by the coordinator until the coordinator exited',
           trainShareOfWall:
             'sum of the runs’ trainMs / workers / wall: how much of the wall the lanes spent in training processes',
+          cpu: CPU_NOTE,
         },
         rounds: real.rounds,
         median1wMs: real.median1wMs,
@@ -904,6 +1056,10 @@ async function main() {
         twoWorkers: overhead.twoWorkers,
         perRun: real.records,
       },
+      interruptions: {
+        what: 'sweeps started again because their redis-server was ended from outside this script (a shared machine); the figures above are from the attempts that ran through',
+        list: interruptions,
+      },
       tinyJobs: {
         what: 'N tiny jobs through the queue, checked but not trained, to show what one job costs as N grows',
         conditions: {
@@ -915,6 +1071,7 @@ async function main() {
           workersCpu: '/proc/<pid>/stat utime + stime of both worker processes before and after the sweep',
           planning:
             'spawn of the sweep command until its stderr line "N runs on the queue": node start, planning, the state check of every id, enqueue',
+          cpu: CPU_NOTE,
         },
         points: tiny.points,
         linearFits: {
@@ -928,6 +1085,7 @@ async function main() {
     };
     await mkdir(dirname(OUT), { recursive: true });
     await writeFile(OUT, `${JSON.stringify(result, null, 2)}\n`);
+    formatJson(OUT);
 
     // Tables
     const out: string[] = [];
@@ -949,6 +1107,7 @@ async function main() {
           'completed',
           'jobs/worker',
           'train share',
+          'others cores',
           'load start',
           'load end',
         ],
@@ -962,6 +1121,7 @@ async function main() {
           `${r.completed}/${r.runs}`,
           Object.values(r.jobsPerWorker).join('+'),
           r.trainShareOfWall,
+          r.cpu.othersCores,
           r.loadStart[0],
           r.loadEnd[0],
         ]),
@@ -999,6 +1159,7 @@ async function main() {
           'workers span s',
           'collect lag s',
           'collect p50/p90 ms',
+          'others cores',
           'load start',
           'load end',
         ],
@@ -1012,6 +1173,7 @@ async function main() {
           s1(p.workersSpanMs),
           s1(p.collectLagMs),
           p.collectMs ? `${p.collectMs.median}/${p.collectMs.p90}` : undefined,
+          p.cpu.othersCores,
           p.loadStart[0],
           p.loadEnd[0],
         ]),
@@ -1051,6 +1213,7 @@ async function main() {
       `marginal per job (fit over N): planning ${f.planningMs?.perJob} ms, wall ${f.wallMs?.perJob} ms, coordinator CPU ${f.coordinatorCpuMs?.perJob} ms, workers CPU ${f.workersCpuMs?.perJob} ms, redis CPU ${f.redisCpuMs?.perJob} ms; fixed: planning ${f.planningMs?.fixed} ms, coordinator CPU ${f.coordinatorCpuMs?.fixed} ms`,
     );
     out.push('');
+    for (const i of interruptions) out.push(`interrupted, ${i.measurement}, attempt ${i.attempt}: ${i.reason}`);
     out.push(
       `${seconds.toFixed(0)} s in all; load ${machine.loadAtStart.join(' ')} at start, ${load().join(' ')} at end`,
     );
