@@ -29,6 +29,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import type { Collected } from '../src/remote/collect.js';
+import { childExited } from '../src/util/process.js';
 import { type RedisHandle, startRedis } from '../test/helpers/redis-server.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -373,15 +375,8 @@ async function startWorker(
   return w;
 }
 
-interface Timing {
-  id: string;
-  worker?: string;
-  waitMs?: number;
-  trainMs?: number;
-  uploadMs?: number;
-  downloadMs?: number;
-  bytes?: number;
-}
+/** What the sweep's --json says of each run's time (src/remote/collect.ts). */
+type Timing = Collected['timing'];
 
 interface SweepOutcome {
   command: string;
@@ -490,7 +485,7 @@ async function withQueue<T>(
   let watch: NodeJS.Timeout | undefined;
   const gone = new Promise<Error>((resolve) => {
     watch = setInterval(async () => {
-      if (alive(redis.pid)) return;
+      if (!childExited(redis.pid)) return;
       clearInterval(watch);
       dead = true;
       const log = await readFile(join(redis.dir, 'redis.log'), 'utf8').catch(() => '');
@@ -509,7 +504,8 @@ async function withQueue<T>(
     for (const s of started) if (s.status === 'rejected') throw s.reason;
     return await body({ redis, client, workers: running, gone });
   } catch (err) {
-    if (dead || !alive(redis.pid)) throw err instanceof RedisGone ? err : new RedisGone(`redis-server ended: ${err}`);
+    if (dead || childExited(redis.pid))
+      throw err instanceof RedisGone ? err : new RedisGone(`redis-server ended: ${err}`);
     throw err;
   } finally {
     clearInterval(watch);
@@ -529,15 +525,6 @@ async function withQueue<T>(
 
 class RedisGone extends Error {
   override name = 'RedisGone';
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 interface Interruption {

@@ -9,7 +9,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { LoadedConfig } from '../config/load.js';
 import type { PlannedRun, SweepPlan } from '../sweep/format.js';
-import type { IndexRow } from '../sweep/index-file.js';
+import { type IndexRow, rowResult } from '../sweep/index-file.js';
 import { indexWriter, initialRows, openSweepFolder, writePlan } from '../sweep/run-sweep.js';
 import { type Collected, collectCompleted, collectFailed } from './collect.js';
 import { JOB_OPTIONS, type JobData, QUEUE_NAME, QUEUE_PREFIX } from './job.js';
@@ -96,11 +96,6 @@ function watchConnection(o: QueuedSweepOptions, print: (line: string) => void) {
   };
 }
 
-const fmt = (r: IndexRow) =>
-  r.status === 'completed'
-    ? `acc=${r.testAccuracy?.toFixed(4)} loss=${r.testLoss?.toFixed(4)} ${r.seconds?.toFixed(1)}s`
-    : (r.error ?? '');
-
 /** Queues the plan's unfinished runs and collects them as they finish, until all are in or Ctrl-C. */
 export async function runQueuedSweep(o: QueuedSweepOptions): Promise<QueuedSweepOutcome> {
   const release = await openSweepFolder(o.dir);
@@ -137,6 +132,7 @@ export async function runQueuedSweep(o: QueuedSweepOptions): Promise<QueuedSweep
     while (waiting.size && !o.interrupted()) {
       const ids = await unlessInterrupted(queue.getRanges(['completed', 'failed'], 0, -1), o.interrupted);
       if (ids === undefined) break;
+      let changed = false;
       for (const id of ids.filter((x) => waiting.has(x))) {
         const job = await queue.getJob(id);
         if (!job) continue;
@@ -152,9 +148,9 @@ export async function runQueuedSweep(o: QueuedSweepOptions): Promise<QueuedSweep
         if (got.row.status === 'completed') done++;
         else failed++;
         if (got.timing.trainMs !== undefined) seconds.push(got.timing.trainMs / 1000);
-        await index.save();
+        changed = true;
         display.print(
-          `sweep: [${done + failed}/${total}] ${got.row.status} ${id} ${run.label} ${fmt(got.row)}${got.timing.worker ? ` on ${got.timing.worker}` : ''}`,
+          `sweep: [${done + failed}/${total}] ${got.row.status} ${id} ${run.label} ${rowResult(got.row)}${got.timing.worker ? ` on ${got.timing.worker}` : ''}`,
         );
       }
       const activeIds = ((await unlessInterrupted(queue.getRanges(['active'], 0, -1), o.interrupted)) ?? []).filter(
@@ -166,7 +162,6 @@ export async function runQueuedSweep(o: QueuedSweepOptions): Promise<QueuedSweep
         const p = (job?.progress ?? {}) as { epoch?: number; epochs?: number; worker?: string };
         active.push({ id, worker: p.worker ?? job?.processedBy, epoch: p.epoch, epochs: p.epochs });
       }
-      let changed = false;
       for (const id of waiting) {
         const row = rows[at.get(id)!]!;
         const status = activeIds.includes(id) ? 'running' : 'pending';
@@ -174,6 +169,7 @@ export async function runQueuedSweep(o: QueuedSweepOptions): Promise<QueuedSweep
         row.status = status;
         changed = true;
       }
+      // Once per poll, not per run: each write is the whole table, so per run it grew as N².
       if (changed) await index.save();
       const counts = { queued: waiting.size - active.length, active, done, failed };
       display.show(
@@ -192,7 +188,10 @@ export async function runQueuedSweep(o: QueuedSweepOptions): Promise<QueuedSweep
     closing = true;
     display.end();
     release();
-    await Promise.race([Promise.all([queue.close(), redis.quit()]), sleep(1000)]).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise((r) => (timer = setTimeout(r, 1000)));
+    await Promise.race([Promise.all([queue.close(), redis.quit()]), late]).catch(() => undefined);
+    clearTimeout(timer);
     redis.disconnect();
     await queue.disconnect().catch(() => undefined);
   }

@@ -16,7 +16,7 @@ import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { RUN_FILES } from '../output-files.js';
 import { readRun } from '../run/read.js';
-import { type ChildSpec, type StartedChild, startChild } from '../sweep/child.js';
+import { type ChildSpec, lastError, type StartedChild, startChild } from '../sweep/child.js';
 import { type DataFolder, dataFolders, matchData } from './data-roots.js';
 import {
   contentProblem,
@@ -60,6 +60,8 @@ export interface RunningWorker {
   closed: Promise<void>;
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+
 const final = (s: string | undefined) => s === 'completed' || s === 'failed' || s === 'diverged';
 
 /** The job's config, made this worker's: data.path becomes the local folder with the same files (or goes, for the bundled MNIST). */
@@ -87,15 +89,6 @@ function checkJob(job: Job, folders: DataFolder[]): { data: JobData; folder: Dat
   return { data: parsed.data, folder };
 }
 
-/** The last `mnist-run: …` line a child wrote to its log: why it failed. */
-async function lastError(log: string): Promise<string> {
-  const lines = (await readFile(log, 'utf8').catch(() => '')).trimEnd().split('\n').filter(Boolean);
-  return (lines.filter((l) => l.startsWith('mnist-run: ')).at(-1) ?? lines.at(-1) ?? 'no output').replace(
-    /^mnist-run: /,
-    '',
-  );
-}
-
 /** Reports the epoch a run is at, from its metrics.jsonl, every few seconds: the coordinator shows it. */
 function reportEpochs(job: Job, runDir: string, epochs: number, worker: string): () => void {
   let last = -1;
@@ -116,6 +109,8 @@ interface Shared {
   folders: DataFolder[];
   running: Map<string, StartedChild>;
   abandoning: () => boolean;
+  /** Code versions of the sweeps whose jobs came here planned by other code: warned of once each. */
+  otherCode: Set<string>;
 }
 
 /** Trains one job in its own folder and uploads the result; what BullMQ should do with it is in what it throws. */
@@ -124,8 +119,10 @@ async function processJob(s: Shared, job: Job, token: string | undefined): Promi
   const { data, folder } = checkJob(job, s.folders);
   const id = job.id!;
   const attempt = job.attemptsMade + 1;
-  if (data.codeVersion !== o.codeVersion)
+  if (data.codeVersion !== o.codeVersion && !s.otherCode.has(data.codeVersion)) {
+    s.otherCode.add(data.codeVersion); // said once per version, not once per run
     o.log.warn({ job: id, planned: data.codeVersion, here: o.codeVersion }, 'the sweep was planned by other code');
+  }
   const dir = join(o.workDir, id);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -171,7 +168,7 @@ async function processJob(s: Shared, job: Job, token: string | undefined): Promi
   }
   const rec = o.noTrain ? undefined : await readRun(join(dir, 'run'));
   if (!o.noTrain && !(final(rec?.meta?.status) && (code === 0 || code === 1))) {
-    const why = await lastError(join(dir, 'worker.log'));
+    const why = (await lastError(join(dir, 'worker.log'))) ?? 'no output';
     // Exit 1 without a run folder that says why: the run's own fault (a user error), not worth a retry.
     if (code === 1 && !rec?.meta) throw new UnrecoverableError(why);
     throw new Error(`the training process ${code === null ? 'was killed' : `exited with ${code}`}: ${why}`);
@@ -218,16 +215,24 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   });
   let abandoning = false;
   const running = new Map<string, StartedChild>();
-  const shared: Shared = { o, redis, folders, running, abandoning: () => abandoning };
-  const worker = new Worker(QUEUE_NAME, (job, token) => processJob(shared, job, token), {
-    connection,
-    prefix: QUEUE_PREFIX,
-    concurrency: o.concurrency,
-    name: o.name,
-    lockDuration: o.lockMs,
-    stalledInterval: o.lockMs,
-    maxStalledCount: 2,
-  });
+  const shared: Shared = { o, redis, folders, running, abandoning: () => abandoning, otherCode: new Set() };
+  let busy = 0; // jobs being processed, uploads included
+  const worker = new Worker(
+    QUEUE_NAME,
+    (job, token) => {
+      busy++;
+      return processJob(shared, job, token).finally(() => busy--);
+    },
+    {
+      connection,
+      prefix: QUEUE_PREFIX,
+      concurrency: o.concurrency,
+      name: o.name,
+      lockDuration: o.lockMs,
+      stalledInterval: o.lockMs,
+      maxStalledCount: 2,
+    },
+  );
   worker.on('error', onError);
   worker.on('failed', (job, err) => {
     if (!job || err instanceof DelayedError || err.name === 'DelayedError') return;
@@ -246,11 +251,20 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const stop = () => {
     if (closing) return;
     closing = true;
-    worker
-      .close()
-      .then(() => redis.quit())
-      .catch(() => redis.disconnect())
-      .finally(closedNow);
+    const graceful = worker.close().then(() => redis.quit());
+    // With Redis gone, close() waits for it forever: once no run is left here, give it 5 s, then go.
+    const idle = (async () => {
+      while (busy) await sleep(200);
+      await sleep(5000);
+      o.log.warn(`Redis at ${o.address.shown} did not answer; stopping without it`);
+      worker.close(true).catch(() => undefined); // not awaited: without Redis it waits too
+    })();
+    Promise.race([graceful, idle])
+      .catch(() => undefined)
+      .finally(() => {
+        redis.disconnect();
+        closedNow();
+      });
   };
   return {
     stop,

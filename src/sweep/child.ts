@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +44,12 @@ export function childArgs(c: ChildSpec): string[] {
     '--stop-with-parent',
     '--json',
   ];
+}
+
+/** The last `mnist-run: …` line of a child's log (its stderr): why a run that wrote no meta.json failed. */
+export async function lastError(logFile: string): Promise<string | undefined> {
+  const lines = (await readFile(logFile, 'utf8').catch(() => '')).trimEnd().split('\n').filter(Boolean);
+  return (lines.filter((l) => l.startsWith('mnist-run: ')).at(-1) ?? lines.at(-1))?.replace(/^mnist-run: /, '');
 }
 
 /** A started run: the queue's view, plus what a forced exit needs to reach the process at once. */

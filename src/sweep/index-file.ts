@@ -62,6 +62,12 @@ export function rowFromRun(run: PlannedRun, rec: RowSource | undefined, fallback
   };
 }
 
+/** A finished row in a few words, for the sweep's progress lines: the results, or why it failed. */
+export const rowResult = (r: IndexRow) =>
+  r.status === 'completed'
+    ? `acc=${r.testAccuracy?.toFixed(4)} loss=${r.testLoss?.toFixed(4)} ${r.seconds?.toFixed(1)}s`
+    : (r.error ?? '');
+
 const num = (v: number | undefined, digits: number) =>
   v === undefined || !Number.isFinite(v) ? '' : v.toFixed(digits);
 

@@ -1,15 +1,15 @@
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SWEEP_FILES } from '../output-files.js';
 import { formatJson } from '../run/format.js';
 import { readRun } from '../run/read.js';
 import { resumesFromCheckpoint } from '../run/resumable.js';
 import { writeFileAtomic } from '../util/fs.js';
-import type { ChildSpec, StartedChild } from './child.js';
+import { type ChildSpec, lastError, type StartedChild } from './child.js';
 import { lockSweep, setAside } from './folder.js';
 import { stopAtOnce } from './forced-stop.js';
 import { type PlannedRun, type SweepPlan, SweepPlanSchema } from './format.js';
-import { type IndexRow, indexCsv, rowFromRun } from './index-file.js';
+import { type IndexRow, indexCsv, rowFromRun, rowResult } from './index-file.js';
 import { runQueue } from './queue.js';
 
 export interface SweepRunOptions {
@@ -65,19 +65,6 @@ export async function initialRows(
     }),
   );
 }
-
-/** The last `mnist-run: …` line of a child's stderr: why a run that wrote no meta.json failed. */
-async function lastError(logFile: string): Promise<string | undefined> {
-  const text = await readFile(logFile, 'utf8').catch(() => '');
-  const lines = text.trimEnd().split('\n').filter(Boolean);
-  const marked = lines.filter((l) => l.startsWith('mnist-run: '));
-  return (marked.at(-1) ?? lines.at(-1))?.replace(/^mnist-run: /, '');
-}
-
-const fmt = (r: IndexRow) =>
-  r.status === 'completed'
-    ? `acc=${r.testAccuracy?.toFixed(4)} loss=${r.testLoss?.toFixed(4)} ${r.seconds?.toFixed(1)}s`
-    : (r.error ?? '');
 
 /** index.csv kept current. One write at a time: each carries the whole table, so an older one must never land last. */
 export function indexWriter(dir: string, rows: IndexRow[]) {
@@ -135,7 +122,7 @@ function hooks(
       if (stopped && (row.status === 'failed' || row.status === 'crashed')) row.status = 'interrupted';
       rows[at(run)] = row;
       await save();
-      o.stderr.write(`sweep: [${++finished}/${total}] ${row.status} ${run.id} ${run.label} ${fmt(row)}\n`);
+      o.stderr.write(`sweep: [${++finished}/${total}] ${row.status} ${run.id} ${run.label} ${rowResult(row)}\n`);
     },
   };
 }

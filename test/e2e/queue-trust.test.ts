@@ -5,7 +5,7 @@
  * writes nothing. And a worker told to stop finishes its run; told twice, it hands the run back.
  * Real redis-server, real processes; the hostile side is a BullMQ producer or worker in this test.
  */
-import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
@@ -15,10 +15,9 @@ import { JOB_OPTIONS, type JobData, QUEUE_NAME, QUEUE_PREFIX } from '../../src/r
 import { contentId } from '../../src/sweep/content-id.js';
 import { parseCsv } from '../../src/util/csv.js';
 import { runCli } from '../helpers/cli.js';
-import { startTestWorker, type TestWorker } from '../helpers/queue-worker.js';
+import { coordinatorFolder, startTestWorker, type TestWorker } from '../helpers/queue-worker.js';
 import { type RedisHandle, startRedis } from '../helpers/redis-server.js';
 
-const CONFIGS = join(import.meta.dirname, '..', '..', 'configs');
 const SMALL = 'data.trainSize: 3000, data.testSize: 200, train.batchSize: 64, model.layers.1.units: 32';
 
 let root: string;
@@ -47,13 +46,7 @@ const worker = async (name: string, dir: string, env: NodeJS.ProcessEnv = {}) =>
   return w;
 };
 
-async function coordinator(name: string, body: string): Promise<string> {
-  const dir = join(root, name, 'coordinator');
-  await mkdir(dir, { recursive: true });
-  await copyFile(join(CONFIGS, 'ann-seed.yaml'), join(dir, 'ann-seed.yaml'));
-  await writeFile(join(dir, `${name}.sweep.yaml`), `name: ${name}\nbase: ann-seed.yaml\n${body}`);
-  return dir;
-}
+const coordinator = (name: string, body: string) => coordinatorFolder(root, name, body);
 
 const sweep = (dir: string, name: string) =>
   runCli(['sweep', `${name}.sweep.yaml`, '--queue', redis.url, '--code-version', 'e2e'], { cwd: dir });

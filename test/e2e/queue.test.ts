@@ -4,7 +4,7 @@
  * separate machines would. Each test makes its fault happen for real: kill -9, a Redis restart, a
  * run that cannot or should not train, an unreachable or wrongly authenticated Redis.
  */
-import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -14,10 +14,9 @@ import { QUEUE_NAME, QUEUE_PREFIX } from '../../src/remote/job.js';
 import { parseCsv } from '../../src/util/csv.js';
 import { childExited } from '../../src/util/process.js';
 import { runCli } from '../helpers/cli.js';
-import { startTestWorker, type TestWorker } from '../helpers/queue-worker.js';
+import { coordinatorFolder, startTestWorker, type TestWorker } from '../helpers/queue-worker.js';
 import { type RedisHandle, startRedis } from '../helpers/redis-server.js';
 
-const CONFIGS = join(import.meta.dirname, '..', '..', 'configs');
 const PASSWORD = 'queue-pw-4242';
 // Small runs that still take seconds, so a fault can come while one trains.
 const SMALL = 'data.trainSize: 3000, data.testSize: 200, train.batchSize: 64, model.layers.1.units: 32';
@@ -44,13 +43,7 @@ afterAll(async () => {
 });
 
 /** A coordinator's folder with its own copy of the config and a sweep file; returns its path. */
-async function coordinator(name: string, body: string): Promise<string> {
-  const dir = join(root, name, 'coordinator');
-  await mkdir(dir, { recursive: true });
-  await copyFile(join(CONFIGS, 'ann-seed.yaml'), join(dir, 'ann-seed.yaml'));
-  await writeFile(join(dir, `${name}.sweep.yaml`), `name: ${name}\nbase: ann-seed.yaml\n${body}`);
-  return dir;
-}
+const coordinator = (name: string, body: string) => coordinatorFolder(root, name, body);
 
 const sweep = (dir: string, name: string, extra: string[] = [], onSpawn?: (pid: number) => void) =>
   runCli(['sweep', `${name}.sweep.yaml`, '--queue', redis.url, '--code-version', 'e2e', ...extra], {
@@ -285,4 +278,22 @@ describe('a worker started wrongly', () => {
     expect(res.stderr).toMatch(why);
     expect(res.stderr).not.toContain(PASSWORD);
   });
+});
+
+describe('a worker whose Redis is gone', () => {
+  it('still stops on SIGTERM, within seconds, saying so', async () => {
+    const own = await startRedis();
+    const w = await startTestWorker(own.url, join(root, 'gone', 'w'), 'w', ['--backend', 'cpu']);
+    try {
+      await own.stop();
+      const t = Date.now();
+      w.signal('SIGTERM');
+      expect(await w.exited).toBe(0);
+      expect(Date.now() - t).toBeLessThan(20_000);
+      expect(w.events.map((e) => e.event).slice(-2)).toEqual(['stopping', 'stopped']);
+      expect(w.stderr()).toContain('did not answer; stopping without it');
+    } finally {
+      w.signal('SIGKILL');
+    }
+  }, 60_000);
 });

@@ -3,8 +3,23 @@
  * shares no files with the coordinator or other workers), with its --json status records to wait on.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CLI } from './cli.js';
+
+const CONFIGS = join(import.meta.dirname, '..', '..', 'configs');
+
+/**
+ * The coordinator's machine: `ROOT/NAME/coordinator/` with its own copy of configs/ann-seed.yaml and
+ * `NAME.sweep.yaml` (named NAME, based on it, then `body`). Returns the folder.
+ */
+export async function coordinatorFolder(root: string, name: string, body: string): Promise<string> {
+  const dir = join(root, name, 'coordinator');
+  await mkdir(dir, { recursive: true });
+  await copyFile(join(CONFIGS, 'ann-seed.yaml'), join(dir, 'ann-seed.yaml'));
+  await writeFile(join(dir, `${name}.sweep.yaml`), `name: ${name}\nbase: ann-seed.yaml\n${body}`);
+  return dir;
+}
 
 export interface WorkerEvent {
   event: string;

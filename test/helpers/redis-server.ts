@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { nodeProcessAlive } from '../../src/util/process.js';
 
 export interface RedisHandle {
   url: string;
@@ -39,15 +40,6 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * The dirs (and any server still running) of test processes that are gone: vitest ends its workers
  * with a signal, which skips exit handlers, and stop() keeps the dir for a later restart(). Each dir
@@ -62,7 +54,7 @@ async function sweepOrphans(): Promise<void> {
       (t) => JSON.parse(t) as { testPid: number; redisPid: number; port: number },
       () => undefined,
     );
-    if (!owner || alive(owner.testPid)) continue;
+    if (!owner || nodeProcessAlive(owner.testPid)) continue;
     const title = await readFile(`/proc/${owner.redisPid}/cmdline`, 'utf8').catch(() => '');
     if (title.startsWith(`redis-server 127.0.0.1:${owner.port}\0`)) process.kill(owner.redisPid, 'SIGKILL');
     await rm(dir, { recursive: true, force: true });

@@ -112,6 +112,8 @@ export function workerCommand(env: CliEnv) {
       undo();
       status('stopped');
       log.info('worker stopped');
+      // A Redis that is gone leaves BullMQ's reconnect timers holding the event loop: nothing is left to do.
+      setTimeout(() => process.exit(), 2000).unref();
     },
   };
 }
