@@ -14,6 +14,7 @@ export const RUN_FILES = {
   history: 'history.csv', // the same per-epoch metrics as CSV
   summary: 'summary.json', // test loss and accuracy, epoch times, samples/s
   predictions: 'predictions.csv', // Actual,Predictions: one row per test image
+  probabilities: 'test_probabilities.csv', // actual,predicted and each class's probability, per test image
   confusion: 'confusion_matrix.csv', // rows = actual class, columns = predicted class
   modelDir: 'model', // model.json + weights.bin, tfjs layers format
   log: 'run.log', // pino NDJSON

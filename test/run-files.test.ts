@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatRecord } from '../src/log.js';
 import { createRunDir, timestampForPath } from '../src/run/folder.js';
 import { metricsLine } from '../src/run/format.js';
-import { accuracyOf, confusionCsv, confusionMatrix, predictionsCsv } from '../src/run/results.js';
+import {
+  accuracyOf,
+  argmaxRows,
+  confusionCsv,
+  confusionMatrix,
+  predictionsCsv,
+  probabilitiesCsv,
+} from '../src/run/results.js';
 import { historyCsv, metricsFilesCallback } from '../src/train/callbacks/metrics-files.js';
 import { writeFileAtomic } from '../src/util/fs.js';
 import { deriveSeed, makeRng, shuffledIndices } from '../src/util/random.js';
@@ -19,6 +26,15 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 describe('results files', () => {
   it("writes predictions in the notebook's Actual,Predictions format", () => {
     expect(predictionsCsv([7, 2, 1], [7, 2, 0])).toBe('Actual,Predictions\n7,7\n2,2\n1,0\n');
+  });
+
+  it("writes each test image's probabilities to 4 decimals, after its actual and predicted class", () => {
+    const probabilities = new Float32Array([0.1, 0.85, 0.05, 0.000001, 0.2, 0.799999]);
+    const classes = argmaxRows(probabilities, 3);
+    expect([...classes]).toEqual([1, 2]);
+    expect(probabilitiesCsv([1, 1], { probabilities, classes, numClasses: 3 })).toBe(
+      'actual,predicted,0,1,2\n1,1,0.1,0.85,0.05\n1,2,0,0.2,0.8\n',
+    );
   });
 
   it('counts the confusion matrix with rows as the actual class', () => {

@@ -1,25 +1,73 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Samples } from '../train/batches.js';
 
-/** Predicted class per sample, in batches so the whole test set's activations are never held at once. */
+/** Class probabilities per sample (count × classes, row-major) and the predicted class (argmax) of each. */
+export interface Predicted {
+  probabilities: Float32Array;
+  classes: Uint8Array;
+  numClasses: number;
+}
+
+/** Scores samples in batches, so the whole test set's activations are never held at once. */
+export async function predictSamples(
+  model: tf.LayersModel,
+  data: Samples,
+  sampleShape: number[],
+  batchSize = 500,
+): Promise<Predicted> {
+  const per = sampleShape.reduce((a, b) => a * b, 1);
+  const numClasses = (model.outputs[0]!.shape.at(-1) as number | null) ?? 1;
+  const probabilities = new Float32Array(data.count * numClasses);
+  for (let start = 0; start < data.count; start += batchSize) {
+    const end = Math.min(data.count, start + batchSize);
+    const p = tf.tidy(() => {
+      const x = tf.tensor(data.images.subarray(start * per, end * per), [end - start, ...sampleShape]);
+      return model.predict(x, { batchSize }) as tf.Tensor; // tfjs would split it into batches of 32
+    });
+    probabilities.set(await p.data(), start * numClasses); // reads back from the device
+    p.dispose();
+  }
+  return { probabilities, classes: argmaxRows(probabilities, numClasses), numClasses };
+}
+
+/** Predicted class per sample. */
 export async function predictClasses(
   model: tf.LayersModel,
   data: Samples,
   sampleShape: number[],
   batchSize = 500,
 ): Promise<Uint8Array> {
-  const out = new Uint8Array(data.count);
-  const per = sampleShape.reduce((a, b) => a * b, 1);
-  for (let start = 0; start < data.count; start += batchSize) {
-    const end = Math.min(data.count, start + batchSize);
-    const classes = tf.tidy(() => {
-      const x = tf.tensor(data.images.subarray(start * per, end * per), [end - start, ...sampleShape]);
-      return (model.predict(x, { batchSize }) as tf.Tensor).argMax(-1); // tfjs would split it into batches of 32
-    });
-    out.set(await classes.data(), start); // reads back from the device
-    classes.dispose();
+  return (await predictSamples(model, data, sampleShape, batchSize)).classes;
+}
+
+export function argmaxRows(p: Float32Array, numClasses: number): Uint8Array {
+  const out = new Uint8Array(p.length / numClasses);
+  for (let i = 0; i < out.length; i++) {
+    let best = 0;
+    for (let c = 1; c < numClasses; c++) if (p[i * numClasses + c]! > p[i * numClasses + best]!) best = c;
+    out[i] = best;
   }
   return out;
+}
+
+/**
+ * Every test image's class probabilities, `actual,predicted,0,1,…`, to 4 decimals: what the report
+ * needs (confident mistakes, calibration) without reloading a model.
+ */
+export function probabilitiesCsv(actual: ArrayLike<number>, p: Predicted): string {
+  const k = p.numClasses;
+  const rows = [['actual', 'predicted', ...Array.from({ length: k }, (_, c) => String(c))].join(',')];
+  for (let i = 0; i < p.classes.length; i++) {
+    const cells = [String(actual[i]), String(p.classes[i])];
+    for (let c = 0; c < k; c++) cells.push(fixed4(p.probabilities[i * k + c]!));
+    rows.push(cells.join(','));
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+/** 0.98765432 → "0.9877", 0.00001 → "0", 1 → "1": short, and parseFloat reads it back. */
+function fixed4(v: number): string {
+  return String(Number(v.toFixed(4)));
 }
 
 /** The notebook's output_cnn.csv: `Actual,Predictions`, one row per test image. */

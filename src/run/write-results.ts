@@ -8,7 +8,14 @@ import type { EpochLogs } from '../train/callbacks/types.js';
 import { evaluate, inferenceBatchSize } from '../train/loop.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { FORMAT_VERSION, formatJson, type RunSummary, SummarySchema } from './format.js';
-import { accuracyOf, confusionCsv, confusionMatrix, predictClasses, predictionsCsv } from './results.js';
+import {
+  accuracyOf,
+  confusionCsv,
+  confusionMatrix,
+  predictionsCsv,
+  predictSamples,
+  probabilitiesCsv,
+} from './results.js';
 
 interface Shared {
   sampleShape: number[];
@@ -39,13 +46,15 @@ export async function writeResults(r: {
   const testMetrics = await evaluate(r.model, r.test, r.shared);
   if (!Number.isFinite(testMetrics.loss!))
     throw new DivergedError(`training diverged: the test loss is ${testMetrics.loss}`);
-  const predicted = await predictClasses(
+  const scored = await predictSamples(
     r.model,
     r.test,
     r.shared.sampleShape,
     inferenceBatchSize(r.model, r.shared.batchSize),
   );
+  const predicted = scored.classes;
   await writeFileAtomic(join(r.runDir, RUN_FILES.predictions), predictionsCsv(r.test.labels, predicted));
+  await writeFileAtomic(join(r.runDir, RUN_FILES.probabilities), probabilitiesCsv(r.test.labels, scored));
   const matrix = confusionMatrix(r.test.labels, predicted, r.shared.numClasses);
   await writeFileAtomic(join(r.runDir, RUN_FILES.confusion), confusionCsv(matrix));
   const epochSeconds = r.history.map((h) => h.seconds);

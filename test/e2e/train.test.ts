@@ -51,6 +51,7 @@ describe('mnist-run FILE', () => {
       'predictions.csv',
       'run.log',
       'summary.json',
+      'test_probabilities.csv',
     ]);
     expect(await readFile(join(runDir, 'config.yaml'), 'utf8')).toBe(await readFile('configs/ann.yaml', 'utf8'));
     const resolved = parse(await readFile(join(runDir, 'config.resolved.yaml'), 'utf8'));
