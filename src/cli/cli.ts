@@ -10,12 +10,6 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
   let parser: Argv = yargs(argv)
     .scriptName('mnist-run')
     .usage('$0 FILE [--set key=value ...]\n\nTrain the experiment a YAML config describes and write a run folder.')
-    .option('set', {
-      type: 'string',
-      array: true,
-      default: [] as string[],
-      describe: 'override a config key, e.g. --set train.epochs=2 --set model.layers.1.units=256',
-    })
     .strict()
     .middleware(onlyArraysRepeat as never, true)
     .recommendCommands()

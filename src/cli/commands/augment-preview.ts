@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { UsageError } from '../../errors.js';
 import type { CliEnv } from '../env.js';
-import { withFile } from './options.js';
+import { withFile, withSet } from './options.js';
 
 interface PreviewArgs {
   file: string;
@@ -39,7 +39,7 @@ export function augmentPreviewCommand(env: CliEnv) {
     describe:
       "write a PNG grid of test digits, each followed by augmented versions drawn as the config's augment section would in training",
     builder: (y: Argv) =>
-      withFile(y)
+      withSet(withFile(y))
         .option('output', {
           alias: 'o',
           type: 'string',

@@ -4,7 +4,16 @@ import type { Argv } from 'yargs';
 import { BACKEND_NAMES } from '../../backend/names.js';
 import { UsageError } from '../../errors.js';
 import type { CliEnv } from '../env.js';
-import { applySoftwareGpu, applyThreads, checkWhole, emit, withJson, withSoftwareGpu, withThreads } from './options.js';
+import {
+  applySoftwareGpu,
+  applyThreads,
+  checkWhole,
+  emit,
+  withJson,
+  withSet,
+  withSoftwareGpu,
+  withThreads,
+} from './options.js';
 
 /** The bench trains on the first --samples MNIST training images; each cell stops after --seconds. */
 const MNIST_TRAIN = 60_000;
@@ -18,7 +27,7 @@ export function benchCommand(env: CliEnv) {
     command: 'bench [configs..]',
     describe: 'measure training and inference samples/s per backend and config (default: the three notebook configs)',
     builder: (y: Argv) =>
-      withSoftwareGpu(withThreads(withJson(y)))
+      withSet(withSoftwareGpu(withThreads(withJson(y))))
         .positional('configs', { type: 'string', array: true, describe: 'config files to measure' })
         .option('backends', {
           type: 'string',

@@ -8,6 +8,15 @@ import type { CliEnv } from '../env.js';
 export const withFile = <T>(y: Argv<T>) =>
   y.positional('file', { type: 'string', demandOption: true, describe: 'experiment config (YAML)' });
 
+/** Config overrides: only on the commands that read a config (train, validate, summary, sweep, bench, augment-preview). */
+export const withSet = <T>(y: Argv<T>) =>
+  y.option('set', {
+    type: 'string',
+    array: true,
+    default: [] as string[],
+    describe: 'override a config key, e.g. --set train.epochs=2 --set model.layers.1.units=256',
+  });
+
 export const withJson = <T>(y: Argv<T>) =>
   y.option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' });
 

@@ -3,13 +3,13 @@ import type { Argv } from 'yargs';
 import type { LoadedConfig } from '../../config/load.js';
 import type { ModelSummary } from '../../model/summary.js';
 import type { CliEnv } from '../env.js';
-import { emit, withFile, withJson } from './options.js';
+import { emit, withFile, withJson, withSet } from './options.js';
 
 export function summaryCommand(env: CliEnv) {
   return {
     command: 'summary <file>',
     describe: "print the model's layers, output shapes and parameter counts, as Keras's model.summary()",
-    builder: (y: Argv) => withJson(withFile(y)),
+    builder: (y: Argv) => withSet(withJson(withFile(y))),
     handler: async (a: { file: string; set: string[]; json: boolean }) => {
       const { loadConfig } = await import('../../config/load.js');
       const { formatSummary } = await import('../../model/summary.js');

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { InterruptedError } from '../../errors.js';
 import type { CliEnv } from '../env.js';
-import { applySoftwareGpu, checkWhole, emit, withBackend, withJson } from './options.js';
+import { applySoftwareGpu, checkWhole, emit, withBackend, withJson, withSet } from './options.js';
 
 /** Child processes at once; each holds a model and its data. */
 const MAX_PARALLEL = 256;
@@ -25,7 +25,7 @@ export function sweepCommand(env: CliEnv) {
     command: 'sweep <file>',
     describe: 'run every variant a sweep file describes, N at a time; finished runs are skipped on a re-run',
     builder: (y: Argv) =>
-      withJson(withBackend(y))
+      withSet(withJson(withBackend(y)))
         .positional('file', { type: 'string', demandOption: true, describe: 'sweep file (YAML)' })
         .option('out', {
           type: 'string',

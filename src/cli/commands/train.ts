@@ -9,6 +9,7 @@ import {
   withBackend,
   withFile,
   withJson,
+  withSet,
   withThreads,
 } from './options.js';
 
@@ -17,7 +18,7 @@ export function trainCommand(env: CliEnv) {
     command: '$0 <file>',
     describe: 'train and evaluate the experiment FILE describes; prints the run folder',
     builder: (y: Argv) =>
-      withThreads(withJson(withBackend(withFile(y))))
+      withSet(withThreads(withJson(withBackend(withFile(y)))))
         .option('out', {
           type: 'string',
           default: 'runs',

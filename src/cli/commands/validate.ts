@@ -1,14 +1,14 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import type { CliEnv } from '../env.js';
-import { emit, withFile, withJson } from './options.js';
+import { emit, withFile, withJson, withSet } from './options.js';
 
 /** Schema and cross-field checks, against the data folder's headers and the machine's memory: never loads tfjs, so it answers in a blink. */
 export function validateCommand(env: CliEnv) {
   return {
     command: 'validate <file>',
     describe: 'check a config (schema and cross-field checks) without training; exit 1 on errors',
-    builder: (y: Argv) => withJson(withFile(y)),
+    builder: (y: Argv) => withSet(withJson(withFile(y))),
     handler: async (a: { file: string; set: string[]; json: boolean }) => {
       const { loadConfig } = await import('../../config/load.js');
       const { probeDataset } = await import('../../data/dataset.js');
