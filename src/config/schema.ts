@@ -142,6 +142,27 @@ export const ConfigSchema = z
       .optional()
       .describe("run name, part of the run folder's name (default: the config file's name)"),
     description: z.string().optional().describe('free text about the experiment'),
+    tags: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(40)
+          .regex(/^[^\s,]+$/, 'expected a short word without spaces or commas, like baseline'),
+      )
+      .max(20)
+      .optional()
+      .describe(
+        'short labels for finding runs later (ls shows them; compare and report read them); never change training',
+      ),
+    notes: z.string().optional().describe('free text kept with the run; never changes training'),
+    extends: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'a config this one is read on top of, relative to this file: maps merge key by key, anything else (a list) replaces',
+      ),
     seed: z
       .number()
       .int()

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { nearestPosition, parseYaml, positionOf } from '../config/document.js';
+import { LocatedConfigError, problemLine, splitPosition } from '../config/located.js';
 import { describeIssues } from '../config/messages.js';
 import { pathText } from '../config/paths.js';
 import { ConfigError } from '../errors.js';
@@ -53,7 +54,11 @@ export async function loadSweep(file: string, cwd: string): Promise<SweepSpec> {
   const { errors, data } = yaml; // `<<: *anchor` lets variants share overrides
   if (errors.length) {
     const e = errors[0]!;
-    throw new ConfigError(`${shown}:${e.line}:${e.col}: not valid YAML: ${e.message}`);
+    const message = `not valid YAML: ${e.message}`;
+    throw new LocatedConfigError(
+      [{ file: shown, line: e.line, column: e.col, path: '', message }],
+      `${shown}:${e.line}:${e.col}: ${message}`,
+    );
   }
   const parsed = SweepSchema.safeParse(data ?? {});
   // In the config's voice: expected, received, and the key a typo meant.
@@ -61,9 +66,13 @@ export async function loadSweep(file: string, cwd: string): Promise<SweepSpec> {
     ? crossProblems(parsed.data)
     : describeIssues(parsed.error.issues, data ?? {}, SweepSchema);
   if (problems.length === 0 && parsed.success) return parsed.data;
-  const located = problems.map((p) => ({ at: positionOf(yaml, p.path, p.atKey) ?? nearestPosition(yaml, p.path), p }));
-  located.sort((a, b) => a.at.localeCompare(b.at, 'en', { numeric: true })); // file order, as an editor lists them
-  const text2 = located.map(({ at, p }) => `${shown}:${at} ${pathText(p.path) || '(top level)'}: ${p.message}`);
+  const located = problems.map((p) => ({
+    file: shown,
+    ...splitPosition(positionOf(yaml, p.path, p.atKey) ?? nearestPosition(yaml, p.path)),
+    path: pathText(p.path),
+    message: p.message,
+  }));
+  located.sort((a, b) => a.line - b.line || a.column - b.column); // file order, as an editor lists them
   const head = problems.length === 1 ? `${shown} has an error:` : `${shown} has ${problems.length} errors:`;
-  throw new ConfigError([head, ...text2].join('\n'));
+  throw new LocatedConfigError(located, [head, ...located.map(problemLine)].join('\n'));
 }

@@ -13,7 +13,10 @@ const overrides = z
  * together (e.g. the activation of every hidden layer at once) and names each value.
  */
 const axis = z.union([
-  z.array(z.unknown()).min(1).describe('the values the path takes'),
+  z
+    .array(z.unknown())
+    .min(1, 'expected at least one value for the axis (remove the axis to keep the base value)')
+    .describe('the values the path takes'),
   z.record(z.string(), overrides).describe('named sets of overrides that form one axis'),
 ]);
 

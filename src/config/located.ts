@@ -1,0 +1,48 @@
+import { ConfigError } from '../errors.js';
+
+/** One problem, where it is: a file's line and column, or the `--set` that caused it. */
+export interface LocatedProblem {
+  /** The file as shown to the user; null for a bad `--set`. */
+  file: string | null;
+  line: number | null;
+  column: number | null;
+  /** `model.layers[1].units`; empty for the top level or a syntax error. */
+  path: string;
+  message: string;
+  /** The `--set path=value` the problem belongs to, when it is an override's. */
+  override?: string;
+}
+
+/**
+ * A ConfigError that keeps its problems as data, so `validate --json` can print them; its message is
+ * the text form, one problem a line, as every other ConfigError.
+ */
+export class LocatedConfigError extends ConfigError {
+  constructor(
+    readonly problems: LocatedProblem[],
+    message: string = problems.map(problemLine).join('\n'),
+  ) {
+    super(message);
+  }
+}
+
+/** `file:line:col path: message`, or `--set x=y path: message`. */
+export function problemLine(p: LocatedProblem): string {
+  const at = p.override !== undefined ? `--set ${p.override}` : `${p.file}:${p.line ?? 1}:${p.column ?? 1}`;
+  return `${at} ${p.path || '(top level)'}: ${p.message}`;
+}
+
+/** `"12:3"` as numbers. */
+export function splitPosition(pos: string): { line: number; column: number } {
+  const [line, column] = pos.split(':').map(Number);
+  return { line: line ?? 1, column: column ?? 1 };
+}
+
+/** `validate --json`'s answer for a config that failed: every problem as data. */
+export function failureJson(file: string, err: Error) {
+  const errors =
+    err instanceof LocatedConfigError
+      ? err.problems
+      : [{ file, line: null, column: null, path: '', message: err.message }];
+  return { ok: false, file, errors, warnings: [] };
+}
