@@ -1,8 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { RUN_FILES, SWEEP_FILES } from '../output-files.js';
+import { SWEEP_FILES } from '../output-files.js';
 import { issueLines } from '../run/format.js';
+import { isRunDir, RUN_MARKERS } from '../run/list.js';
 import { PlanRunsSchema } from '../sweep/format.js';
 
 /** A run folder to compare, with the label a sweep gave it. */
@@ -16,12 +17,8 @@ const exists = (p: string) =>
     () => true,
     () => false,
   );
-const RUN_MARKERS = [RUN_FILES.meta, RUN_FILES.summary, RUN_FILES.resolvedConfig];
 
-export async function isRunDir(dir: string): Promise<boolean> {
-  for (const f of RUN_MARKERS) if (await exists(join(dir, f))) return true;
-  return false;
-}
+export { isRunDir } from '../run/list.js';
 
 const PLAN_FIX = (dir: string, cwd: string) =>
   `rerun the sweep to rewrite it, or compare its run folders directly: ${relative(cwd, join(dir, SWEEP_FILES.runs)) || '.'}`;

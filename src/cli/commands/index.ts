@@ -4,8 +4,10 @@ import { augmentPreviewCommand } from './augment-preview.js';
 import { benchCommand } from './bench.js';
 import { compareCommand } from './compare.js';
 import { doctorCommand } from './doctor.js';
+import { lsCommand } from './ls.js';
 import { reportCommand } from './report.js';
 import { resumeCommand } from './resume.js';
+import { rmCommand } from './rm.js';
 import { schemaCommand } from './schema.js';
 import { summaryCommand } from './summary.js';
 import { sweepCommand } from './sweep.js';
@@ -25,6 +27,8 @@ export function commands(env: CliEnv): CommandModule<object, never>[] {
     benchCommand(env),
     sweepCommand(env),
     compareCommand(env),
+    lsCommand(env),
+    rmCommand(env),
     reportCommand(env),
     augmentPreviewCommand(env),
     workerCommand(env),
