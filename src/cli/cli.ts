@@ -1,17 +1,33 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
+import { painter } from '../colour.js';
 import { InterruptedError, isUserError } from '../errors.js';
+import { TERMINAL_LEVEL_ENV } from '../log.js';
 import { redact } from '../remote/url.js';
 import { packageVersion } from '../run/version.js';
+import { printCompletionScript, withCompletion } from './commands/completion.js';
 import { commands } from './commands/index.js';
 import { type CliEnv, SIGNAL_EXIT } from './env.js';
 
 /** The one place errors are caught: typed errors print their message, anything else says it is a bug. */
 export async function main(argv: string[], env: CliEnv): Promise<number> {
+  const list = commands(env);
+  const names = [...list.map((c) => String(c.command).split(' ')[0]!).filter((n) => n !== '$0'), 'completion'];
   let parser: Argv = yargs(argv)
     .scriptName('mnist-run')
     .usage('$0 FILE [--set key=value ...]\n\nTrain the experiment a YAML config describes and write a run folder.')
     .strict()
     .middleware(onlyArraysRepeat as never, true)
+    .option('quiet', {
+      alias: 'q',
+      type: 'boolean',
+      global: true,
+      describe: 'no progress bar and only warnings and errors on stderr; results still on stdout',
+    })
+    .option('verbose', { type: 'boolean', global: true, describe: 'debug-level logs on stderr' })
+    .conflicts('quiet', 'verbose')
+    .middleware(terminalLevel as never, true)
     .recommendCommands()
     .help()
     .alias('h', 'help')
@@ -21,8 +37,11 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
     .fail((msg, err) => {
       throw err ?? new CliUsage(msg);
     });
-  for (const command of commands(env)) parser = parser.command(command);
+  for (const command of list) parser = parser.command(command);
+  parser = withCompletion(parser);
   try {
+    if (printCompletionScript(parser, argv)) return 0;
+    unknownCommand(argv, names, env.cwd);
     await parser.parseAsync();
     return env.exitCode();
   } catch (err) {
@@ -32,27 +51,72 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
 
 /** What the user sees of an error that reached the top, and the exit status: 1 for theirs, 2 for a bug. */
 export function reportError(err: unknown, env: CliEnv): number {
+  const prefix = painter(env.stderr)('red', 'mnist-run:');
   if (err instanceof CliUsage) {
-    env.stderr.write(`mnist-run: ${err.message}\nRun \`mnist-run --help\` for usage.\n`);
+    env.stderr.write(`${prefix} ${err.message}\nRun \`mnist-run --help\` for usage.\n`);
     return 1;
   }
   if (isUserError(err)) {
-    env.stderr.write(`mnist-run: ${err.message}\n`);
+    env.stderr.write(`${prefix} ${err.message}\n`);
     const signal = env.stoppedBy();
     return err instanceof InterruptedError && signal ? (SIGNAL_EXIT[signal] ?? err.exitCode) : err.exitCode;
   }
   if (isSystemError(err)) {
-    env.stderr.write(`mnist-run: ${err.message}\n(check the path, free disk space and permissions)\n`);
+    env.stderr.write(`${prefix} ${err.message}\n(check the path, free disk space and permissions)\n`);
     return 1;
   }
   const detail = process.env.MNIST_RUN_DEBUG ? String((err as Error).stack) : String((err as Error).message ?? err);
   env.stderr.write(
-    `mnist-run: internal error: ${detail}\nThis is a bug in mnist-run; rerun with MNIST_RUN_DEBUG=1 for details.\n`,
+    `${prefix} internal error: ${detail}\nThis is a bug in mnist-run; rerun with MNIST_RUN_DEBUG=1 for details.\n`,
   );
   return 2;
 }
 
 class CliUsage extends Error {}
+
+/**
+ * The default command takes any word as its FILE, so `mnist-run sumary x` or `mnist-run clean` would
+ * say a config cannot be read. A first word that is no file and looks like no path (no separator, no
+ * .yaml) is taken for a mistyped command and answered with the nearest command names.
+ */
+function unknownCommand(argv: string[], names: string[], cwd: string): void {
+  const word = argv[0];
+  if (word === undefined || word.startsWith('-') || names.includes(word)) return;
+  if (/[/\\]|\.ya?ml$/i.test(word) || existsSync(resolve(cwd, word))) return;
+  const near = nearest(word, names);
+  const hint = near.length
+    ? `did you mean ${near.map((n) => `\`${n}\``).join(' or ')}?`
+    : `the commands are ${names.join(', ')}.`;
+  throw new CliUsage(
+    `unknown command \`${word}\` (nor is it a config file here): ${hint} A config is a path such as configs/ann.yaml`,
+  );
+}
+
+/** The command names closest to `word` by edit distance, if any is close (at most 2 edits, or a third of it). */
+export function nearest(word: string, names: string[]): string[] {
+  const scored = names.map((n) => ({ n, d: editDistance(word.toLowerCase(), n) }));
+  const best = Math.min(...scored.map((s) => s.d));
+  if (best > Math.max(2, Math.floor(word.length / 3))) return [];
+  return scored.filter((s) => s.d === best).map((s) => s.n);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** --quiet and --verbose, as the environment variable the logger and progress bar read (a sweep's children inherit it). */
+function terminalLevel(argv: { quiet?: boolean; verbose?: boolean }): void {
+  if (argv.quiet) process.env[TERMINAL_LEVEL_ENV] = 'warn';
+  else if (argv.verbose) process.env[TERMINAL_LEVEL_ENV] = 'debug';
+  else delete process.env[TERMINAL_LEVEL_ENV];
+}
 
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 

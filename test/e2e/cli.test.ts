@@ -221,3 +221,115 @@ describe('the CLI at its edges', () => {
     expect(res.status).toBe(0);
   });
 });
+
+describe('a mistyped command', () => {
+  it('suggests the nearest command for `sumary FILE`, exit 1', async () => {
+    const res = await runCli(['sumary', 'configs/ann.yaml']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^mnist-run: unknown command `sumary` .*did you mean `summary`\?/);
+    expect(res.stderr).not.toMatch(/Unknown argument/);
+    noStack(res.stderr);
+  });
+
+  it('takes a bare word that is no file for a command, not a config (`clean`), listing the commands', async () => {
+    const res = await runCli(['clean'], { cwd: dir });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/unknown command `clean` .*the commands are .*sweep/);
+    expect(res.stderr).not.toMatch(/cannot read the config file/);
+  });
+
+  it('still reads a config named by a path or .yaml, and a bare word that is a file', async () => {
+    const missing = await runCli(['nope.yaml'], { cwd: dir });
+    expect(missing.stderr).toMatch(/cannot read the config file/);
+    await writeFile(join(dir, 'experiment'), 'seed: [\n');
+    const bare = await runCli(['experiment'], { cwd: dir });
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).not.toMatch(/unknown command/);
+  });
+});
+
+describe('colour', () => {
+  const noColourEnv = { NO_COLOR: undefined, FORCE_COLOR: undefined };
+  it('never colours a pipe; FORCE_COLOR makes the error prefix red; NO_COLOR wins over it', async () => {
+    const plain = await runCli(['validate', 'configs/nope.yaml'], { env: noColourEnv });
+    expect(plain.stderr).toMatch(/^mnist-run: /);
+    expect(plain.stderr).not.toContain('\x1b[');
+    const forced = await runCli(['validate', 'configs/nope.yaml'], { env: { ...noColourEnv, FORCE_COLOR: '1' } });
+    expect(forced.stderr.startsWith('\x1b[31mmnist-run:\x1b[39m configs/nope.yaml')).toBe(true);
+    const both = await runCli(['validate', 'configs/nope.yaml'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
+    expect(both.stderr).not.toContain('\x1b[');
+  });
+});
+
+describe('mnist-run completion', () => {
+  it('prints a completion script that calls the CLI by its name', async () => {
+    const res = await runCli(['completion'], { env: { SHELL: '/bin/bash' } });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('mnist-run --get-yargs-completions');
+    expect(res.stdout).toContain('complete -o bashdefault -o default -F _mnist-run_yargs_completions mnist-run');
+    expect(res.stderr).toBe('');
+  });
+
+  it('answers the script’s entry point: commands by prefix, then a command’s options', async () => {
+    const sw = await runCli(['--get-yargs-completions', 'mnist-run', 'sw']);
+    expect(sw).toMatchObject({ code: 0, stdout: 'sweep\n' });
+    const all = await runCli(['--get-yargs-completions', 'mnist-run', '']);
+    expect(all.stdout.split('\n')).toEqual(expect.arrayContaining(['sweep', 'validate', 'worker', 'completion']));
+    expect(all.stdout).not.toContain('$0');
+    const opt = await runCli(['--get-yargs-completions', 'mnist-run', 'sweep', '--par']);
+    expect(opt.stdout).toBe('--parallel\n');
+  });
+});
+
+describe('options that would be ignored are refused', () => {
+  it('sweep --queue --backend: the workers choose theirs', async () => {
+    const res = await runCli([
+      'sweep',
+      'configs/exercise.sweep.yaml',
+      '--queue',
+      'redis://127.0.0.1:1',
+      '--backend',
+      'wasm',
+    ]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/--backend wasm is for a sweep on this machine; .*mnist-run worker --backend wasm/);
+    noStack(res.stderr);
+  });
+
+  it('train --out with --run-dir', async () => {
+    const res = await runCli(['configs/ann.yaml', '--out', dir, '--run-dir', join(dir, 'r')]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/--run-dir .*--out would be ignored/);
+    expect(existsSync(join(dir, 'r'))).toBe(false);
+  });
+});
+
+describe('--quiet and the log lines', () => {
+  it('a tiny run: results on stdout, nothing on stderr with --quiet; one-line, rounded logs without', async () => {
+    const args = [
+      'configs/ann.yaml',
+      '--set',
+      'data.trainSize=300',
+      '--set',
+      'train.epochs=1',
+      '--out',
+      join(dir, 'q'),
+    ];
+    const quiet = await runCli([...args, '--quiet']);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).toMatch(/q\/.*_ann_\w+\n$/);
+    expect(quiet.stderr).toBe('');
+    const normal = await runCli(args);
+    expect(normal.code).toBe(0);
+    const started = normal.stderr.split('\n').find((l) => l.includes('run started'))!;
+    expect(started).toMatch(/skipped=(\S+: [^;]+)(; \S+: [^;]+)*$/);
+    expect(started).not.toContain('[{');
+    expect(normal.stderr).toMatch(/run completed testAccuracy=\d\.\d{1,4} testLoss=\d\.\d{1,3}\n/);
+  }, 60_000);
+
+  it('--quiet and --verbose do not go together', async () => {
+    const res = await runCli(['validate', 'configs/ann.yaml', '--quiet', '--verbose']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/mutually exclusive/);
+  });
+});

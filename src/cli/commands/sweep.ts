@@ -114,6 +114,14 @@ async function queueAddress(a: SweepArgs) {
   const { UsageError } = await import('../../errors.js');
   if (a.parallel !== 1)
     throw new UsageError('--parallel is for a sweep on this machine; with --queue each worker has --concurrency');
+  if (a.backend !== 'auto' && !a.dryRun)
+    throw new UsageError(
+      `--backend ${a.backend} is for a sweep on this machine; with --queue each worker picks its backend: start them with \`mnist-run worker --backend ${a.backend} --queue …\``,
+    );
+  if (a.allowSoftwareGpu && !a.dryRun)
+    throw new UsageError(
+      '--allow-software-gpu is for a sweep on this machine; with --queue give it to the workers: `mnist-run worker --allow-software-gpu --backend webgpu --queue …`',
+    );
   const { parseRedisUrl } = await import('../../remote/url.js');
   return parseRedisUrl(a.queue!);
 }

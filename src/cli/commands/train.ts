@@ -21,8 +21,7 @@ export function trainCommand(env: CliEnv) {
       withSet(withThreads(withJson(withBackend(withFile(y)))))
         .option('out', {
           type: 'string',
-          default: 'runs',
-          describe: 'root folder for run folders',
+          describe: 'root folder for run folders (default: runs)',
         })
         .option('run-dir', {
           type: 'string',
@@ -38,7 +37,7 @@ export function trainCommand(env: CliEnv) {
       file: string;
       set: string[];
       backend: string;
-      out: string;
+      out?: string;
       runDir?: string;
       stopWithParent: boolean;
       json: boolean;
@@ -49,10 +48,14 @@ export function trainCommand(env: CliEnv) {
       applySoftwareGpu(a.allowSoftwareGpu);
       if (a.stopWithParent && !a.runDir)
         throw new UsageError('--stop-with-parent needs --run-dir (it is how a sweep starts its runs)');
+      if (a.runDir !== undefined && a.out !== undefined)
+        throw new UsageError(
+          `--out ${a.out} and --run-dir ${a.runDir}: the run goes into exactly --run-dir, so --out would be ignored; give one of them`,
+        );
       if (a.stopWithParent) env.stopWithParent();
       const { runExperiment } = await import('../../run/experiment.js');
       const result = await runExperiment(
-        { file: a.file, overrides: a.set, backend: a.backend as never, outDir: a.out, runDir: a.runDir },
+        { file: a.file, overrides: a.set, backend: a.backend as never, outDir: a.out ?? 'runs', runDir: a.runDir },
         runEnv(env),
       );
       emit(env.stdout, a.json, result, () => result.runDir);
