@@ -62,11 +62,11 @@ describe('compare', () => {
   it('folds replicates that differ only by seed and shows only the keys that differ', async () => {
     const t = await compareRuns({ paths: ['runs'], cwd: root });
     expect(formatTable(t, 'table')).toMatchInlineSnapshot(`
-      "run           optimizer.learningRate  model.layers.0.activation  status             test_accuracy              test_loss   best_epoch       epochs           seconds   samples_per_s
-      ------------  ----------------------  -------------------------  ---------  ---------------------  ---------------------  -----------  -----------  ----------------  --------------
-      a1 (2 seeds)                    0.01  relu                       completed  0.9100 ± 0.0141 (n=2)  0.0900 ± 0.0141 (n=2)  2 ± 0 (n=2)  2 ± 0 (n=2)  10.0 ± 0.0 (n=2)  6000 ± 0 (n=2)
-      b1                              0.01  tanh                       completed                 0.8000                 0.2000            2            2              10.0            6000
-      c1                               0.1  tanh                       failed"
+      "run           status             test_accuracy              test_loss   best_epoch           seconds  optimizer      model
+      ------------  ---------  ---------------------  ---------------------  -----------  ----------------  -------------  ------
+      a1 (2 seeds)  completed  0.9100 ± 0.0141 (n=2)  0.0900 ± 0.0141 (n=2)  2 ± 0 (n=2)  10.0 ± 0.0 (n=2)  adam(lr=0.01)  8:relu
+      b1            completed                 0.8000                 0.2000            2              10.0  adam(lr=0.01)  8:tanh
+      c1            failed                                                                                  adam(lr=0.1)   8:tanh"
     `);
   });
 
@@ -79,10 +79,10 @@ describe('compare', () => {
       filters: ['optimizer.learningRate=0.01'],
     });
     expect(formatTable(t, 'csv')).toMatchInlineSnapshot(`
-      "run,seed,model.layers.0.activation,status,test_accuracy,test_loss,best_epoch,epochs,seconds,samples_per_s
-      a2,2,relu,completed,0.92,0.07999999999999996,2,2,10,6000
-      a1,1,relu,completed,0.9,0.09999999999999998,2,2,10,6000
-      b1,1,tanh,completed,0.8,0.19999999999999996,2,2,10,6000"
+      "run,status,test_accuracy,test_loss,best_epoch,seconds,seed,model,epochs,samples_per_s,model.layers.0.activation,dir
+      a2,completed,0.92,0.07999999999999996,2,10,2,8:relu,2,6000,relu,runs/a2
+      a1,completed,0.9,0.09999999999999998,2,10,1,8:relu,2,6000,relu,runs/a1
+      b1,completed,0.8,0.19999999999999996,2,10,1,8:tanh,2,6000,tanh,runs/b1"
     `);
   });
 
@@ -153,12 +153,15 @@ describe('compare', () => {
     ],
     [
       { paths: ['runs'], filters: ['optimzer.type=adam'] },
-      /^--filter optimzer.type=adam: no run has the key "optimzer.type"; keys: run, status, seed, loss/,
+      /^--filter optimzer.type=adam: no run has the key "optimzer.type" \(did you mean optimizer.type\?\); keys: run, status, dir, seed, loss/,
     ],
-    [{ paths: ['runs'], filters: ['adam'] }, '--filter adam: expected KEY=VALUE, e.g. --filter optimizer.type=adam'],
+    [
+      { paths: ['runs'], filters: ['adam'] },
+      '--filter adam: expected KEY OP VALUE with OP one of >= <= != = > < ~; e.g. --filter test_accuracy>0.97, --filter optimizer.type!=sgd, --filter tag=baseline',
+    ],
     [
       { paths: ['runs'], sort: 'acc' },
-      /^--sort acc: no column "acc"; columns: run, optimizer.learningRate, model.layers.0.activation, status, test_accuracy/,
+      /^--sort acc: no column "acc"; columns: run, status, test_accuracy, test_loss, best_epoch, seconds, optimizer, model, epochs/,
     ],
   ])('rejects %j with a message that says how to fix it', async (o, message) => {
     await expect(compareRuns({ cwd: root, ...o })).rejects.toThrow(message);

@@ -8,6 +8,7 @@ export interface CompareOptions {
   filters?: string[];
   sort?: string;
   collapse?: boolean;
+  columns?: string[];
 }
 
 /** Reads every run the paths name (files only: never tfjs) and labels each by its sweep label or folder name. */

@@ -1,4 +1,5 @@
 import { csvLines } from '../util/csv.js';
+import { clip, fitColumns } from './fit.js';
 import { isStat, type Stat } from './stats.js';
 import type { Cell, CompareTable } from './table.js';
 
@@ -26,26 +27,44 @@ export function cellText(c: Cell, column: string): string {
 
 const numeric = (t: CompareTable, i: number) => t.rows.some((r) => typeof r[i] === 'number' || isStat(r[i]));
 
-function textTable(t: CompareTable): string {
-  const cells = t.rows.map((r) => r.map((c, i) => cellText(c, t.columns[i]!)));
-  const widths = t.columns.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
-  const right = t.columns.map((_, i) => numeric(t, i));
-  const line = (r: string[]) =>
-    r
-      .map((v, i) => (right[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+/** The indices of the columns a text table prints: `shown` where the table says, else all. */
+const shownAt = (t: CompareTable) => (t.shown ?? t.columns).map((c) => t.columns.indexOf(c)).filter((i) => i >= 0);
+
+/** Aligned columns; with a width, fitted to it (fit.ts) and a footer line naming what was left out. */
+function textTable(t: CompareTable, width?: number): string {
+  const at = shownAt(t);
+  const names = at.map((i) => t.columns[i]!);
+  const cells = t.rows.map((r) => at.map((i) => cellText(r[i], t.columns[i]!)));
+  const natural = names.map((h, j) => Math.max(h.length, ...cells.map((r) => r[j]!.length)));
+  const fit = width
+    ? fitColumns(names, natural, width)
+    : { keep: names.map((_, j) => ({ i: j, width: natural[j]! })), dropped: [], clipped: false };
+  const right = at.map((i) => numeric(t, i));
+  const line = (r: string[]) => {
+    const text = fit.keep
+      .map(({ i, width: w }) => (right[i] ? clip(r[i]!, w).padStart(w) : clip(r[i]!, w).padEnd(w)))
       .join('  ')
       .trimEnd();
-  return [line(t.columns), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+    return width ? clip(text, width) : text;
+  };
+  const lines = [line(names), line(fit.keep.map(({ width: w }) => '-'.repeat(w))), ...cells.map(line)];
+  if (fit.dropped.length) {
+    const n = fit.dropped.length;
+    const note = `${n} column${n > 1 ? 's' : ''} left out to fit ${width} characters (${fit.dropped.join(', ')}): choose with --columns, or see all with --format csv`;
+    lines.push(width ? clip(note, width) : note);
+  }
+  return lines.join('\n');
 }
 
 function markdown(t: CompareTable): string {
+  const at = shownAt(t);
   const esc = (s: string) => s.replace(/\|/g, '\\|');
-  const rule = t.columns.map((_, i) => (numeric(t, i) ? '---:' : '---'));
+  const rule = at.map((i) => (numeric(t, i) ? '---:' : '---'));
   const row = (r: string[]) => `| ${r.map(esc).join(' | ')} |`;
   return [
-    row(t.columns),
+    row(at.map((i) => t.columns[i]!)),
     `|${rule.join('|')}|`,
-    ...t.rows.map((r) => row(r.map((c, i) => cellText(c, t.columns[i]!)))),
+    ...t.rows.map((r) => row(at.map((i) => cellText(r[i], t.columns[i]!)))),
   ].join('\n');
 }
 
@@ -76,6 +95,8 @@ function json(t: CompareTable): string {
   );
 }
 
-export function formatTable(t: CompareTable, format: Format): string {
-  return { table: textTable, markdown, csv, json }[format](t);
+/** `width` limits a text table only (markdown, csv and json are for other programs: no limit). */
+export function formatTable(t: CompareTable, format: Format, o: { width?: number } = {}): string {
+  if (format === 'table') return textTable(t, o.width);
+  return { markdown, csv, json }[format](t);
 }

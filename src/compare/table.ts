@@ -1,5 +1,9 @@
+import { relative } from 'node:path';
+import { didYouMean } from '../config/suggest.js';
 import { UsageError } from '../errors.js';
 import type { RunRecord } from '../run/read.js';
+import { filterRuns } from './filter.js';
+import { foldGroup, isTagKey, modelTexts, optimizerText, tagsOf } from './fold.js';
 import { isStat, meanStd, type Stat } from './stats.js';
 
 export type Cell = string | number | boolean | null | Stat | undefined;
@@ -9,6 +13,8 @@ export interface CompareTable {
   rows: Cell[][];
   /** Whether replicates (runs differing only by seed) were folded into mean ± std rows. */
   collapsed: boolean;
+  /** The columns a text table prints, in order; csv and json write all of `columns`. */
+  shown?: string[];
 }
 
 export const RESULT_COLUMNS = [
@@ -45,85 +51,126 @@ export function results(r: RunRecord): Record<(typeof RESULT_COLUMNS)[number], n
   };
 }
 
-/** Everything a --filter or --sort can name: config keys, results, status and the run's label. */
-function fields(run: LabelledRun): Record<string, unknown> {
-  return { run: run.label, status: run.record.status, ...run.record.config, ...results(run.record) };
+/** The results a table shows first, before any config key; epochs and throughput come after the keys. */
+const LEAD_RESULTS = ['test_accuracy', 'test_loss', 'best_epoch', 'seconds'] as const;
+const TAIL_RESULTS = RESULT_COLUMNS.filter((c) => !(LEAD_RESULTS as readonly string[]).includes(c));
+
+/** Everything a --filter, --sort or --columns can name for one run. */
+function fields(run: LabelledRun, model: string | undefined, cwd?: string): Record<string, unknown> {
+  const c = run.record.config;
+  return {
+    run: run.label,
+    status: run.record.status,
+    dir: cwd ? relative(cwd, run.record.dir) || '.' : run.record.dir,
+    ...c,
+    optimizer: optimizerText(c),
+    model,
+    tags: tagsOf(c),
+    notes: c.notes,
+    ...results(run.record),
+  };
 }
 
-function matches(value: unknown, wanted: string): boolean {
-  if (typeof value === 'number') return value === Number(wanted);
-  return String(value) === wanted || JSON.stringify(value) === wanted;
-}
-
-/** `KEY=VALUE` filters: every one must hold. An unknown key is a usage error that lists the known ones. */
+/** `KEY=VALUE`, `KEY>N`, `KEY!=V`, `tag=NAME`…: every one must hold (see filter.ts). */
 export function applyFilters(runs: LabelledRun[], filters: string[]): LabelledRun[] {
-  const known = new Set(runs.flatMap((r) => Object.keys(fields(r))));
-  return filters.reduce((kept, f) => {
-    const eq = f.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--filter ${f}: expected KEY=VALUE, e.g. --filter optimizer.type=adam`);
-    const key = f.slice(0, eq);
-    if (!known.has(key)) {
-      throw new UsageError(
-        `--filter ${f}: no run has the key "${key}"; keys: ${[...known].slice(0, 40).join(', ')}${known.size > 40 ? ', …' : ''}`,
-      );
-    }
-    return kept.filter((r) => matches(fields(r)[key], f.slice(eq + 1)));
-  }, runs);
+  const models = modelTexts(runs.map((r) => r.record.config));
+  const index = new Map(runs.map((r, i) => [r, i]));
+  return filterRuns(runs, filters, (r) => fields(r, models[index.get(r)!]));
 }
 
 /** Groups runs that differ only by seed; a group of one stays a plain row. */
-function collapse(
-  runs: LabelledRun[],
-  keys: string[],
-): { label: string; config: Record<string, unknown>; members: LabelledRun[] }[] {
+function collapse(runs: LabelledRun[], keys: string[]): LabelledRun[][] {
   const groups = new Map<string, LabelledRun[]>();
   for (const r of runs) {
     const id = JSON.stringify(keys.map((k) => r.record.config[k] ?? null));
     groups.set(id, [...(groups.get(id) ?? []), r]);
   }
-  return [...groups.values()].map((members) => ({
-    label:
-      members.length > 1
-        ? `${members[0]!.label.replace(/\s*seed=\S+/, '')} (${members.length} seeds)`
-        : members[0]!.label,
-    config: members[0]!.record.config,
-    members,
-  }));
+  return [...groups.values()];
 }
 
-function plainRow(r: LabelledRun, keys: string[]): Cell[] {
-  const res = results(r.record);
-  return [
-    r.label,
-    ...keys.map((k) => r.record.config[k] as Cell),
-    r.record.status,
-    ...RESULT_COLUMNS.map((c) => res[c]),
-  ];
+/** The config columns: differing keys with optimizer.* and model.layers.* folded into one column each, in first-seen order. */
+function configColumns(keys: string[]): { shown: string[]; folded: string[] } {
+  const shown: string[] = [];
+  const folded: string[] = [];
+  for (const k of keys) {
+    const group = foldGroup(k);
+    if (group) {
+      folded.push(k);
+      if (!shown.includes(group)) shown.push(group);
+    } else if (!isTagKey(k) && k !== 'notes') shown.push(k);
+  }
+  return { shown, folded };
 }
 
-/** The comparison: one row per run (or replicate group), the differing config keys, then the results. */
-export function compareTable(
-  all: LabelledRun[],
-  o: { filters?: string[]; sort?: string; collapse?: boolean } = {},
-): CompareTable {
+const cell = (v: unknown): Cell => (Array.isArray(v) ? v.join(',') || undefined : (v as Cell));
+
+/** One row: a run, or a group of replicates with mean ± std results. */
+function row(members: LabelledRun[], columns: string[], valuesOf: (r: LabelledRun) => Record<string, unknown>): Cell[] {
+  const first = valuesOf(members[0]!);
+  if (members.length === 1) return columns.map((c) => cell(first[c]));
+  const res = new Set<string>(RESULT_COLUMNS);
+  return columns.map((c) => {
+    if (res.has(c)) return meanStd(members.map((m) => valuesOf(m)[c] as number | undefined));
+    if (c === 'run') return `${members[0]!.label.replace(/\s*seed=\S+/, '')} (${members.length} seeds)`;
+    if (c === 'status' || c === 'dir')
+      return [...new Set(members.map((m) => String(valuesOf(m)[c])))].join(c === 'dir' ? ';' : '/');
+    return cell(first[c]);
+  });
+}
+
+/** `--columns` names checked against what the runs have; an unknown one gets a did-you-mean. */
+function chosen(wanted: string[], known: string[]): string[] {
+  for (const w of wanted) {
+    if (known.includes(w)) continue;
+    const guess = didYouMean(w, known);
+    throw new UsageError(
+      `--columns ${w}: no such column${guess ? ` (did you mean ${guess}?)` : ''}; columns: ${known.slice(0, 50).join(', ')}${known.length > 50 ? ', …' : ''}`,
+    );
+  }
+  return wanted;
+}
+
+export interface TableOptions {
+  filters?: string[];
+  sort?: string;
+  collapse?: boolean;
+  /** The columns a text table shows, in order (csv and json still write every column). */
+  columns?: string[];
+  /** The `dir` column is relative to this folder when given. */
+  cwd?: string;
+}
+
+/**
+ * The comparison: one row per run (or replicate group). Results first, then the config keys that
+ * differ (optimizer and layers folded), then epochs and throughput; `shown` is what a text table
+ * prints, `columns` everything (also the raw folded keys, notes and the run folder) for csv and json.
+ */
+export function compareTable(all: LabelledRun[], o: TableOptions = {}): CompareTable {
   const runs = applyFilters(all, o.filters ?? []);
+  const models = modelTexts(runs.map((r) => r.record.config));
+  const values = new Map(runs.map((r, i) => [r, fields(r, models[i], o.cwd)]));
+  const valuesOf = (r: LabelledRun) => values.get(r)!;
   const keys = differingKeys(runs.map((r) => r.record.config));
   const byGroup = keys.filter((k) => k !== 'seed');
   const groups = o.collapse === false || !keys.includes('seed') ? [] : collapse(runs, byGroup);
-  const collapsed = groups.some((g) => g.members.length > 1);
-  const columns = collapsed
-    ? ['run', ...byGroup, 'status', ...RESULT_COLUMNS]
-    : ['run', ...keys, 'status', ...RESULT_COLUMNS];
-  const rows = collapsed
-    ? groups.map((g) => {
-        const statuses = [...new Set(g.members.map((m) => m.record.status))].join('/');
-        const stats = RESULT_COLUMNS.map((c) =>
-          g.members.length > 1 ? meanStd(g.members.map((m) => results(m.record)[c])) : results(g.members[0]!.record)[c],
-        );
-        return [g.label, ...byGroup.map((k) => g.config[k] as Cell), statuses, ...stats];
-      })
-    : runs.map((r) => plainRow(r, keys));
-  return { columns, rows: o.sort ? sortRows(columns, rows, o.sort) : rows, collapsed };
+  const collapsed = groups.some((g) => g.length > 1);
+  const { shown: config, folded } = configColumns(collapsed ? byGroup : keys);
+  const has = (c: string) => runs.some((r) => cell(valuesOf(r)[c]) !== undefined);
+  const tags = has('tags') ? ['tags'] : [];
+  const lead = ['run', 'status', ...LEAD_RESULTS, ...tags, ...config];
+  const extraKeys = [...new Set(runs.flatMap((r) => Object.keys(r.record.config)))].filter(
+    (k) => !lead.includes(k) && !isTagKey(k),
+  );
+  const picked = o.columns?.length
+    ? chosen(o.columns, [
+        ...new Set([...lead, ...TAIL_RESULTS, 'optimizer', 'model', 'tags', 'notes', 'dir', ...extraKeys]),
+      ])
+    : undefined;
+  const columns = [
+    ...new Set([...lead, ...TAIL_RESULTS, ...folded, ...(has('notes') ? ['notes'] : []), 'dir', ...(picked ?? [])]),
+  ];
+  const rows = (collapsed ? groups : runs.map((r) => [r])).map((m) => row(m, columns, valuesOf));
+  return { columns, rows: o.sort ? sortRows(columns, rows, o.sort) : rows, collapsed, shown: picked ?? lead };
 }
 
 const sortValue = (c: Cell) => (isStat(c) ? c.mean : c);

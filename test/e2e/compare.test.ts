@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { cfg, fakeRun } from '../helpers/fake-run.js';
 import { writeNoTfjsGuard } from '../helpers/no-tfjs.js';
 
@@ -36,5 +36,39 @@ describe('the compare command', () => {
     );
     expect(control.status).not.toBe(0);
     expect(control.stderr).toMatch(/tfjs loaded: @tensorflow\/tfjs/);
+  });
+
+  it('fits the table to COLUMNS, results first, and says which columns it left out', async () => {
+    const res = await runCli(['compare', 'runs', '--sort', 'run'], { cwd: root, env: { COLUMNS: '60' } });
+    expect(res.code).toBe(0);
+    const lines = res.stdout.trimEnd().split('\n');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(60);
+    expect(lines[0]).toMatch(/^run +status +test_accuracy/);
+    expect(lines.at(-1)).toMatch(/^2 columns left out to fit 60 characters \(optimizer, model\)/);
+  });
+
+  it('keeps runs by comparison and writes the run folder in csv', async () => {
+    const res = await runCli(
+      ['compare', 'runs', '--filter', 'test_accuracy>=0.85', '--format', 'csv', '--no-collapse'],
+      {
+        cwd: root,
+        env: { COLUMNS: '40' },
+      },
+    );
+    expect(res.stderr).toBe('');
+    const rows = res.stdout.trimEnd().split('\n');
+    expect(rows).toHaveLength(3); // a1 and a2; b1 has 0.8
+    expect(rows[0]!.split(',').at(-1)).toBe('dir');
+    expect(rows[1]).toMatch(/,runs\/a1$/);
+  });
+
+  it.each([
+    [['--columns', 'run,tset_accuracy'], /--columns tset_accuracy: no such column \(did you mean test_accuracy\?\)/],
+    [['--filter', 'test_accuracy>>1'], /--filter test_accuracy>>1: > compares numbers, received ">1"/],
+  ])('refuses %j with a usage error and no stack', async (args, message) => {
+    const res = await runCli(['compare', 'runs', ...args], { cwd: root });
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toMatch(message);
+    expect(res.stderr).not.toMatch(/\n\s+at /);
   });
 });
