@@ -162,7 +162,7 @@ describe('loadConfig rejects, with every problem located and explained', () => {
       'an unknown key with nothing close',
       `${SMALL}epochs: 3\n`,
       [],
-      'x.yaml:7:1 epochs: unknown key; expected one of: name, description, seed, data, model, loss, optimizer, metrics, train, augment',
+      'x.yaml:7:1 epochs: unknown key; expected one of: name, description, tags, notes, extends, seed, data, model, loss, optimizer, metrics, train, augment',
     ],
     [
       'an unknown layer type',
@@ -204,7 +204,7 @@ describe('loadConfig rejects, with every problem located and explained', () => {
       'a list at the top',
       '- 1\n',
       [],
-      'x.yaml:1:1 (top level): expected a map with keys name, description, seed, data, model, loss, optimizer, metrics, train, augment, received [1]',
+      'x.yaml:1:1 (top level): expected a map with keys name, description, tags, notes, extends, seed, data, model, loss, optimizer, metrics, train, augment, received [1]',
     ],
     [
       'a split outside (0, 1)',

@@ -4,8 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import type { ConfigError } from '../errors.js';
 import { nearestPosition, parseYaml, positionOf, type YamlFile } from './document.js';
-import { LocatedConfigError, splitPosition } from './located.js';
+import { locatedConfigError, splitPosition } from './located.js';
 import { showValue } from './paths.js';
 
 export interface ConfigFile {
@@ -50,9 +51,9 @@ async function readParent(child: ConfigFile, abs: string, shown: string): Promis
 }
 
 /** An error at the `extends:` of `file`. */
-function atExtends(file: ConfigFile, message: string): LocatedConfigError {
+function atExtends(file: ConfigFile, message: string): ConfigError {
   const pos = splitPosition(positionOf(file.yaml, ['extends']) ?? nearestPosition(file.yaml, ['extends']));
-  return new LocatedConfigError([{ file: file.shown, ...pos, path: 'extends', message }]);
+  return locatedConfigError([{ file: file.shown, ...pos, path: 'extends', message }]);
 }
 
 /** The parent a file names, as an absolute path; undefined when it extends nothing. */

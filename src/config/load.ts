@@ -7,7 +7,7 @@ import { CHECKS, type ConfigIssue, checkContext } from './checks.js';
 import { type DataFacts, MNIST } from './data-facts.js';
 import { nearestPosition, positionOf } from './document.js';
 import { type ConfigFile, mergedData, readChain, readFailure } from './extends.js';
-import { LocatedConfigError, type LocatedProblem, splitPosition } from './located.js';
+import { type LocatedProblem, locatedConfigError, splitPosition } from './located.js';
 import type { MemoryEstimate } from './memory.js';
 import { describeIssues, type Problem } from './messages.js';
 import { applyOverride, type Override, OverrideProblem, parseOverride } from './overrides.js';
@@ -95,7 +95,7 @@ const byOrder = (a: { order: number[] }, b: { order: number[] }) =>
 
 /** One ConfigError listing every problem, one per line, in file order (the config's, then its parents'), then the overrides'. */
 function fail(problems: Problem[], s: Sources): never {
-  throw new LocatedConfigError(
+  throw locatedConfigError(
     problems
       .map((p) => locate(p, s))
       .sort(byOrder)
@@ -122,7 +122,7 @@ function sweepCheck(files: ConfigFile[]): void {
     const data = f.data as Record<string, unknown> | undefined;
     if (!data || typeof data !== 'object' || !SWEEP_KEYS.some((k) => k in data)) continue;
     const message = `${f.shown} is a sweep file: run it with \`mnist-run sweep ${f.shown}\` (or \`mnist-run sweep ${f.shown} --dry-run\` to see its runs)`;
-    throw new LocatedConfigError([{ file: f.shown, line: 1, column: 1, path: '', message }], message);
+    throw locatedConfigError([{ file: f.shown, line: 1, column: 1, path: '', message }], message);
   }
 }
 
@@ -181,7 +181,7 @@ export async function loadConfig(
   // With a broken file only the overrides' own syntax can be checked: their paths need its data.
   const { data, applied, bad } = withOverrides(merged, overrides, !broken.length);
   if (broken.length || bad.length)
-    throw new LocatedConfigError(
+    throw locatedConfigError(
       [
         ...broken.map(({ f, e }) => ({
           file: f.shown,

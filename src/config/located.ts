@@ -13,18 +13,25 @@ export interface LocatedProblem {
   override?: string;
 }
 
+/** The problems a located ConfigError carries as data, beside its text. */
+const located = new WeakMap<ConfigError, LocatedProblem[]>();
+
 /**
- * A ConfigError that keeps its problems as data, so `validate --json` can print them; its message is
- * the text form, one problem a line, as every other ConfigError.
+ * A plain ConfigError (so it compares and prints as every other) whose problems are also kept as
+ * data, for `validate --json`; its message is the text form, one problem a line.
  */
-export class LocatedConfigError extends ConfigError {
-  constructor(
-    readonly problems: LocatedProblem[],
-    message: string = problems.map(problemLine).join('\n'),
-  ) {
-    super(message);
-  }
+export function locatedConfigError(
+  problems: LocatedProblem[],
+  message: string = problems.map(problemLine).join('\n'),
+): ConfigError {
+  const err = new ConfigError(message);
+  located.set(err, problems);
+  return err;
 }
+
+/** The problems of an error made by locatedConfigError; undefined for any other. */
+export const problemsOf = (err: unknown): LocatedProblem[] | undefined =>
+  err instanceof ConfigError ? located.get(err) : undefined;
 
 /** `file:line:col path: message`, or `--set x=y path: message`. */
 export function problemLine(p: LocatedProblem): string {
@@ -40,9 +47,6 @@ export function splitPosition(pos: string): { line: number; column: number } {
 
 /** `validate --json`'s answer for a config that failed: every problem as data. */
 export function failureJson(file: string, err: Error) {
-  const errors =
-    err instanceof LocatedConfigError
-      ? err.problems
-      : [{ file, line: null, column: null, path: '', message: err.message }];
+  const errors = problemsOf(err) ?? [{ file, line: null, column: null, path: '', message: err.message }];
   return { ok: false, file, errors, warnings: [] };
 }

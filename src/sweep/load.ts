@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { nearestPosition, parseYaml, positionOf } from '../config/document.js';
-import { LocatedConfigError, problemLine, splitPosition } from '../config/located.js';
+import { locatedConfigError, problemLine, splitPosition } from '../config/located.js';
 import { describeIssues } from '../config/messages.js';
 import { pathText } from '../config/paths.js';
 import { ConfigError } from '../errors.js';
@@ -55,7 +55,7 @@ export async function loadSweep(file: string, cwd: string): Promise<SweepSpec> {
   if (errors.length) {
     const e = errors[0]!;
     const message = `not valid YAML: ${e.message}`;
-    throw new LocatedConfigError(
+    throw locatedConfigError(
       [{ file: shown, line: e.line, column: e.col, path: '', message }],
       `${shown}:${e.line}:${e.col}: ${message}`,
     );
@@ -74,5 +74,5 @@ export async function loadSweep(file: string, cwd: string): Promise<SweepSpec> {
   }));
   located.sort((a, b) => a.line - b.line || a.column - b.column); // file order, as an editor lists them
   const head = problems.length === 1 ? `${shown} has an error:` : `${shown} has ${problems.length} errors:`;
-  throw new LocatedConfigError(located, [head, ...located.map(problemLine)].join('\n'));
+  throw locatedConfigError(located, [head, ...located.map(problemLine)].join('\n'));
 }
