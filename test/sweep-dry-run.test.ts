@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Calibrate, dryRun, formatDryRun } from '../src/sweep/dry-run.js';
+import { RUN_OVERHEAD_SECONDS } from '../src/sweep/estimate.js';
 import { prepareSweep } from '../src/sweep/prepare.js';
 
 const ANN = join(import.meta.dirname, '..', 'configs', 'ann.yaml');
@@ -37,7 +38,13 @@ describe('sweep --dry-run', () => {
       '  seed: [1, 2]',
     ]);
     const speed = fixedSpeed(100, 1000);
-    const d = await dryRun(p, configs, { backend: 'cpu', parallel: 2, threads: 1, calibrate: speed.calibrate });
+    const d = await dryRun(p, configs, {
+      backend: 'cpu',
+      parallel: 2,
+      threads: 1,
+      calibrate: speed.calibrate,
+      overheadSeconds: 0,
+    });
     // Two architectures, each timed once: the seeds share a calibration.
     expect(speed.asked).toHaveLength(2);
     // Per run: 2 epochs × 1000 / 100 samples/s, plus the test set evaluated and predicted: 2 × 500 / 1000.
@@ -63,8 +70,26 @@ describe('sweep --dry-run', () => {
       parallel: 1,
       threads: 1,
       calibrate: fixedSpeed(100, 1000).calibrate,
+      overheadSeconds: 0,
     });
     // 800 trained at 100/s, 200 validated at 1000/s, then 2 × 500 test samples at 1000/s.
     expect(d.runs[0]!.seconds).toBeCloseTo(8 + 0.2 + 1, 10);
+  });
+
+  it('adds each run’s process start-up and fixed costs, shared out by --parallel', async () => {
+    const { plan: p, configs } = await plan([
+      'set: { data.trainSize: 100, data.testSize: 100, train.epochs: 1 }',
+      'grid:',
+      '  seed: [1, 2, 3, 4]',
+    ]);
+    const at = (parallel: number) =>
+      dryRun(p, configs, { backend: 'cpu', parallel, threads: 1, calibrate: fixedSpeed(1e9, 1e9).calibrate });
+    // Training at a billion samples a second costs nothing: what is left is the processes.
+    const one = await at(1);
+    expect(RUN_OVERHEAD_SECONDS).toBeGreaterThan(1);
+    expect(one.runs[0]!.seconds).toBeCloseTo(RUN_OVERHEAD_SECONDS, 5);
+    expect(one.totalSeconds).toBeCloseTo(4 * RUN_OVERHEAD_SECONDS, 5);
+    expect((await at(2)).totalSeconds).toBeCloseTo(2 * RUN_OVERHEAD_SECONDS, 5);
+    expect(formatDryRun(p, one)).toMatch(/each run adds 2\.4 s for its process/);
   });
 });

@@ -4,7 +4,7 @@ import type { SelectedBackend } from '../backend/select.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Dataset } from '../data/dataset.js';
-import { architectureKey, formatDuration, makespan, runSeconds, type Speed } from './estimate.js';
+import { architectureKey, formatDuration, makespan, RUN_OVERHEAD_SECONDS, runSeconds, type Speed } from './estimate.js';
 import type { SweepPlan } from './format.js';
 
 /** Training batches timed per architecture, after one warm-up batch. */
@@ -24,6 +24,8 @@ export interface DryRun {
   threads: number;
   parallel: number;
   totalSeconds: number;
+  /** Per run, its process's start-up and fixed costs (see RUN_OVERHEAD_SECONDS), in every run's seconds. */
+  overheadSeconds: number;
   calibration: string;
 }
 
@@ -43,9 +45,10 @@ const timeBatches: Calibrate = async (label, cfg, data, backend) => {
 export async function dryRun(
   plan: SweepPlan,
   configs: Map<string, LoadedConfig>,
-  o: { backend: BackendChoice; parallel: number; threads: number; calibrate?: Calibrate },
+  o: { backend: BackendChoice; parallel: number; threads: number; calibrate?: Calibrate; overheadSeconds?: number },
 ): Promise<DryRun> {
   const calibrate = o.calibrate ?? timeBatches;
+  const overheadSeconds = o.overheadSeconds ?? RUN_OVERHEAD_SECONDS;
   // The native backend reads these when it loads: calibrate with the threads each run will get.
   process.env.MNIST_RUN_THREADS = String(o.threads);
   const { selectBackend } = await import('../backend/select.js');
@@ -86,7 +89,7 @@ export async function dryRun(
       label: run.label,
       overrides: run.overrides,
       params: m.params,
-      seconds: runSeconds(cfg, sizes, m),
+      seconds: runSeconds(cfg, sizes, m) + overheadSeconds,
     });
   }
   const totalSeconds = makespan(
@@ -96,7 +99,15 @@ export async function dryRun(
   const calibration =
     `${measured.size} architecture(s) timed for up to ${CALIBRATION_BATCHES} batches (10 s) each ` +
     `on ${backend.name} (${backend.device}), ${o.threads} thread(s) per run, ${cpus().length} cores`;
-  return { runs, backend: backend.name, threads: o.threads, parallel: o.parallel, totalSeconds, calibration };
+  return {
+    runs,
+    backend: backend.name,
+    threads: o.threads,
+    parallel: o.parallel,
+    totalSeconds,
+    overheadSeconds,
+    calibration,
+  };
 }
 
 export function formatDryRun(plan: SweepPlan, d: DryRun): string {
@@ -112,6 +123,6 @@ export function formatDryRun(plan: SweepPlan, d: DryRun): string {
     ...lines,
     '',
     `estimated total: ${formatDuration(d.totalSeconds)} with --parallel ${d.parallel} (upper bound where early stopping is on)`,
-    `calibration: ${d.calibration}`,
+    `calibration: ${d.calibration}; each run adds ${d.overheadSeconds.toFixed(1)} s for its process (start-up, data, results)`,
   ].join('\n');
 }

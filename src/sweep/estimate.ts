@@ -20,6 +20,17 @@ export function runSeconds(cfg: Pick<Config, 'train'>, sizes: { train: number; t
   return cfg.train.epochs * perEpoch + (2 * sizes.test) / speed.inferSamplesPerSecond;
 }
 
+/**
+ * What a run costs besides its training and evaluation, each in its own process: starting Node, the
+ * imports and tfjs's backend, and reading and checksumming the data (1.45 s to the "run started" line,
+ * 3 tiny runs, 2-core EPYC, load 0.2-1.4); then the test predictions, metrics files and run folder
+ * written (1.6 s from the last epoch to "completed", of which the estimate's evaluation term is ~0.7 s).
+ * Measured with `configs/ann.yaml --set data.trainSize=300 --set train.epochs=1`.
+ */
+export const PROCESS_START_SECONDS = 1.5;
+export const RUN_FIXED_SECONDS = 0.9;
+export const RUN_OVERHEAD_SECONDS = PROCESS_START_SECONDS + RUN_FIXED_SECONDS;
+
 /** Wall time of running jobs `parallel` at a time, longest first onto the least-loaded slot (as a queue roughly does). */
 export function makespan(seconds: number[], parallel: number): number {
   const slots = new Array<number>(Math.max(1, parallel)).fill(0);
