@@ -56,6 +56,7 @@ const RANK: Record<string, number> = {
   remote: 8.2, // a sweep's runs on other machines: the queue's coordinator and worker (built on sweep)
   compare: 8.5, // reads run folders and sweep folders (src/sweep/format.ts)
   report: 9, // draws compare's tables
+  predict: 9, // a saved run's model on new images or another test set
   cli: 10,
 };
 /** Specific backends: imported only by the backend chooser (src/backend/select.ts) and by themselves. */

@@ -4,7 +4,9 @@ import { augmentPreviewCommand } from './augment-preview.js';
 import { benchCommand } from './bench.js';
 import { compareCommand } from './compare.js';
 import { doctorCommand } from './doctor.js';
+import { evaluateCommand } from './evaluate.js';
 import { lsCommand } from './ls.js';
+import { predictCommand } from './predict.js';
 import { reportCommand } from './report.js';
 import { resumeCommand } from './resume.js';
 import { rmCommand } from './rm.js';
@@ -30,6 +32,8 @@ export function commands(env: CliEnv): CommandModule<object, never>[] {
     lsCommand(env),
     rmCommand(env),
     reportCommand(env),
+    predictCommand(env),
+    evaluateCommand(env),
     augmentPreviewCommand(env),
     workerCommand(env),
   ] as never;
