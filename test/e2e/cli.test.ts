@@ -259,6 +259,13 @@ describe('colour', () => {
     const both = await runCli(['validate', 'configs/nope.yaml'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
     expect(both.stderr).not.toContain('\x1b[');
   });
+
+  it('a sweep’s child (--stop-with-parent) never colours its log, even with FORCE_COLOR', async () => {
+    const args = ['configs/nope.yaml', '--run-dir', join(dir, 'child'), '--stop-with-parent'];
+    const res = await runCli(args, { env: { ...noColourEnv, FORCE_COLOR: '1' } });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^mnist-run: configs\/nope\.yaml/);
+  });
 });
 
 describe('mnist-run completion', () => {

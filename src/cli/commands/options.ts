@@ -72,6 +72,15 @@ export function applyThreads(threads: number | undefined): void {
   process.env.MNIST_RUN_THREADS = String(threads);
 }
 
+/**
+ * A sweep's (or worker's) child: it stops when its parent is gone, and its stderr, the run's log file,
+ * is never coloured, whatever FORCE_COLOR says: the sweep reads its last `mnist-run:` line.
+ */
+export function startAsChild(env: CliEnv): void {
+  process.env.NO_COLOR = '1';
+  env.stopWithParent();
+}
+
 /** What a training run sees of the CLI's world (train and resume alike). */
 export function runEnv(env: CliEnv): RunEnv {
   const { cwd, argv, stderr, now, interrupted, stopReason, onForcedExit } = env;

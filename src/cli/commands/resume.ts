@@ -1,7 +1,16 @@
 import type { Argv } from 'yargs';
 import { BACKEND_NAMES } from '../../backend/names.js';
 import type { CliEnv } from '../env.js';
-import { applySoftwareGpu, applyThreads, emit, runEnv, withJson, withSoftwareGpu, withThreads } from './options.js';
+import {
+  applySoftwareGpu,
+  applyThreads,
+  emit,
+  runEnv,
+  startAsChild,
+  withJson,
+  withSoftwareGpu,
+  withThreads,
+} from './options.js';
 
 export function resumeCommand(env: CliEnv) {
   return {
@@ -25,9 +34,12 @@ export function resumeCommand(env: CliEnv) {
       json: boolean;
       threads?: number;
       allowSoftwareGpu: boolean;
+      stopWithParent: boolean;
     }) => {
       applyThreads(a.threads);
       applySoftwareGpu(a.allowSoftwareGpu);
+      // Accepted before and ignored: a sweep's resumed run went on after the sweep was killed.
+      if (a.stopWithParent) startAsChild(env);
       const { resumeExperiment } = await import('../../run/resume.js');
       const result = await resumeExperiment({ runDir: a.runDir, backend: a.backend as never }, runEnv(env));
       emit(env.stdout, a.json, result, () => result.runDir);

@@ -6,6 +6,7 @@ import {
   applyThreads,
   emit,
   runEnv,
+  startAsChild,
   withBackend,
   withFile,
   withJson,
@@ -52,7 +53,7 @@ export function trainCommand(env: CliEnv) {
         throw new UsageError(
           `--out ${a.out} and --run-dir ${a.runDir}: the run goes into exactly --run-dir, so --out would be ignored; give one of them`,
         );
-      if (a.stopWithParent) env.stopWithParent();
+      if (a.stopWithParent) startAsChild(env);
       const { runExperiment } = await import('../../run/experiment.js');
       const result = await runExperiment(
         { file: a.file, overrides: a.set, backend: a.backend as never, outDir: a.out ?? 'runs', runDir: a.runDir },
