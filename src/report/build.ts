@@ -1,6 +1,10 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { loadRuns } from '../compare/compare.js';
-import { compareTable, differingKeys, type LabelledRun } from '../compare/table.js';
+import { differingKeys, type LabelledRun } from '../compare/table.js';
+import { RUN_FILES } from '../output-files.js';
 import { readConfusion, readMetrics } from '../run/read.js';
+import { uplotAssets } from './charts.js';
 import type { ReportData, ReportRun } from './html.js';
 import { confidentMistakes, type TestLoader } from './mistakes.js';
 
@@ -11,22 +15,22 @@ export interface ReportOptions {
   now: Date;
   /** Misclassified digits shown per run. */
   mistakes: number;
-  /** Score mistakes for at most this many runs: each reloads a model and the test images. */
-  maxModelRuns: number;
   /** Where each run's test images come from; the data loader the trainer used unless a test says otherwise. */
   testImages?: TestLoader;
 }
 
-async function mistakesOf(
-  run: LabelledRun,
-  o: ReportOptions,
-  i: number,
-): Promise<Pick<ReportRun, 'mistakes' | 'note'>> {
-  if (i >= o.maxModelRuns) return { note: `not scored: only the first ${o.maxModelRuns} runs are (--max-model-runs)` };
+async function mistakesOf(run: LabelledRun, o: ReportOptions): Promise<Pick<ReportRun, 'mistakes' | 'note'>> {
   try {
     return { mistakes: await confidentMistakes(run.record, o.mistakes, o.testImages) };
   } catch (err) {
-    // An old run without a saved model, or whose data moved, still gets its curves and matrix.
+    if (
+      (err as NodeJS.ErrnoException).code === 'ENOENT' &&
+      (err as NodeJS.ErrnoException).path?.endsWith(RUN_FILES.probabilities)
+    )
+      return {
+        note: `no mistakes shown: this run has no ${RUN_FILES.probabilities} (written by runs since issue #14)`,
+      };
+    // Data that moved still leaves the curves and the matrix.
     return { note: `no mistakes shown: ${(err as Error).message.split('\n')[0]}` };
   }
 }
@@ -38,29 +42,32 @@ function stopReason(r: LabelledRun['record']): string | undefined {
   return r.meta?.error;
 }
 
-/** Gathers everything the page shows; sequential per run so only one model is in memory at a time. */
+async function runData(run: LabelledRun, o: ReportOptions): Promise<ReportRun> {
+  const r = run.record;
+  return {
+    label: run.label,
+    dir: r.dir,
+    status: r.status,
+    record: r,
+    ...(r.status !== 'completed' && { error: stopReason(r) }),
+    config: r.config,
+    configText: await readFile(join(r.dir, RUN_FILES.resolvedConfig), 'utf8').catch(() => undefined),
+    metrics: (await readMetrics(r.dir)).epochs,
+    confusion: await readConfusion(r.dir),
+    ...(await mistakesOf(run, o)),
+  };
+}
+
+/** Gathers everything the page shows, from files only: no model is loaded, so no tfjs. */
 export async function reportData(o: ReportOptions): Promise<ReportData> {
   const runs = await loadRuns(o.paths, o.cwd);
-  const table = compareTable(runs, {});
   const out: ReportRun[] = [];
-  for (const [i, run] of runs.entries()) {
-    const r = run.record;
-    out.push({
-      label: run.label,
-      dir: r.dir,
-      status: r.status,
-      ...(r.status !== 'completed' && { error: stopReason(r) }),
-      config: r.config,
-      metrics: (await readMetrics(r.dir)).epochs,
-      confusion: await readConfusion(r.dir),
-      ...(await mistakesOf(run, o, i)),
-    });
-  }
+  for (const run of runs) out.push(await runData(run, o)); // one run's test images in memory at a time
   return {
     title: o.title,
     generated: o.now.toISOString(),
-    table,
     runs: out,
     differing: differingKeys(runs.map((r) => r.record.config)),
+    assets: await uplotAssets(),
   };
 }

