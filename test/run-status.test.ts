@@ -34,7 +34,6 @@ describe('how a run ended, wherever runs are listed', () => {
       title: 't',
       now: new Date(0),
       mistakes: 0,
-      maxModelRuns: 0,
     });
     const html = reportHtml(data);
     expect(html).toContain('<p class="error">diverged: training diverged at epoch 2, batch 7 of 10</p>');

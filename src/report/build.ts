@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadRuns } from '../compare/compare.js';
+import { isTagKey } from '../compare/fold.js';
 import { differingKeys, type LabelledRun } from '../compare/table.js';
 import { RUN_FILES } from '../output-files.js';
 import { readConfusion, readMetrics } from '../run/read.js';
@@ -67,7 +68,8 @@ export async function reportData(o: ReportOptions): Promise<ReportData> {
     title: o.title,
     generated: o.now.toISOString(),
     runs: out,
-    differing: differingKeys(runs.map((r) => r.record.config)),
+    // Tags and notes are shown in each run's section, not as tags.0, tags.1… columns.
+    differing: differingKeys(runs.map((r) => r.record.config)).filter((k) => !isTagKey(k) && k !== 'notes'),
     assets: await uplotAssets(),
   };
 }
