@@ -89,7 +89,7 @@ function collapse(runs: LabelledRun[], keys: string[]): LabelledRun[][] {
 }
 
 /** The config columns: differing keys with optimizer.* and model.layers.* folded into one column each, in first-seen order. */
-function configColumns(keys: string[]): { shown: string[]; folded: string[] } {
+export function configColumns(keys: string[]): { shown: string[]; folded: string[] } {
   const shown: string[] = [];
   const folded: string[] = [];
   for (const k of keys) {

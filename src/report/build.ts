@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadRuns } from '../compare/compare.js';
-import { isTagKey } from '../compare/fold.js';
-import { differingKeys, type LabelledRun } from '../compare/table.js';
+import { modelTexts, optimizerText } from '../compare/fold.js';
+import { configColumns, differingKeys, type LabelledRun } from '../compare/table.js';
 import { RUN_FILES } from '../output-files.js';
 import { readConfusion, readMetrics } from '../run/read.js';
 import { uplotAssets } from './charts.js';
@@ -29,7 +29,7 @@ async function mistakesOf(run: LabelledRun, o: ReportOptions): Promise<Pick<Repo
       (err as NodeJS.ErrnoException).path?.endsWith(RUN_FILES.probabilities)
     )
       return {
-        note: `no mistakes shown: this run has no ${RUN_FILES.probabilities} (written by runs since issue #14)`,
+        note: `no mistakes shown: this run has no ${RUN_FILES.probabilities} (runs trained by older versions of mnist-run do not write it)`,
       };
     // Data that moved still leaves the curves and the matrix.
     return { note: `no mistakes shown: ${(err as Error).message.split('\n')[0]}` };
@@ -43,7 +43,7 @@ function stopReason(r: LabelledRun['record']): string | undefined {
   return r.meta?.error;
 }
 
-async function runData(run: LabelledRun, o: ReportOptions): Promise<ReportRun> {
+async function runData(run: LabelledRun, o: ReportOptions, model: string | undefined): Promise<ReportRun> {
   const r = run.record;
   return {
     label: run.label,
@@ -51,7 +51,8 @@ async function runData(run: LabelledRun, o: ReportOptions): Promise<ReportRun> {
     status: r.status,
     record: r,
     ...(r.status !== 'completed' && { error: stopReason(r) }),
-    config: r.config,
+    // The folded columns compare shows: `adam(lr=0.001)`, not five optimizer.* keys.
+    config: { ...r.config, optimizer: optimizerText(r.config), model },
     configText: await readFile(join(r.dir, RUN_FILES.resolvedConfig), 'utf8').catch(() => undefined),
     metrics: (await readMetrics(r.dir)).epochs,
     confusion: await readConfusion(r.dir),
@@ -63,13 +64,15 @@ async function runData(run: LabelledRun, o: ReportOptions): Promise<ReportRun> {
 export async function reportData(o: ReportOptions): Promise<ReportData> {
   const runs = await loadRuns(o.paths, o.cwd);
   const out: ReportRun[] = [];
-  for (const run of runs) out.push(await runData(run, o)); // one run's test images in memory at a time
+  const configs = runs.map((r) => r.record.config);
+  const models = modelTexts(configs);
+  for (const [i, run] of runs.entries()) out.push(await runData(run, o, models[i])); // one run's test images in memory at a time
   return {
     title: o.title,
     generated: o.now.toISOString(),
     runs: out,
-    // Tags and notes are shown in each run's section, not as tags.0, tags.1… columns.
-    differing: differingKeys(runs.map((r) => r.record.config)).filter((k) => !isTagKey(k) && k !== 'notes'),
+    // As compare folds them; tags and notes are shown in each run's section instead.
+    differing: configColumns(differingKeys(configs)).shown,
     assets: await uplotAssets(),
   };
 }
