@@ -88,8 +88,13 @@ describe('mnist-run sweep on real training', () => {
     });
     expect(cmp.code, cmp.stderr).toBe(0);
     const rows = parseCsv(cmp.stdout);
-    expect(rows[0]!.slice(0, 3)).toEqual(['run', 'model.layers.1.units', 'status']);
-    expect(rows.slice(1).map((r) => r[1])).toEqual(['16', '32', '64', '128']);
+    // Results first; the varied key folds into the `model` column, and csv keeps it raw too.
+    expect(rows[0]!.slice(0, 3)).toEqual(['run', 'status', 'test_accuracy']);
+    const units = rows[0]!.indexOf('model.layers.1.units');
+    expect(rows.slice(1).map((r) => r[units])).toEqual(['16', '32', '64', '128']);
+    const model = rows[0]!.indexOf('model');
+    expect(model).toBeLessThan(units);
+    expect(rows.slice(1).map((r) => r[model])).toEqual(expect.arrayContaining([expect.stringContaining('16')]));
     const rep = await runCli(['report', 'sweeps/tiny', '-o', 'r.html'], { cwd: root });
     expect(rep.stderr).toBe('');
     expect(rep.code).toBe(0);
