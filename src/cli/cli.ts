@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { painter } from '../colour.js';
+import { didYouMean } from '../config/suggest.js';
 import { InterruptedError, isUserError } from '../errors.js';
 import { TERMINAL_LEVEL_ENV } from '../log.js';
 import { redact } from '../remote/url.js';
@@ -83,32 +84,11 @@ function unknownCommand(argv: string[], names: string[], cwd: string): void {
   const word = argv[0];
   if (word === undefined || word.startsWith('-') || names.includes(word)) return;
   if (/[/\\]|\.ya?ml$/i.test(word) || existsSync(resolve(cwd, word))) return;
-  const near = nearest(word, names);
-  const hint = near.length
-    ? `did you mean ${near.map((n) => `\`${n}\``).join(' or ')}?`
-    : `the commands are ${names.join(', ')}.`;
+  const near = didYouMean(word, names);
+  const hint = near ? `did you mean \`${near}\`?` : `the commands are ${names.join(', ')}.`;
   throw new CliUsage(
     `unknown command \`${word}\` (nor is it a config file here): ${hint} A config is a path such as configs/ann.yaml`,
   );
-}
-
-/** The command names closest to `word` by edit distance, if any is close (at most 2 edits, or a third of it). */
-export function nearest(word: string, names: string[]): string[] {
-  const scored = names.map((n) => ({ n, d: editDistance(word.toLowerCase(), n) }));
-  const best = Math.min(...scored.map((s) => s.d));
-  if (best > Math.max(2, Math.floor(word.length / 3))) return [];
-  return scored.filter((s) => s.d === best).map((s) => s.n);
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++)
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length]!;
 }
 
 /** --quiet and --verbose, as the environment variable the logger and progress bar read (a sweep's children inherit it). */
