@@ -140,19 +140,19 @@ describe('child processes', () => {
 });
 
 describe('runSweep', () => {
-  const go = (dir: string, p: SweepPlan, interrupted = () => false) =>
-    runSweep({
-      plan: p,
-      dir,
-      parallel: 2,
-      threads: 3,
-      backend: 'cpu',
-      start: startChild,
-      stderr: sink,
-      now: () => new Date('2026-11-28T12:00:00Z'),
-      interrupted,
-      cliEntry: trainer,
-    });
+  const options = (dir: string, p: SweepPlan, interrupted = () => false) => ({
+    plan: p,
+    dir,
+    parallel: 2,
+    threads: 3,
+    backend: 'cpu',
+    start: startChild,
+    stderr: sink,
+    now: () => new Date('2026-11-28T12:00:00Z'),
+    interrupted,
+    cliEntry: trainer,
+  });
+  const go = (dir: string, p: SweepPlan, interrupted = () => false) => runSweep(options(dir, p, interrupted));
 
   it('records failed runs with their error and goes on', async () => {
     const dir = join(root, 'fails');
@@ -219,6 +219,34 @@ describe('runSweep', () => {
         .sort(),
     ).toEqual(['c', 'd', 'e']);
     expect((await readdir(join(dir, 'previous'))).sort()).toEqual(['c_2026-11-28T12-00-00Z', 'd_2026-11-28T12-00-00Z']);
+  });
+
+  it.each([
+    ['warn', [/^sweep: \[2\/2\] failed crash crash ENOSPC.*; its log: logs\/crash\.log$/]],
+    ['info', [/^sweep: start ok ok$/, /^sweep: start crash crash$/, /^sweep: \[\d\/2\] completed ok ok acc=0\.5000/]],
+    [
+      'debug',
+      [
+        /^sweep: ok: mnist-run .*base\.yaml --set name=ok --set sleep=10 .*\(3 threads, stderr in .*ok\.log\)$/,
+        /^sweep: ok: exit 0 after \d+\.\d s wall$/,
+      ],
+    ],
+  ] as const)("at terminal level %s the sweep's own lines are those of that level and above", async (level, shown) => {
+    let text = '';
+    const stderr = { write: (s: string) => (text += s) } as unknown as NodeJS.WritableStream;
+    const p = plan([
+      ['ok', ['sleep=10']],
+      ['crash', ['sleep=300', 'fail=1']],
+    ]);
+    await runSweep({ ...options(join(root, `level-${level}`), p), stderr, level });
+    const lines = text.trimEnd().split('\n');
+    for (const re of shown)
+      expect(
+        lines.some((l) => re.test(l)),
+        `${re} in:\n${text}`,
+      ).toBe(true);
+    if (level === 'warn') expect(lines).toHaveLength(1); // --quiet: only the run that did not complete
+    if (level !== 'debug') expect(text).not.toMatch(/exit \d/);
   });
 
   it('refuses a sweep folder another live sweep holds', async () => {

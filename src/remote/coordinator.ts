@@ -8,6 +8,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { LoadedConfig } from '../config/load.js';
+import type { TerminalLevel } from '../log.js';
 import type { PlannedRun, SweepPlan } from '../sweep/format.js';
 import { type IndexRow, rowResult } from '../sweep/index-file.js';
 import { indexWriter, initialRows, openSweepFolder, writePlan } from '../sweep/run-sweep.js';
@@ -23,6 +24,8 @@ export interface QueuedSweepOptions {
   dir: string;
   address: RedisAddress;
   stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** --quiet's warn: only failed runs and a lost Redis are said; no status line. */
+  level?: TerminalLevel;
   now: () => Date;
   interrupted: () => boolean;
   pollMs?: number;
@@ -100,6 +103,8 @@ function watchConnection(o: QueuedSweepOptions, print: (line: string) => void) {
 export async function runQueuedSweep(o: QueuedSweepOptions): Promise<QueuedSweepOutcome> {
   const release = await openSweepFolder(o.dir);
   const display = statusDisplay(o.stderr);
+  const quiet = o.level === 'warn';
+  const info = quiet ? () => undefined : display.print;
   const conn = watchConnection(o, display.print);
   const connection = connectionOptions(o.address);
   const queue = new Queue(QUEUE_NAME, { connection, prefix: QUEUE_PREFIX });
@@ -119,10 +124,10 @@ export async function runQueuedSweep(o: QueuedSweepOptions): Promise<QueuedSweep
     const at = new Map(o.plan.runs.map((r, i) => [r.id, i]));
     const waiting = new Set(o.plan.runs.filter((_, i) => rows[i]!.status === 'pending').map((r) => r.id));
     const skipped = rows.length - waiting.size;
-    if (skipped) display.print(`sweep: ${skipped} of ${rows.length} runs already finished, skipped`);
+    if (skipped) info(`sweep: ${skipped} of ${rows.length} runs already finished, skipped`);
     const todo = o.plan.runs.filter((r) => waiting.has(r.id));
     const enqueued = (await unlessInterrupted(enqueue(o, queue, todo), o.interrupted)) ?? 0;
-    display.print(
+    info(
       `sweep: ${todo.length} runs on the queue at ${o.address.shown} (${enqueued} queued now, ${todo.length - enqueued} there already)`,
     );
     const total = waiting.size;
@@ -149,7 +154,7 @@ export async function runQueuedSweep(o: QueuedSweepOptions): Promise<QueuedSweep
         else failed++;
         if (got.timing.trainMs !== undefined) seconds.push(got.timing.trainMs / 1000);
         changed = true;
-        display.print(
+        (got.row.status === 'completed' ? info : display.print)(
           `sweep: [${done + failed}/${total}] ${got.row.status} ${id} ${run.label} ${rowResult(got.row)}${got.timing.worker ? ` on ${got.timing.worker}` : ''}`,
         );
       }
@@ -172,10 +177,11 @@ export async function runQueuedSweep(o: QueuedSweepOptions): Promise<QueuedSweep
       // Once per poll, not per run: each write is the whole table, so per run it grew as N².
       if (changed) await index.save();
       const counts = { queued: waiting.size - active.length, active, done, failed };
-      display.show(
-        statusLine(counts, etaSeconds(counts, seconds)),
-        JSON.stringify([counts.queued, activeIds, done, failed]),
-      );
+      if (!quiet)
+        display.show(
+          statusLine(counts, etaSeconds(counts, seconds)),
+          JSON.stringify([counts.queued, activeIds, done, failed]),
+        );
       if (waiting.size) await sleep(o.pollMs ?? 500);
     }
     display.end();

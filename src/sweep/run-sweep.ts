@@ -1,16 +1,18 @@
 import { copyFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import type { TerminalLevel } from '../log.js';
 import { SWEEP_FILES } from '../output-files.js';
 import { formatJson } from '../run/format.js';
 import { readRun } from '../run/read.js';
 import { resumesFromCheckpoint } from '../run/resumable.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { type ChildSpec, lastError, type StartedChild } from './child.js';
+import { type ChildSpec, childArgs, lastError, type StartedChild } from './child.js';
 import { lockSweep, setAside } from './folder.js';
 import { stopAtOnce } from './forced-stop.js';
 import { type PlannedRun, type SweepPlan, SweepPlanSchema } from './format.js';
 import { type IndexRow, indexCsv, rowFromRun, rowResult } from './index-file.js';
 import { runQueue } from './queue.js';
+import { type Say, sweepSay } from './say.js';
 
 export interface SweepRunOptions {
   plan: SweepPlan;
@@ -20,6 +22,8 @@ export interface SweepRunOptions {
   backend: string;
   start: (c: ChildSpec) => Promise<StartedChild>;
   stderr: NodeJS.WritableStream;
+  /** What the sweep's own lines show: --quiet's warn keeps only runs that did not complete; --verbose's debug adds commands and times. */
+  level?: TerminalLevel;
   now: () => Date;
   interrupted: () => boolean;
   /** The signal that stopped the sweep: passed on to the children as it came. */
@@ -83,20 +87,20 @@ function hooks(
   total: number,
   running: Map<PlannedRun, StartedChild>,
   resumes: Set<string>,
+  say: Say,
 ) {
   const at = (run: PlannedRun) => o.plan.runs.indexOf(run);
   const logOf = (run: PlannedRun) => join(o.dir, SWEEP_FILES.logs, `${run.id}.log`);
+  const began = new Map<PlannedRun, number>();
   let finished = 0;
   return {
     start: async (run: PlannedRun) => {
       rows[at(run)]!.status = 'running';
       await save();
       const resume = resumes.has(run.id);
-      o.stderr.write(
-        `sweep: ${resume ? 'resume' : 'start'} ${run.id} ${run.label}${resume ? ' from its checkpoint' : ''}\n`,
-      );
+      say.info(`${resume ? 'resume' : 'start'} ${run.id} ${run.label}${resume ? ' from its checkpoint' : ''}`);
       const { backend, threads, cliEntry } = o;
-      const child = await o.start({
+      const spec: ChildSpec = {
         baseConfig: o.plan.baseConfig,
         overrides: run.overrides,
         runDir: join(o.dir, run.dir),
@@ -105,7 +109,12 @@ function hooks(
         logFile: logOf(run),
         cliEntry,
         resume,
-      });
+      };
+      say.debug(
+        `${run.id}: mnist-run ${childArgs(spec).slice(1).join(' ')} (${threads} threads, stderr in ${spec.logFile})`,
+      );
+      const child = await o.start(spec);
+      began.set(run, o.now().getTime());
       running.set(run, child);
       return child;
     },
@@ -122,7 +131,11 @@ function hooks(
       if (stopped && (row.status === 'failed' || row.status === 'crashed')) row.status = 'interrupted';
       rows[at(run)] = row;
       await save();
-      o.stderr.write(`sweep: [${++finished}/${total}] ${row.status} ${run.id} ${run.label} ${rowResult(row)}\n`);
+      const line = `[${++finished}/${total}] ${row.status} ${run.id} ${run.label} ${rowResult(row)}`;
+      if (row.status === 'completed') say.info(line);
+      else say.warn(`${line}; its log: ${relative(o.dir, logOf(run))}`);
+      const seconds = (o.now().getTime() - (began.get(run) ?? o.now().getTime())) / 1000;
+      say.debug(`${run.id}: exit ${code ?? 'by signal'} after ${seconds.toFixed(1)} s wall`);
     },
   };
 }
@@ -165,13 +178,14 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
     const skipped = rows.length - todo.length;
     const index = indexWriter(o.dir, rows);
     await index.save();
-    if (skipped) o.stderr.write(`sweep: ${skipped} of ${rows.length} runs already finished, skipped\n`);
-    if (resumes.size) o.stderr.write(`sweep: ${resumes.size} stopped runs resume from their checkpoints\n`);
+    const say = sweepSay(o.stderr, o.level);
+    if (skipped) say.info(`${skipped} of ${rows.length} runs already finished, skipped`);
+    if (resumes.size) say.info(`${resumes.size} stopped runs resume from their checkpoints`);
     const { stopped } = await runQueue(todo, {
       parallel: o.parallel,
       interrupted: o.interrupted,
       stopSignal: o.stoppedBy,
-      ...hooks(o, rows, index.save, todo.length, running, resumes),
+      ...hooks(o, rows, index.save, todo.length, running, resumes, say),
     });
     await index.flushed();
     return { dir: o.dir, rows, skipped, stopped };

@@ -82,6 +82,12 @@ describe('mnist-run sweep on real training', () => {
     expect(logs.every((l) => l.match(/^--- \d{4}-/gm)?.length === 2)).toBe(true); // both attempts' logs kept
   }, 300_000);
 
+  it('--quiet: a re-run with every run finished says only the result, on stdout', async () => {
+    const res = await runCli([...args, '--quiet'], { cwd: root });
+    expect([res.code, res.stderr]).toEqual([0, '']);
+    expect(res.stdout).toMatch(/tiny\n4 of 4 runs completed \(4 skipped as already finished\)\n$/);
+  });
+
   it('compares the sweep by the key it varies and reports it with mistakes drawn', async () => {
     const cmp = await runCli(['compare', 'sweeps/tiny', '--format', 'csv', '--sort', 'model.layers.1.units'], {
       cwd: root,

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { InterruptedError } from '../../errors.js';
+import { terminalLevel } from '../../log.js';
 import type { CliEnv } from '../env.js';
 import { applySoftwareGpu, checkWhole, emit, withBackend, withJson, withSet } from './options.js';
 
@@ -79,7 +80,7 @@ export function sweepCommand(env: CliEnv) {
       const dir = resolve(env.cwd, a.out, plan.name);
       if (address) {
         const { runQueuedSweep } = await import('../../remote/coordinator.js');
-        const res = await runQueuedSweep({ plan, configs, sums, dir, address, ...env });
+        const res = await runQueuedSweep({ plan, configs, sums, dir, address, ...env, level: terminalLevel() });
         finish(
           env,
           a.json,
@@ -99,6 +100,7 @@ export function sweepCommand(env: CliEnv) {
         backend: a.backend,
         start: startChild,
         stderr: env.stderr,
+        level: terminalLevel(),
         now: env.now,
         interrupted: env.interrupted,
         stoppedBy: env.stoppedBy,
