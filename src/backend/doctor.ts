@@ -1,3 +1,4 @@
+import type { Paint } from '../colour.js';
 import { formatBytes } from '../util/bytes.js';
 import { BACKEND_NAMES, type BackendName } from './names.js';
 import {
@@ -32,10 +33,11 @@ function formatAdapter(a: AdapterSummary): string {
   ].join('\n');
 }
 
-export function formatDiagnosis(d: Diagnosis): string {
+/** The report as text; `paint` (colour.ts's painter for the output stream) greens the backends that load. */
+export function formatDiagnosis(d: Diagnosis, paint: Paint = (_s, t) => t): string {
   const lines = d.backends.map((b) =>
     b.ok
-      ? `  ok    ${b.name.padEnd(15)} ${b.device}, ${b.threads} thread${b.threads === 1 ? '' : 's'}`
+      ? paint('green', `  ok    ${b.name.padEnd(15)} ${b.device}, ${b.threads} thread${b.threads === 1 ? '' : 's'}`)
       : `  no    ${b.name.padEnd(15)} ${b.reason}\n${' '.repeat(24)}fix: ${b.fix}`,
   );
   const adapters = d.adapters.length

@@ -260,6 +260,19 @@ describe('colour', () => {
     expect(both.stderr).not.toContain('\x1b[');
   });
 
+  it('doctor greens the backends that load with FORCE_COLOR=1, only those, and nothing with NO_COLOR=1', async () => {
+    const forced = await runCli(['doctor'], { env: { ...noColourEnv, FORCE_COLOR: '1' } });
+    expect(forced.code, forced.stderr).toBe(0);
+    const lines = forced.stdout.split('\n');
+    const cpu = lines.find((l) => l.includes(' cpu '))!;
+    expect([cpu.startsWith('\x1b[32m  ok    cpu '), cpu.endsWith('\x1b[39m')], cpu).toEqual([true, true]);
+    expect(lines.filter((l) => l.includes('\x1b[')).every((l) => l.startsWith('\x1b[32m  ok '))).toBe(true);
+    const both = await runCli(['doctor'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stdout).not.toContain('\x1b[');
+    expect(both.stdout).toMatch(/^ {2}ok {4}cpu /m);
+  });
+
   it('a sweep’s child (--stop-with-parent) never colours its log, even with FORCE_COLOR', async () => {
     const args = ['configs/nope.yaml', '--run-dir', join(dir, 'child'), '--stop-with-parent'];
     const res = await runCli(args, { env: { ...noColourEnv, FORCE_COLOR: '1' } });

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { painter } from '../../colour.js';
 import type { CliEnv } from '../env.js';
 import { emit, withJson } from './options.js';
 
@@ -10,7 +11,7 @@ export function doctorCommand(env: CliEnv) {
     handler: async (a: { json: boolean }) => {
       const { diagnose, formatDiagnosis } = await import('../../backend/doctor.js');
       const report = await diagnose();
-      emit(env.stdout, a.json, report, () => formatDiagnosis(report));
+      emit(env.stdout, a.json, report, () => formatDiagnosis(report, painter(env.stdout)));
     },
   };
 }
