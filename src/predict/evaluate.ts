@@ -111,8 +111,17 @@ async function ownData(runDir: string): Promise<{ dir: string; testSize: number 
   };
 }
 
+/** Only the test set is read: a folder with just the two t10k files will do. */
+const TEST_ONLY = {
+  roles: ['testImages', 'testLabels'] as const,
+  fix: {
+    folder: 'pass --data a folder holding the test images and labels (t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte)',
+    files: 'Put the MNIST-format test images and labels (plain or .gz) there, or pass another folder with --data.',
+  },
+};
+
 async function readTest(dir: string, testSize: number | undefined, rows: number, cols: number) {
-  const paths = await findDataFiles(dir);
+  const paths = await findDataFiles(dir, TEST_ONLY);
   const [images, labels] = await Promise.all([readIdx(paths.testImages), readIdx(paths.testLabels)]);
   const [available, r, c] = images.dims as [number, number, number];
   if (images.dims.length !== 3 || r !== rows || c !== cols) {

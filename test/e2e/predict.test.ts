@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -134,10 +134,31 @@ describe('mnist-run evaluate', () => {
     expect(csv.trim().split('\n')).toHaveLength(11);
   });
 
-  it('refuses a data folder without the IDX files', async () => {
+  it('needs only the test images and labels: a folder with just the two t10k files', async () => {
+    const data = join(out, 'test-only');
+    await mkdir(data);
+    for (const n of ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) {
+      await copyFile(join(mnistDataDir(), n), join(data, n));
+    }
+    const res = await runCli(['evaluate', run, '--data', data, '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    const e = JSON.parse(res.stdout);
+    expect([e.count, e.data.files.map((f: { role: string }) => f.role)]).toEqual([
+      10_000,
+      ['testImages', 'testLabels'],
+    ]);
+    expect(e.accuracy).toBeGreaterThan(0.5);
+  });
+
+  it('refuses a data folder without the test files, naming the folder and the files it looked for', async () => {
     const res = await runCli(['evaluate', run, '--data', out]);
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/missing 4 of 4 data files/);
+    expect(res.stderr).toBe(
+      `mnist-run: ${out}: missing 2 of 2 data files:\n` +
+        '  testImages (looked for t10k-images-idx3-ubyte, t10k-images-idx3-ubyte.gz, t10k-images.idx3-ubyte, t10k-images.idx3-ubyte.gz)\n' +
+        '  testLabels (looked for t10k-labels-idx1-ubyte, t10k-labels-idx1-ubyte.gz, t10k-labels.idx1-ubyte, t10k-labels.idx1-ubyte.gz)\n' +
+        'Put the MNIST-format test images and labels (plain or .gz) there, or pass another folder with --data.\n',
+    );
   });
 });
 
