@@ -74,6 +74,11 @@ doctor: build
 bench: build
 	node dist/cli/main.js bench
 
+# mnist-run beside PyTorch per config (bench/vs-pytorch.ts; PyTorch optional): bench/results/vs-pytorch.json.
+.PHONY: bench-vs-pytorch
+bench-vs-pytorch: build
+	npx vite-node bench/vs-pytorch.ts
+
 clean:
 	rm -rf dist native/build
 
