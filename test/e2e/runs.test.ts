@@ -1,8 +1,9 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { cfg, fakeRun } from '../helpers/fake-run.js';
 
 let root: string;
@@ -112,6 +113,48 @@ describe('rm', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(new RegExp(`run folder runs/a is in use by process ${process.pid}`));
     expect(await present('runs/a')).toBe(true);
+  });
+});
+
+/** util-linux `script`: runs a command on a pseudo-terminal, its output on our stdout, our stdin typed into it. */
+const hasScript = spawnSync('script', ['--version']).status === 0;
+const shellQuote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+
+/** Runs the CLI on a terminal and types `answer` and Enter once `prompt` is shown; what the terminal showed. */
+function onTerminal(args: string[], prompt: string, answer: string): Promise<{ code: number | null; screen: string }> {
+  const command = [process.execPath, CLI, ...args].map(shellQuote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000); // a prompt never shown must not hang the suite
+    let screen = '';
+    let typed = false;
+    child.stdout.on('data', (d: Buffer) => {
+      screen += d.toString();
+      if (typed || !screen.includes(prompt)) return;
+      typed = true;
+      child.stdin.write(`${answer}\r`); // Enter, as a terminal sends it
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, screen: screen.replaceAll('\r\n', '\n') });
+    });
+  });
+}
+
+describe.skipIf(!hasScript)('rm on a terminal', () => {
+  it.each([
+    ['n', 'keeps the folder', true, 'nothing deleted\n'],
+    ['y', 'deletes it', false, 'deleted 1 run (runs/a)\n'],
+  ])('answering %s to its question %s', async (answer, _, kept, said) => {
+    const res = await onTerminal(['rm', 'runs/a'], '[y/N] ', answer);
+    expect(res.code, res.screen).toBe(0);
+    expect(res.screen).toContain('delete 1 run (runs/a)? [y/N] ');
+    expect(res.screen.endsWith(said), res.screen).toBe(true);
+    expect([await present('runs/a'), await present('runs/b')]).toEqual([kept, true]);
   });
 });
 
