@@ -104,7 +104,9 @@ describe('mnist-run evaluate', () => {
     ]);
     expect(e.count).toBe(200);
     const summary = JSON.parse(await readFile(join(run, 'summary.json'), 'utf8'));
-    // The run was scored on its training backend, this on cpu: a borderline digit may differ.
+    // On the fastest backend, as training scored it (on the pure-JS cpu one a CNN took minutes).
+    expect(e.backend).toBe(summary.backend);
+    // A kernel may round differently from the fused step training used: a borderline digit may differ.
     expect(Math.abs(e.accuracy - summary.testAccuracy)).toBeLessThanOrEqual(0.01);
     const rows = async (dir: string) => (await readFile(join(dir, 'predictions.csv'), 'utf8')).trim().split('\n');
     const [mine, theirs] = [await rows(e.dir), await rows(run)];
@@ -126,9 +128,10 @@ describe('mnist-run evaluate', () => {
     for (const n of ['train-labels-idx1-ubyte', 't10k-labels-idx1-ubyte']) {
       await writeFile(join(data, n), writeIdx([10], labels.slice(0, 10)));
     }
-    const res = await runCli(['evaluate', run, '--data', data]);
+    const res = await runCli(['evaluate', run, '--data', data, '--backend', 'cpu']);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/_other\naccuracy \d\.\d{4} on 10 images\n$/);
+    expect(JSON.parse(await readFile(join(res.stdout.split('\n')[0]!, 'evaluation.json'), 'utf8')).backend).toBe('cpu');
     expect((await readdir(join(run, 'evaluations'))).filter((n) => n.startsWith('.'))).toEqual([]);
     const csv = await readFile(join(res.stdout.split('\n')[0]!, 'predictions.csv'), 'utf8');
     expect(csv.trim().split('\n')).toHaveLength(11);
