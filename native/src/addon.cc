@@ -58,6 +58,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerNorm(env, exports);
   registerOptim(env, exports);
   registerDenseStack(env, exports);
+  registerLayerStack(env, exports);
   return exports;
 }
 

@@ -144,4 +144,26 @@ std::vector<int64_t> Args::integers(size_t i, const char* name, int64_t lo, int6
   return out;
 }
 
+float* entry(const Napi::Array& a, uint32_t i, int64_t expected, bool optional, const char* what) {
+  Napi::Value v = a.Get(i);
+  if (optional && (v.IsNull() || v.IsUndefined())) return nullptr;
+  const std::string name = std::string(what) + " " + std::to_string(i);
+  return floatsIn(v, {name.c_str()}, expected, true);
+}
+
+Napi::Array arrayArg(const Args& args, size_t i, const char* name) {
+  if (!args[i].IsArray())
+    throw ArgError(ArgError::kType, std::string(name) + " must be an array of Float32Arrays or nulls");
+  return args[i].As<Napi::Array>();
+}
+
+double* float64sOut(const Args& args, size_t i, const char* name, int64_t count) {
+  const Napi::Value v = args[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      static_cast<int64_t>(v.As<Napi::Float64Array>().ElementLength()) != count)
+    throw ArgError(ArgError::kType,
+                   std::string(name) + " must be a Float64Array of " + std::to_string(count) + " numbers");
+  return v.As<Napi::Float64Array>().Data();
+}
+
 }  // namespace ox

@@ -72,4 +72,14 @@ class Args {
   const Napi::CallbackInfo& info_;
 };
 
+// Entry i of a JS array of Float32Arrays, checked to hold exactly `expected` floats; null where it
+// is null and `optional`. `what` names the array's entries in messages ("param 3").
+float* entry(const Napi::Array& a, uint32_t i, int64_t expected, bool optional, const char* what);
+
+// Argument i, which must be a JS array (of Float32Arrays or nulls).
+Napi::Array arrayArg(const Args& args, size_t i, const char* name);
+
+// Argument i, a Float64Array of exactly `count` numbers, which the entry writes.
+double* float64sOut(const Args& args, size_t i, const char* name, int64_t count);
+
 }  // namespace ox

@@ -72,6 +72,7 @@ void registerEltwise(Napi::Env env, Napi::Object exports);
 void registerNorm(Napi::Env env, Napi::Object exports);
 void registerOptim(Napi::Env env, Napi::Object exports);
 void registerDenseStack(Napi::Env env, Napi::Object exports);
+void registerLayerStack(Napi::Env env, Napi::Object exports);
 void registerReduce(Napi::Env env, Napi::Object exports);
 
 }  // namespace ox

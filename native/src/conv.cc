@@ -1,7 +1,7 @@
 // Conv2D forward, backward-data and backward-weights on oneDNN. Activations stay NHWC (tfjs's
 // layout); the HWIO filter is reordered into whatever blocked layout the JIT kernel asks for —
 // filters are small (a 3x3x32x32 one is 36 KB), activations are not.
-#include <array>
+#include "conv.h"
 #include <memory>
 #include "common.h"
 #include "eltwise.h"
@@ -13,8 +13,8 @@ namespace {
 using dnnl::memory;
 using tag = memory::format_tag;
 using dt = memory::data_type;
-constexpr int kGeom = 17;
-using Geom = std::array<int64_t, kGeom>;
+constexpr int kGeom = kConvGeometry;
+using Geom = ConvGeometry;
 
 struct ConvPlan {
   static constexpr CacheKind kKind = CacheKind::kConv;
@@ -112,26 +112,55 @@ memory filterIn(const memory::desc& user, const memory::desc& want, float* data,
   return scratch;
 }
 
+}  // namespace
+
+void convForward(const ConvGeometry& g, const float* x, const float* wIn, const float* biasIn, float* y) {
+  const auto p = plan(g);  // held: the cache may evict it meanwhile
+  auto& eng = cpuEngine();
+  thread_local memory wScratch;
+  memory w = filterIn(p->userW, p->fwdW, const_cast<float*>(wIn), wScratch);
+  memory src(p->src, eng, const_cast<float*>(x)), dst(p->dst, eng, y);
+  if (biasIn) {
+    memory bias(p->bias, eng, const_cast<float*>(biasIn));
+    p->fwdBias.execute(cpuStream(),
+                       {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dst}});
+  } else {
+    p->fwd.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}});
+  }
+}
+
+void convBackwardData(const ConvGeometry& g, const float* dyIn, const float* wIn, float* dxOut) {
+  const auto p = plan(g);
+  auto& eng = cpuEngine();
+  thread_local memory wScratch;
+  memory w = filterIn(p->userW, p->bwdDataW, const_cast<float*>(wIn), wScratch);
+  memory dy(p->dst, eng, const_cast<float*>(dyIn)), dx(p->src, eng, dxOut);
+  p->bwdData.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dx}});
+}
+
+void convBackwardWeights(const ConvGeometry& g, const float* xIn, const float* dyIn, float* dwOut) {
+  const auto p = plan(g);
+  auto& eng = cpuEngine();
+  memory x(p->src, eng, const_cast<float*>(xIn)), dy(p->dst, eng, const_cast<float*>(dyIn)), user(p->userW, eng, dwOut);
+  const bool direct = p->bwdWeightsW == p->userW;
+  thread_local memory scratch;
+  if (!direct && (!scratch || scratch.get_desc() != p->bwdWeightsW)) scratch = memory(p->bwdWeightsW, eng);
+  memory dw = direct ? user : scratch;
+  p->bwdWeights.execute(cpuStream(), {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
+  if (!direct) dnnl::reorder(dw, user).execute(cpuStream(), dw, user);
+}
+
+namespace {
+
 // conv2d(x, w, out, geometry, bias|null, relu)
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   return guarded(info, "conv2d", [&] {
     const Args args(info, 6);
     const Conv c = readConv(args, 3);
-    float *x = args.floats(0, "x", c.src), *wIn = args.floats(1, "w", c.filter), *out = args.floats(2, "out", c.dst);
-    float* biasIn = args.optionalFloats(4, "bias", c.g[6]);
+    float *x = args.floats(0, "x", c.src), *w = args.floats(1, "w", c.filter), *out = args.floats(2, "out", c.dst);
+    float* bias = args.optionalFloats(4, "bias", c.g[6]);
     const bool relu = args.boolean(5, "relu");
-    const auto p = plan(c.g);  // held: the cache may evict it meanwhile
-    auto& eng = cpuEngine();
-    static memory wScratch;
-    memory w = filterIn(p->userW, p->fwdW, wIn, wScratch);
-    memory src(p->src, eng, x), dst(p->dst, eng, out);
-    if (biasIn) {
-      memory bias(p->bias, eng, biasIn);
-      p->fwdBias.execute(cpuStream(),
-                         {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dst}});
-    } else {
-      p->fwd.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}});
-    }
+    convForward(c.g, x, w, bias, out);
     if (relu) eltwiseForward(dnnl::algorithm::eltwise_relu, 0.f, 0.f, out, out, c.dst);
   });
 }
@@ -141,14 +170,7 @@ Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
   return guarded(info, "conv2dBackpropInput", [&] {
     const Args args(info, 4);
     const Conv c = readConv(args, 3);
-    float *dyIn = args.floats(0, "dy", c.dst), *wIn = args.floats(1, "w", c.filter),
-          *dxOut = args.floats(2, "dx", c.src);
-    const auto p = plan(c.g);
-    auto& eng = cpuEngine();
-    static memory wScratch;
-    memory w = filterIn(p->userW, p->bwdDataW, wIn, wScratch);
-    memory dy(p->dst, eng, dyIn), dx(p->src, eng, dxOut);
-    p->bwdData.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dx}});
+    convBackwardData(c.g, args.floats(0, "dy", c.dst), args.floats(1, "w", c.filter), args.floats(2, "dx", c.src));
   });
 }
 
@@ -157,15 +179,7 @@ Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
   return guarded(info, "conv2dBackpropFilter", [&] {
     const Args args(info, 4);
     const Conv c = readConv(args, 3);
-    float *xIn = args.floats(0, "x", c.src), *dyIn = args.floats(1, "dy", c.dst),
-          *dwOut = args.floats(2, "dw", c.filter);
-    const auto p = plan(c.g);
-    auto& eng = cpuEngine();
-    memory x(p->src, eng, xIn), dy(p->dst, eng, dyIn), user(p->userW, eng, dwOut);
-    const bool direct = p->bwdWeightsW == p->userW;
-    memory dw = direct ? user : memory(p->bwdWeightsW, eng);
-    p->bwdWeights.execute(cpuStream(), {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
-    if (!direct) dnnl::reorder(dw, user).execute(cpuStream(), dw, user);
+    convBackwardWeights(c.g, args.floats(0, "x", c.src), args.floats(1, "dy", c.dst), args.floats(2, "dw", c.filter));
   });
 }
 

@@ -24,6 +24,7 @@
 #include "gemm.h"
 #include "op_codes.h"
 #include "optim.h"
+#include "step_math.h"
 
 namespace ox {
 namespace {
@@ -43,119 +44,6 @@ using stack_out::kCrossentropy;
 using stack_out::kLoss;
 using stack_out::kSquaredError;
 constexpr int kMetrics = stack_out::kCount;
-
-// Entry i of a JS array of Float32Arrays, checked to hold exactly `expected` floats; null where it
-// is null and `optional`.
-float* entry(const Napi::Array& a, uint32_t i, int64_t expected, bool optional, const char* what) {
-  Napi::Value v = a.Get(i);
-  if (optional && (v.IsNull() || v.IsUndefined())) return nullptr;
-  const std::string name = std::string(what) + " " + std::to_string(i);
-  return floatsIn(v, {name.c_str()}, expected, true);
-}
-
-// A JS array argument.
-Napi::Array arrayArg(const Args& args, size_t i, const char* name) {
-  if (!args[i].IsArray())
-    throw ArgError(ArgError::kType, std::string(name) + " must be an array of Float32Arrays or nulls");
-  return args[i].As<Napi::Array>();
-}
-
-// The activation on a layer's output in place; relu and sigmoid come fused into the product.
-void activate(int activation, float* y, int64_t rows, int64_t cols) {
-  if (activation == kTanh)
-    for (int64_t i = 0; i < rows * cols; ++i) y[i] = std::tanh(y[i]);
-  if (activation == kSoftmax) softmaxRows(y, y, rows, cols);
-}
-
-// d (the gradient for the activation's output y) becomes the gradient for its input, as tfjs's
-// gradients compute it: relu dy·step(x), sigmoid dy·(y·(1−y)), tanh (1−y²)·dy, softmax
-// dy·y − sum(dy·y)·y.
-void throughActivation(int activation, const float* y, float* d, int64_t rows, int64_t cols) {
-  const int64_t n = rows * cols;
-  switch (activation) {
-    case kRelu:
-#pragma omp simd
-      for (int64_t i = 0; i < n; ++i) d[i] = y[i] > 0.f ? d[i] : 0.f;
-      break;
-    case kSigmoid:
-#pragma omp simd
-      for (int64_t i = 0; i < n; ++i) d[i] = d[i] * (y[i] * (1.f - y[i]));
-      break;
-    case kTanh:
-#pragma omp simd
-      for (int64_t i = 0; i < n; ++i) d[i] = (1.f - y[i] * y[i]) * d[i];
-      break;
-    case kSoftmax:
-      for (int64_t r = 0; r < rows; ++r) {
-        float* dr = d + r * cols;
-        const float* yr = y + r * cols;
-        float s = 0.f;
-        for (int64_t c = 0; c < cols; ++c) s += (dr[c] = dr[c] * yr[c]);
-        for (int64_t c = 0; c < cols; ++c) dr[c] -= s * yr[c];
-      }
-      break;
-    default:
-      break;
-  }
-}
-
-int64_t argMax(const float* v, int64_t n) {  // first maximum, as tfjs's ArgMax
-  int64_t best = 0;
-  for (int64_t i = 1; i < n; ++i)
-    if (v[i] > v[best]) best = i;
-  return best;
-}
-
-// Adds the per-sample metrics of `rows` samples to `sums`, and writes the loss's gradient for
-// the output p into dp. tfjs-layers' losses: meanSquaredError = mean((p − t)², −1);
-// categoricalCrossentropy = −sum(t · log(clip(p / sum(p), ε, 1 − ε)), −1), ε = 1e-7; each
-// averaged over the batch of `batchRows`.
-void lossAndMetrics(int loss, const float* p, const float* t, float* dp, int64_t rows, int64_t cols, int64_t batchRows,
-                    double* sums) {
-  const float lo = 1e-7f, hi = 1.f - 1e-7f;
-  const float perSample = 1.f / static_cast<float>(batchRows);
-  std::vector<float> q(cols);
-  for (int64_t r = 0; r < rows; ++r) {
-    const float *pr = p + r * cols, *tr = t + r * cols;
-    float* dr = dp + r * cols;
-    float total = 0.f;
-    for (int64_t c = 0; c < cols; ++c) total += pr[c];
-    double cce = 0, se = 0, ae = 0;
-    for (int64_t c = 0; c < cols; ++c) {
-      q[c] = pr[c] / total;
-      cce -= tr[c] * std::log(std::min(std::max(q[c], lo), hi));
-      se += static_cast<double>(pr[c] - tr[c]) * (pr[c] - tr[c]);
-      ae += std::fabs(pr[c] - tr[c]);
-    }
-    sums[kCrossentropy] += cce;
-    sums[kSquaredError] += se / cols;
-    sums[kAbsoluteError] += ae / cols;
-    sums[kAccuracy] += argMax(pr, cols) == argMax(tr, cols) ? 1 : 0;
-    if (loss == kMeanSquaredError) {
-      const float g = perSample / static_cast<float>(cols);
-      for (int64_t c = 0; c < cols; ++c) dr[c] = g * (2.f * (pr[c] - tr[c]));
-    } else {
-      // d/dq of −t·log(clip(q)) / rows: zero where the clip bites (tfjs's clipByValue gradient);
-      // then through q = p / sum(p).
-      float dot = 0.f;
-      for (int64_t c = 0; c < cols; ++c) {
-        const float clipped = std::min(std::max(q[c], lo), hi);
-        const float dq = q[c] >= lo && q[c] <= hi ? (-perSample * tr[c]) / clipped : 0.f;
-        dr[c] = dq;
-        dot += dq * pr[c];
-      }
-      const float dTotal = -dot / (total * total);
-      for (int64_t c = 0; c < cols; ++c) dr[c] = dr[c] / total + dTotal;
-    }
-  }
-}
-
-void columnSums(const float* a, int64_t rows, int64_t cols, float* out) {
-  std::fill(out, out + cols, 0.f);
-  for (int64_t r = 0; r < rows; ++r)
-#pragma omp simd
-    for (int64_t c = 0; c < cols; ++c) out[c] += a[r * cols + c];
-}
 
 // The step's network and batch, as the JS side passed them.
 struct Stack {
@@ -309,14 +197,6 @@ Stack readStack(const Args& args) {
   return s;
 }
 
-double* readMetrics(const Args& args) {
-  const Napi::Value v = args[12];
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
-      v.As<Napi::Float64Array>().ElementLength() != kMetrics)
-    throw ArgError(ArgError::kType, "metrics must be a Float64Array of " + std::to_string(kMetrics) + " numbers");
-  return v.As<Napi::Float64Array>().Data();
-}
-
 // The layers' weights into `s`, and what the optimizer updates, each buffer checked. Every buffer
 // is read here, on the JS thread: the step's threads never touch N-API.
 std::vector<Target> readTargets(const Args& args, Stack& s, int optimizer) {
@@ -371,7 +251,7 @@ Napi::Value DenseStackStep(const Napi::CallbackInfo& info) {
     Stack s = readStack(args);
     const int optimizer = args.code(10, "optimizer", stack_optimizer::kCount);
     const float* hyper = args.floats(11, "hyper", optimizer == kAdam ? 6 : 1);
-    double* metrics = readMetrics(args);
+    double* metrics = float64sOut(args, 12, "metrics", kMetrics);
     const std::vector<Target> targets = readTargets(args, s, optimizer);
 
     static std::vector<Part> parts;  // steps run one at a time, from the JS thread

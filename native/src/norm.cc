@@ -1,6 +1,7 @@
 // Softmax; FusedBatchNorm with given statistics, out = (x - mean) * scale / sqrt(var + eps) + offset,
 // with each parameter either one value or one per channel (x's last axis), as tfjs's op allows; and
 // training batch norm (statistics of the batch) forward and backward, for the BatchNormalization layer.
+#include "norm.h"
 #include <omp.h>
 #include <algorithm>
 #include <cmath>
@@ -80,6 +81,68 @@ void channelSums(int64_t rows, int64_t channels, double* sums, Body&& body) {
     for (int64_t i = 0; i < K * channels; ++i) sums[i] += partial[static_cast<size_t>(t) * K * channels + i];
 }
 
+}  // namespace
+
+void batchNormTrainForward(const float* x, float* out, int64_t rows, int64_t channels, const float* scale,
+                           const float* offset, double eps, float* meanOut, float* varOut) {
+  std::vector<double> sums(2 * channels);
+  channelSums<2>(rows, channels, sums.data(), [&](int64_t r, double* acc) {
+    const float* xr = x + r * channels;
+    double* s2 = acc + channels;
+#pragma omp simd
+    for (int64_t c = 0; c < channels; ++c) {
+      acc[c] += xr[c];
+      s2[c] += static_cast<double>(xr[c]) * xr[c];
+    }
+  });
+  std::vector<float> mul(channels);
+  for (int64_t c = 0; c < channels; ++c) {
+    const double mean = sums[c] / rows, var = std::max(0.0, sums[channels + c] / rows - mean * mean);
+    meanOut[c] = static_cast<float>(mean);
+    varOut[c] = static_cast<float>(var);
+    mul[c] = static_cast<float>(scale[c] / std::sqrt(var + eps));
+  }
+  normalizeRows(x, out, rows, channels, meanOut, mul.data(), offset);
+}
+
+//   dOffset = sum dy,  dScale = sum dy * xhat,  dx = scale / std * (dy - (dOffset + xhat * dScale) / N).
+void batchNormBackward(const float* dy, const float* x, int64_t rows, int64_t channels, const float* scale,
+                       const float* mean, const float* var, double eps, float* dx, float* dScale, float* dOffset) {
+  std::vector<double> sums(2 * channels);
+  channelSums<2>(rows, channels, sums.data(), [&](int64_t r, double* acc) {
+    const float *g = dy + r * channels, *xr = x + r * channels;
+    double* s2 = acc + channels;
+#pragma omp simd
+    for (int64_t c = 0; c < channels; ++c) {
+      acc[c] += g[c];
+      s2[c] += static_cast<double>(g[c]) * (xr[c] - mean[c]);
+    }
+  });
+  // dx = k * dy + u * (x - mean) + w per channel, with k = scale * inv,
+  // u = -k * inv^2 * sum(dy * (x - mean)) / N and w = -k * sum(dy) / N.
+  std::vector<float> k(channels), u(channels), w(channels);
+  for (int64_t c = 0; c < channels; ++c) {
+    const double inv = 1.0 / std::sqrt(static_cast<double>(var[c]) + eps);
+    const double kc = scale[c] * inv, uc = -kc * inv * inv * sums[channels + c] / rows;
+    if (dOffset) dOffset[c] = static_cast<float>(sums[c]);
+    if (dScale) dScale[c] = static_cast<float>(sums[channels + c] * inv);
+    k[c] = static_cast<float>(kc);
+    u[c] = static_cast<float>(uc);
+    w[c] = static_cast<float>(-kc * sums[c] / rows);
+  }
+  if (!dx) return;
+  const float *pk = k.data(), *pu = u.data(), *pw = w.data();
+#pragma omp parallel for schedule(static) if (rows * channels > 65536)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *g = dy + r * channels, *xr = x + r * channels;
+    float* o = dx + r * channels;
+#pragma omp simd
+    for (int64_t c = 0; c < channels; ++c) o[c] = pk[c] * g[c] + pu[c] * (xr[c] - mean[c]) + pw[c];
+  }
+}
+
+namespace {
+
 // batchNormTrain(x, out, channels, scale, offset, epsilon, meanOut, varianceOut): batch statistics
 // of x (biased variance, as tf.moments) and out = (x - mean) / sqrt(variance + eps) * scale + offset.
 Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
@@ -89,34 +152,14 @@ Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
     int64_t length = 0;
     const float* x = args.sized(0, "x", &length);
     const int64_t rows = rowsOf(length, channels, "x");
-    float* out = args.floats(1, "out", length);
-    const float *scale = args.floats(3, "scale", channels), *offset = args.floats(4, "offset", channels);
-    const double eps = args.number(5, "epsilon");
-    float *meanOut = args.floats(6, "mean", channels), *varOut = args.floats(7, "variance", channels);
-    std::vector<double> sums(2 * channels);
-    channelSums<2>(rows, channels, sums.data(), [&](int64_t r, double* acc) {
-      const float* xr = x + r * channels;
-      double* s2 = acc + channels;
-#pragma omp simd
-      for (int64_t c = 0; c < channels; ++c) {
-        acc[c] += xr[c];
-        s2[c] += static_cast<double>(xr[c]) * xr[c];
-      }
-    });
-    std::vector<float> mul(channels);
-    for (int64_t c = 0; c < channels; ++c) {
-      const double mean = sums[c] / rows, var = std::max(0.0, sums[channels + c] / rows - mean * mean);
-      meanOut[c] = static_cast<float>(mean);
-      varOut[c] = static_cast<float>(var);
-      mul[c] = static_cast<float>(scale[c] / std::sqrt(var + eps));
-    }
-    normalizeRows(x, out, rows, channels, meanOut, mul.data(), offset);
+    batchNormTrainForward(x, args.floats(1, "out", length), rows, channels, args.floats(3, "scale", channels),
+                          args.floats(4, "offset", channels), args.number(5, "epsilon"),
+                          args.floats(6, "mean", channels), args.floats(7, "variance", channels));
   });
 }
 
 // batchNormGrad(dy, x, channels, scale, mean, variance, epsilon, dx, dScale, dOffset): the full
-// gradient of batchNormTrain, through the batch statistics as well as the normalisation:
-//   dOffset = sum dy,  dScale = sum dy * xhat,  dx = scale / std * (dy - (dOffset + xhat * dScale) / N).
+// gradient of batchNormTrain, through the batch statistics as well as the normalisation.
 Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
   return guarded(info, "batchNormGrad", [&] {
     const Args args(info, 10);
@@ -124,42 +167,10 @@ Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
     int64_t length = 0;
     const float* x = args.sized(1, "x", &length);
     const int64_t rows = rowsOf(length, channels, "x");
-    const float* dy = args.floats(0, "dy", length);
-    const float *scale = args.floats(3, "scale", channels), *mean = args.floats(4, "mean", channels),
-                *var = args.floats(5, "variance", channels);
-    const double eps = args.number(6, "epsilon");
-    float *dx = args.floats(7, "dx", length), *dScale = args.floats(8, "dScale", channels),
-          *dOffset = args.floats(9, "dOffset", channels);
-    std::vector<double> sums(2 * channels);
-    channelSums<2>(rows, channels, sums.data(), [&](int64_t r, double* acc) {
-      const float *g = dy + r * channels, *xr = x + r * channels;
-      double* s2 = acc + channels;
-#pragma omp simd
-      for (int64_t c = 0; c < channels; ++c) {
-        acc[c] += g[c];
-        s2[c] += static_cast<double>(g[c]) * (xr[c] - mean[c]);
-      }
-    });
-    // dx = k * dy + u * (x - mean) + w per channel, with k = scale * inv,
-    // u = -k * inv^2 * sum(dy * (x - mean)) / N and w = -k * sum(dy) / N.
-    std::vector<float> k(channels), u(channels), w(channels);
-    for (int64_t c = 0; c < channels; ++c) {
-      const double inv = 1.0 / std::sqrt(static_cast<double>(var[c]) + eps);
-      const double kc = scale[c] * inv, uc = -kc * inv * inv * sums[channels + c] / rows;
-      dOffset[c] = static_cast<float>(sums[c]);
-      dScale[c] = static_cast<float>(sums[channels + c] * inv);
-      k[c] = static_cast<float>(kc);
-      u[c] = static_cast<float>(uc);
-      w[c] = static_cast<float>(-kc * sums[c] / rows);
-    }
-    const float *pk = k.data(), *pu = u.data(), *pw = w.data();
-#pragma omp parallel for schedule(static) if (rows * channels > 65536)
-    for (int64_t r = 0; r < rows; ++r) {
-      const float *g = dy + r * channels, *xr = x + r * channels;
-      float* o = dx + r * channels;
-#pragma omp simd
-      for (int64_t c = 0; c < channels; ++c) o[c] = pk[c] * g[c] + pu[c] * (xr[c] - mean[c]) + pw[c];
-    }
+    batchNormBackward(args.floats(0, "dy", length), x, rows, channels, args.floats(3, "scale", channels),
+                      args.floats(4, "mean", channels), args.floats(5, "variance", channels), args.number(6, "epsilon"),
+                      args.floats(7, "dx", length), args.floats(8, "dScale", channels),
+                      args.floats(9, "dOffset", channels));
   });
 }
 

@@ -40,6 +40,10 @@ Napi::Object opCodes(Napi::Env env) {
     using namespace stack_optimizer;
     OX_STACK_OPTIMIZERS(OX_SET)
   });
+  add("stackLayer", [](Napi::Object& list) {
+    using namespace stack_layer;
+    OX_STACK_LAYERS(OX_SET)
+  });
   add("stackOutput", [](Napi::Object& list) {
     using namespace stack_out;
     OX_STACK_OUTPUTS(OX_SET)

@@ -58,6 +58,16 @@
   X(kSgd, "sgd")               \
   X(kAdam, "adam")
 
+// The layer-stack step's layers (layer_stack.cc: what each one's description holds).
+#define OX_STACK_LAYERS(X)    \
+  X(kConv2d, "conv2d")        \
+  X(kDense, "dense")          \
+  X(kBatchNorm, "batchNorm")  \
+  X(kActivation, "activation") \
+  X(kMaxPool, "maxPool")      \
+  X(kAvgPool, "avgPool")      \
+  X(kDropout, "dropout")
+
 // Where each of the dense-stack step's outputs lands in its metrics array.
 #define OX_STACK_OUTPUTS(X)                   \
   X(kLoss, "loss")                            \
@@ -90,6 +100,9 @@ enum Code : int { OX_STACK_LOSSES(OX_ENUMERATOR) kCount };
 }
 namespace stack_optimizer {
 enum Code : int { OX_STACK_OPTIMIZERS(OX_ENUMERATOR) kCount };
+}
+namespace stack_layer {
+enum Code : int { OX_STACK_LAYERS(OX_ENUMERATOR) kCount };
 }
 namespace stack_out {
 enum Code : int { OX_STACK_OUTPUTS(OX_ENUMERATOR) kCount };

@@ -1,6 +1,7 @@
-// MaxPool and MaxPoolGrad on NHWC, as plain OpenMP loops vectorised over channels. The gradient goes
-// to the first maximum of each window in row-major order, as in tfjs's cpu kernel: after a ReLU,
-// windows of equal zeros are common, and a different tie rule would change the gradient.
+// Max and average pooling and their gradients on NHWC, as plain OpenMP loops vectorised over channels. The gradient
+// goes to the first maximum of each window in row-major order, as in tfjs's cpu kernel: after a ReLU, windows of equal
+// zeros are common, and a different tie rule would change the gradient.
+#include "pool.h"
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -10,10 +11,7 @@
 namespace ox {
 namespace {
 
-struct PoolGeom {
-  int64_t n, inH, inW, c, outH, outW, fH, fW, sH, sW, padT, padL;
-  int64_t in, out;  // element counts of x and of the output
-};
+using PoolGeom = PoolGeometry;
 
 // [n, inH, inW, c, outH, outW, fH, fW, strideH, strideW, padTop, padLeft]: sizes may be 0, the
 // window and strides not. The loops never read outside x's [n, inH, inW, c], whatever the pads.
@@ -52,68 +50,117 @@ inline void forEachInWindow(const PoolGeom& g, int64_t b, int64_t oy, int64_t ox
   }
 }
 
+}  // namespace
+
+void maxPoolForward(const PoolGeometry& g, const float* x, float* out) {
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t b = 0; b < g.n; ++b)
+    for (int64_t oy = 0; oy < g.outH; ++oy)
+      for (int64_t ox = 0; ox < g.outW; ++ox) {
+        float* o = out + ((b * g.outH + oy) * g.outW + ox) * g.c;
+        for (int64_t ch = 0; ch < g.c; ++ch) o[ch] = -std::numeric_limits<float>::infinity();
+        forEachInWindow(g, b, oy, ox, [&](int64_t base) {
+          const float* p = x + base;
+#pragma omp simd
+          for (int64_t ch = 0; ch < g.c; ++ch) o[ch] = p[ch] > o[ch] ? p[ch] : o[ch];  // NaN never wins, as in tfjs
+        });
+      }
+}
+
+// Windows may overlap, so threads split the batch, never a sample. Per output pixel, all channels
+// at once: a channel's maximum moves only on a strictly greater value, so the first maximum in
+// window order wins (as in tfjs's cpu kernel) and NaN never does.
+void maxPoolBackward(const PoolGeometry& g, const float* dy, const float* x, float* dx) {
+  const int64_t sample = g.inH * g.inW * g.c;
+#pragma omp parallel
+  {
+    std::vector<float> best(g.c);
+    std::vector<int64_t> at(g.c);
+    float* bv = best.data();
+    int64_t* ba = at.data();
+#pragma omp for schedule(static)
+    for (int64_t b = 0; b < g.n; ++b) {
+      std::memset(dx + b * sample, 0, sizeof(float) * sample);
+      for (int64_t oy = 0; oy < g.outH; ++oy)
+        for (int64_t ox = 0; ox < g.outW; ++ox) {
+          for (int64_t ch = 0; ch < g.c; ++ch) {
+            bv[ch] = -std::numeric_limits<float>::infinity();
+            ba[ch] = -1;
+          }
+          forEachInWindow(g, b, oy, ox, [&](int64_t base) {
+            const float* p = x + base;
+#pragma omp simd
+            for (int64_t ch = 0; ch < g.c; ++ch) {
+              const bool more = p[ch] > bv[ch];
+              bv[ch] = more ? p[ch] : bv[ch];
+              ba[ch] = more ? base + ch : ba[ch];
+            }
+          });
+          const float* d = dy + ((b * g.outH + oy) * g.outW + ox) * g.c;
+          for (int64_t ch = 0; ch < g.c; ++ch)
+            if (ba[ch] >= 0) dx[ba[ch]] += d[ch];
+        }
+    }
+  }
+}
+
+// tfjs's cpu kernel: the mean of the window's pixels inside the input (padding not counted).
+void avgPoolForward(const PoolGeometry& g, const float* x, float* out) {
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t b = 0; b < g.n; ++b)
+    for (int64_t oy = 0; oy < g.outH; ++oy)
+      for (int64_t ox = 0; ox < g.outW; ++ox) {
+        float* o = out + ((b * g.outH + oy) * g.outW + ox) * g.c;
+        for (int64_t ch = 0; ch < g.c; ++ch) o[ch] = 0.f;
+        int count = 0;
+        forEachInWindow(g, b, oy, ox, [&](int64_t base) {
+          const float* p = x + base;
+#pragma omp simd
+          for (int64_t ch = 0; ch < g.c; ++ch) o[ch] += p[ch];
+          ++count;
+        });
+        const float n = static_cast<float>(count);  // 0 only for a window wholly in the padding: NaN, as tfjs
+        for (int64_t ch = 0; ch < g.c; ++ch) o[ch] /= n;
+      }
+}
+
+// tfjs's cpu gradient: each output pixel's gradient spread over its window's pixels inside the
+// input, each share 1 / (window height x width) (the whole window's size, padding or not).
+void avgPoolBackward(const PoolGeometry& g, const float* dy, float* dx) {
+  const int64_t sample = g.inH * g.inW * g.c;
+  const float share = 1.f / static_cast<float>(g.fH * g.fW);
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < g.n; ++b) {
+    std::memset(dx + b * sample, 0, sizeof(float) * sample);
+    for (int64_t oy = 0; oy < g.outH; ++oy)
+      for (int64_t ox = 0; ox < g.outW; ++ox) {
+        const float* d = dy + ((b * g.outH + oy) * g.outW + ox) * g.c;
+        forEachInWindow(g, b, oy, ox, [&](int64_t base) {
+          float* p = dx + base;
+#pragma omp simd
+          for (int64_t ch = 0; ch < g.c; ++ch) p[ch] += d[ch] * share;
+        });
+      }
+  }
+}
+
+namespace {
+
 // maxPool(x, out, geometry)
 Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   return guarded(info, "maxPool", [&] {
     const Args args(info, 3);
     const PoolGeom g = readGeom(args, 2);
-    const float* x = args.floats(0, "x", g.in);
-    float* out = args.floats(1, "out", g.out);
-#pragma omp parallel for collapse(2) schedule(static)
-    for (int64_t b = 0; b < g.n; ++b)
-      for (int64_t oy = 0; oy < g.outH; ++oy)
-        for (int64_t ox = 0; ox < g.outW; ++ox) {
-          float* o = out + ((b * g.outH + oy) * g.outW + ox) * g.c;
-          for (int64_t ch = 0; ch < g.c; ++ch) o[ch] = -std::numeric_limits<float>::infinity();
-          forEachInWindow(g, b, oy, ox, [&](int64_t base) {
-            const float* p = x + base;
-#pragma omp simd
-            for (int64_t ch = 0; ch < g.c; ++ch) o[ch] = p[ch] > o[ch] ? p[ch] : o[ch];  // NaN never wins, as in tfjs
-          });
-        }
+    maxPoolForward(g, args.floats(0, "x", g.in), args.floats(1, "out", g.out));
   });
 }
 
-// maxPoolGrad(dy, x, dx, geometry): windows may overlap, so threads split the batch, never a sample.
-// Per output pixel, all channels at once: a channel's maximum moves only on a strictly greater
-// value, so the first maximum in window order wins (as in tfjs's cpu kernel) and NaN never does.
+// maxPoolGrad(dy, x, dx, geometry)
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   return guarded(info, "maxPoolGrad", [&] {
     const Args args(info, 4);
     const PoolGeom g = readGeom(args, 3);
-    const float *dy = args.floats(0, "dy", g.out), *x = args.floats(1, "x", g.in);
-    float* dx = args.floats(2, "dx", g.in);
-    const int64_t sample = g.inH * g.inW * g.c;
-#pragma omp parallel
-    {
-      std::vector<float> best(g.c);
-      std::vector<int64_t> at(g.c);
-      float* bv = best.data();
-      int64_t* ba = at.data();
-#pragma omp for schedule(static)
-      for (int64_t b = 0; b < g.n; ++b) {
-        std::memset(dx + b * sample, 0, sizeof(float) * sample);
-        for (int64_t oy = 0; oy < g.outH; ++oy)
-          for (int64_t ox = 0; ox < g.outW; ++ox) {
-            for (int64_t ch = 0; ch < g.c; ++ch) {
-              bv[ch] = -std::numeric_limits<float>::infinity();
-              ba[ch] = -1;
-            }
-            forEachInWindow(g, b, oy, ox, [&](int64_t base) {
-              const float* p = x + base;
-#pragma omp simd
-              for (int64_t ch = 0; ch < g.c; ++ch) {
-                const bool more = p[ch] > bv[ch];
-                bv[ch] = more ? p[ch] : bv[ch];
-                ba[ch] = more ? base + ch : ba[ch];
-              }
-            });
-            const float* d = dy + ((b * g.outH + oy) * g.outW + ox) * g.c;
-            for (int64_t ch = 0; ch < g.c; ++ch)
-              if (ba[ch] >= 0) dx[ba[ch]] += d[ch];
-          }
-      }
-    }
+    maxPoolBackward(g, args.floats(0, "dy", g.out), args.floats(1, "x", g.in), args.floats(2, "dx", g.in));
   });
 }
 

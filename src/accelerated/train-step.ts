@@ -1,8 +1,8 @@
 /**
- * Whole training steps a backend runs its own way (onednn: a stack of dense layers in one native
- * call). A backend registers a hook under its tfjs name when it registers itself; src/train/step.ts
- * asks for the active backend's and trains through model.trainOnBatch where there is none or the
- * hook declines the model.
+ * Whole training steps a backend runs its own way (onednn: a stack of dense layers, or of conv,
+ * dense, batch norm, pooling and dropout layers, in one native call). A backend registers a hook
+ * under its tfjs name when it registers itself; src/train/step.ts asks for the active backend's
+ * and trains through model.trainOnBatch where there is none or the hook declines the model.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { perBackend } from './per-backend.js';
@@ -17,7 +17,8 @@ export interface FusedTrainStepOptions {
   numClasses: number;
 }
 
-export type FusedTrainStepPlan = { ok: true; step: FusedTrainStep } | { ok: false; reason: string };
+/** `name`, where given, says which of the hook's steps this is (else the hook's name). */
+export type FusedTrainStepPlan = { ok: true; step: FusedTrainStep; name?: string } | { ok: false; reason: string };
 
 export interface FusedTrainStepHook {
   /** What the step is, in words, for the run log. */
@@ -48,5 +49,5 @@ export function fusedTrainStep(
     };
   }
   const plan = hook.plan(model, options);
-  return plan.ok ? { ...plan, name: hook.name } : plan;
+  return plan.ok ? { ok: true, step: plan.step, name: plan.name ?? hook.name } : plan;
 }

@@ -114,6 +114,24 @@ export interface OnednnAddon {
     hyper: F32,
     metrics: Float64Array,
   ): void;
+  /** A whole training step of a sequential stack of layers (see layer-stack.ts for the arguments). */
+  layerStackStep(
+    x: F32,
+    targets: F32,
+    rows: number,
+    layers: number[][],
+    params: (F32 | null)[],
+    newParams: (F32 | null)[],
+    state: (F32 | null)[],
+    newState: (F32 | null)[],
+    moving: (F32 | null)[],
+    newMoving: (F32 | null)[],
+    masks: (F32 | null)[],
+    loss: number,
+    optimizer: number,
+    hyper: F32,
+    metrics: Float64Array,
+  ): void;
   /** Reduces the middle axis of x viewed as [outer, reduce, inner]. */
   reduce(code: number, x: F32, out: F32, outer: number, reduce: number, inner: number): void;
 }

@@ -14,22 +14,22 @@
  * backend) trains through model.trainOnBatch. It is the backend's whole-step hook
  * (src/accelerated/train-step.ts), registered with the backend.
  */
-import * as tf from '@tensorflow/tfjs';
-import { AcceleratedAdam, type FusedTrainStepOptions, type FusedTrainStepPlan } from '../../accelerated/index.js';
-import { loadAddon, type OnednnAddon } from './addon.js';
-import { OnednnBackend } from './backend.js';
-import { adamHyper } from './kernels/adam.js';
-import { OP_CODES } from './op-codes.js';
-
-const ACTIVATION = OP_CODES.stackActivation;
-const LOSS = OP_CODES.stackLoss;
-const OPTIMIZER = OP_CODES.stackOptimizer;
-/** Where each metric lands in the native step's output; slot 0, the loss, is no metric. */
-const METRIC_SLOT: Record<string, number> = Object.fromEntries(
-  Object.entries(OP_CODES.stackOutput).filter(([name]) => name !== 'loss'),
-);
-
-type ActivationName = keyof typeof ACTIVATION;
+import type * as tf from '@tensorflow/tfjs';
+import type { FusedTrainStepOptions, FusedTrainStepPlan } from '../../accelerated/index.js';
+import type { OnednnAddon } from './addon.js';
+import type { OnednnBackend } from './backend.js';
+import {
+  ACTIVATION,
+  type ActivationName,
+  assignWritten,
+  isActivation,
+  metricsArray,
+  type OptimizerRun,
+  stepLogs,
+  stepSetting,
+  valuesOf,
+  writeTarget,
+} from './whole-step.js';
 
 interface DenseLayer {
   kernel: tf.Variable;
@@ -39,8 +39,6 @@ interface DenseLayer {
 
 /** What keeps a model off the native step, or the layers it runs. */
 export type DenseStackPlan = { ok: true; layers: DenseLayer[] } | { ok: false; reason: string };
-
-const isActivation = (name: unknown): name is ActivationName => typeof name === 'string' && name in ACTIVATION;
 
 /** The model as a list of dense layers, each with its activation; or why it is not one. */
 export function planDenseStack(model: tf.LayersModel): DenseStackPlan {
@@ -83,23 +81,8 @@ export function planDenseStack(model: tf.LayersModel): DenseStackPlan {
 
 /** The native training step for `model`, or why there is none. */
 export function denseStackStep(model: tf.LayersModel, o: FusedTrainStepOptions): FusedTrainStepPlan {
-  const backend = tf.backend();
-  const load = loadAddon();
-  if (!(backend instanceof OnednnBackend) || !load.ok) return { ok: false, reason: 'not on the onednn backend' };
-  const loss = model.loss;
-  if (typeof loss !== 'string' || !(loss in LOSS)) return { ok: false, reason: `loss ${String(loss)}` };
-  if (o.labelFormat !== 'oneHot') return { ok: false, reason: 'sparse labels' };
-  const unknown = o.metricNames.find((m) => !(m in METRIC_SLOT));
-  if (unknown) return { ok: false, reason: `metric ${unknown}` };
-  const optimizer = model.optimizer;
-  // By constructor: tfjs's optimizers answer `instanceof` by duck typing (an SGD is an "AdamOptimizer").
-  const kind =
-    optimizer?.constructor === AcceleratedAdam
-      ? 'adam'
-      : optimizer?.constructor === tf.SGDOptimizer
-        ? 'sgd'
-        : undefined;
-  if (!kind) return { ok: false, reason: `optimizer ${optimizer?.getClassName()}` };
+  const setting = stepSetting(model, o);
+  if (!setting.ok) return setting;
   const plan = planDenseStack(model);
   if (!plan.ok) return plan;
   const units = plan.layers[plan.layers.length - 1]!.kernel.shape[1];
@@ -107,53 +90,11 @@ export function denseStackStep(model: tf.LayersModel, o: FusedTrainStepOptions):
   // As the native step reads them: kernel and bias per layer, null for a layer without bias.
   const params = plan.layers.flatMap((l) => [l.kernel, l.bias]);
   if (params.some((v) => v && v.dtype !== 'float32')) return { ok: false, reason: 'weights that are not float32' };
-  const slots = o.metricNames.map((m) => METRIC_SLOT[m]!);
-  const run = kind === 'adam' ? adamRun(optimizer as AcceleratedAdam, params) : sgdRun(optimizer as tf.SGDOptimizer);
+  const run = setting.optimizer(params);
+  const { backend, addon, loss, slots } = setting;
   return {
     ok: true,
-    step: (x, targets, rows) =>
-      nativeStep(
-        backend,
-        load.addon,
-        plan.layers,
-        params,
-        LOSS[loss as keyof typeof LOSS],
-        run,
-        slots,
-        x,
-        targets,
-        rows,
-      ),
-  };
-}
-
-/** How an optimizer takes part: its code, hyperparameters and state for this step, and what it does after. */
-interface OptimizerRun {
-  code: number;
-  /** `state`: per entry of the params, its slots in order (Adam: m, v), nulls for a null param. */
-  begin(): { hyper: Float32Array; state: (tf.Variable | null)[] };
-  end(): void;
-}
-
-function sgdRun(sgd: tf.SGDOptimizer): OptimizerRun {
-  return {
-    code: OPTIMIZER.sgd,
-    begin: () => ({ hyper: new Float32Array([(sgd as unknown as { learningRate: number }).learningRate]), state: [] }),
-    end: () => (sgd as unknown as { incrementIterations(): void }).incrementIterations(),
-  };
-}
-
-function adamRun(adam: AcceleratedAdam, params: (tf.Variable | null)[]): OptimizerRun {
-  const variables = params.filter((v): v is tf.Variable => v !== null); // the model's order: Adam's slots follow it
-  return {
-    code: OPTIMIZER.adam,
-    begin: () => {
-      const { hyper, moments } = adam.stepState(variables);
-      let i = 0;
-      const state = params.flatMap((p) => (p ? [moments[i]!.m, moments[i++]!.v] : [null, null]));
-      return { hyper: adamHyper(hyper), state };
-    },
-    end: () => adam.endStep(),
+    step: (x, targets, rows) => nativeStep(backend, addon, plan.layers, params, loss, run, slots, x, targets, rows),
   };
 }
 
@@ -169,18 +110,11 @@ function nativeStep(
   targets: Float32Array,
   rows: number,
 ): number[] {
-  const vals = (v: tf.Variable) => backend.data.get(v.dataId).values as Float32Array;
+  const vals = (v: tf.Variable) => valuesOf(backend, v);
   const { hyper, state } = run.begin();
-  // New values go into the variable's own buffer when nothing else can see it (the pool owns it
-  // and no other tensor shares it), else into a fresh one that the variable is then assigned.
-  const target = (v: tf.Variable | null) => {
-    if (!v) return null;
-    const own = vals(v);
-    return backend.pool.owns(own) && backend.refCount(v.dataId) === 1 ? own : backend.pool.take(v.size);
-  };
-  const newParams = params.map(target);
-  const newState = state.map(target);
-  const metrics = new Float64Array(Object.keys(OP_CODES.stackOutput).length);
+  const newParams = params.map((v) => writeTarget(backend, v));
+  const newState = state.map((v) => writeTarget(backend, v));
+  const metrics = metricsArray();
   addon.denseStackStep(
     x,
     targets,
@@ -196,15 +130,8 @@ function nativeStep(
     hyper,
     metrics,
   );
-  const assign = (vars: (tf.Variable | null)[], buffers: (Float32Array | null)[]) =>
-    vars.forEach((v, j) => {
-      if (!v || buffers[j] === vals(v)) return;
-      const t = tf.engine().makeTensor(buffers[j]!, v.shape, 'float32', backend);
-      v.assign(t);
-      t.dispose();
-    });
-  assign(params, newParams);
-  assign(state, newState);
+  assignWritten(backend, params, newParams);
+  assignWritten(backend, state, newState);
   run.end();
-  return [metrics[OP_CODES.stackOutput.loss]!, ...slots.map((s) => metrics[s]!)];
+  return stepLogs(metrics, slots);
 }

@@ -32,10 +32,12 @@ export const OP_CODES = {
   reduce: { sum: 0, mean: 1, max: 2, min: 3 },
   /** What a product's epilogue applies (fusedMatMul). */
   fusedActivation: { linear: 0, relu: 1, sigmoid: 2 },
-  /** The dense-stack step's layer activations, losses and optimizers. */
+  /** The whole-step kernels' activations, losses and optimizers (dense-stack and layer-stack). */
   stackActivation: { linear: 0, relu: 1, sigmoid: 2, tanh: 3, softmax: 4 },
   stackLoss: { meanSquaredError: 0, categoricalCrossentropy: 1 },
   stackOptimizer: { sgd: 0, adam: 1 },
+  /** The layer-stack step's layers (native/src/layer_stack.cc). */
+  stackLayer: { conv2d: 0, dense: 1, batchNorm: 2, activation: 3, maxPool: 4, avgPool: 5, dropout: 6 },
   /** Where each of the dense-stack step's outputs lands in its metrics array. */
   stackOutput: { loss: 0, accuracy: 1, categoricalCrossentropy: 2, meanSquaredError: 3, meanAbsoluteError: 4 },
 } as const;

@@ -1,7 +1,7 @@
 /**
  * Registers the 'onednn' backend: every cpu kernel (native where NATIVE_KERNELS has one), the
- * accelerated layer kernels and Adam update (src/accelerated), and the dense-stack step
- * as its whole-step hook.
+ * accelerated layer kernels and Adam update (src/accelerated), and the dense-stack and layer-stack
+ * steps as its whole-step hook.
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerAcceleratedKernels, registerFusedTrainStep } from '../../accelerated/index.js';
@@ -10,6 +10,7 @@ import { BACKEND_NAME, OnednnBackend } from './backend.js';
 import { denseStackStep } from './dense-stack.js';
 import { ACCELERATED_KERNELS, NATIVE_KERNELS } from './kernels/index.js';
 import type { KernelArgs, NativeKernel, TensorInfo } from './kernels/native.js';
+import { layerStackStep } from './layer-stack.js';
 
 /**
  * A cpu kernel may return a view of an input under a new dataId (slice → subarray): that buffer
@@ -58,5 +59,15 @@ export function registerOnednnBackend(addon: OnednnAddon): void {
     (args) => kernel(args as unknown as KernelArgs, addon),
   ]);
   registerAcceleratedKernels(BACKEND_NAME, Object.fromEntries(accelerated));
-  registerFusedTrainStep(BACKEND_NAME, { name: 'native dense-stack step (one call per batch)', plan: denseStackStep });
+  registerFusedTrainStep(BACKEND_NAME, {
+    name: 'native dense-stack step (one call per batch)',
+    // Dense-only stacks take the dense-stack step (it splits their small products' batch between the
+    // cores); everything else the layer-stack step covers, whose reason is the one to log.
+    plan: (model, options) => {
+      const dense = denseStackStep(model, options);
+      if (dense.ok) return dense;
+      const layers = layerStackStep(model, options);
+      return layers.ok ? { ...layers, name: 'native layer-stack step (one call per batch)' } : layers;
+    },
+  });
 }

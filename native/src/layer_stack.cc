@@ -1,0 +1,394 @@
+// One training step of a sequential stack of layers (conv2d, dense, batch norm, activation, max and
+// average pooling, dropout; flatten and reshape are free in NHWC) in one call: the notebook CNN and
+// its variants. Through tfjs the same step is ~600 kernel dispatches, and their bookkeeping took
+// ~9 ms of a ~25 ms step; here it is the kernels alone. The arithmetic is tfjs's, op by op: the
+// convolutions are the oneDNN primitives the backend's conv kernels run, batch norm the backend's
+// fused training kernels (norm.cc), pooling tfjs's cpu kernels' rules (pool.cc), losses, metrics,
+// activations and optimizers as the dense-stack step has them (step_math.cc, optim.cc). Dropout's
+// masks come from the caller, drawn as tfjs draws them, so runs stay seeded and reproducible.
+// The caller (src/backend/onednn/layer-stack.ts) decides which models qualify.
+//
+// Threads split each kernel (oneDNN's primitives, our OpenMP loops), not the batch: a conv
+// layer's work per sample is large enough to split, unlike the dense stack's small products.
+#include <omp.h>
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+#include "common.h"
+#include "conv.h"
+#include "gemm.h"
+#include "norm.h"
+#include "op_codes.h"
+#include "optim.h"
+#include "pool.h"
+#include "step_math.h"
+
+namespace ox {
+namespace {
+
+using namespace stack_layer;
+using stack_loss::kMeanSquaredError;
+using stack_optimizer::kAdam;
+using stack_optimizer::kSgd;
+using stack_out::kAccuracy;
+using stack_out::kCrossentropy;
+using stack_out::kLoss;
+using stack_out::kSquaredError;
+constexpr int kMetrics = stack_out::kCount;
+
+// One layer of the stack as the JS side described it, with what the step keeps for it.
+struct Layer {
+  int kind = 0;
+  int64_t in = 0, out = 0;  // floats per sample in and out
+  ConvGeometry conv{};
+  PoolGeometry pool{};
+  int64_t dIn = 0, dOut = 0;  // dense: units in and out
+  int64_t channels = 0;       // batch norm
+  double epsilon = 0;
+  float decay = 0;                         // batch norm: 1 − momentum, as the float32 the moving averages use
+  int activation = 0;                      // activation layers
+  const float* p[2] = {nullptr, nullptr};  // kernel and bias, or gamma and beta; may be null
+  float* np[2] = {nullptr, nullptr};       // where their new values go
+  const float *m[2] = {nullptr, nullptr}, *v[2] = {nullptr, nullptr};  // Adam's moments
+  float *nm[2] = {nullptr, nullptr}, *nv[2] = {nullptr, nullptr};
+  int64_t pn[2] = {0, 0};                       // their sizes
+  const float* moving[2] = {nullptr, nullptr};  // batch norm's moving mean, variance
+  float* newMoving[2] = {nullptr, nullptr};
+  const float* mask = nullptr;  // dropout's multipliers, rows × in
+  // The step's own buffers: the output, the parameters' gradients, batch norm's batch statistics
+  // and its stand-ins for an absent gamma (ones) or beta (zeros).
+  float* y = nullptr;
+  std::vector<float> grad[2], mean, var, ones, zeros;
+  bool hasParams() const { return p[0] || p[1]; }
+};
+
+// A number of a layer's description, checked to be an integer at least `lo`.
+int64_t integerAt(const std::vector<double>& d, size_t i, int64_t lo, const std::string& where) {
+  if (i >= d.size()) throw ArgError(ArgError::kRange, where + " is too short");
+  const double v = d[i];
+  if (!(v >= static_cast<double>(lo)) || v > static_cast<double>(kMaxCount) || std::floor(v) != v)
+    throw ArgError(ArgError::kRange, where + "[" + std::to_string(i) + "] must be an integer of at least " +
+                                         std::to_string(lo) + ", received " + std::to_string(v));
+  return static_cast<int64_t>(v);
+}
+
+std::vector<double> numbers(const Napi::Value& v, const std::string& where) {
+  if (!v.IsArray()) throw ArgError(ArgError::kType, where + " must be an array of numbers");
+  const auto a = v.As<Napi::Array>();
+  std::vector<double> out(a.Length());
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    const Napi::Value e = a.Get(i);
+    if (!e.IsNumber()) throw ArgError(ArgError::kType, where + "[" + std::to_string(i) + "] must be a number");
+    out[i] = e.As<Napi::Number>().DoubleValue();
+  }
+  return out;
+}
+
+// Layer `l`'s shape from its description: [kind, ...] as src/backend/onednn/layer-stack.ts writes it.
+//   conv2d     [kind, inH, inW, inC, outH, outW, outC, fH, fW, strideH, strideW, padT, padL, padB, padR]
+//   dense      [kind, in, out]
+//   batchNorm  [kind, channels, epsilon, momentum]
+//   activation [kind, stack_act code]
+//   maxPool, avgPool [kind, inH, inW, c, outH, outW, fH, fW, strideH, strideW, padT, padL]
+//   dropout    [kind, floats per sample]
+Layer describe(const std::vector<double>& d, int64_t rows, int64_t in, const std::string& where) {
+  Layer L;
+  L.kind = static_cast<int>(integerAt(d, 0, 0, where));
+  L.in = in;
+  const auto at = [&](size_t i, int64_t lo) { return integerAt(d, i, lo, where); };
+  switch (L.kind) {
+    case kConv2d: {
+      int64_t g[14];
+      for (int i = 0; i < 14; ++i) g[i] = at(i + 1, i < 9 ? 1 : 0);
+      L.conv = {rows, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], 1, 1, g[10], g[11], g[12], g[13]};
+      L.in = product({g[0], g[1], g[2]}, "a conv2d input");
+      L.out = product({g[3], g[4], g[5]}, "a conv2d output");
+      L.pn[0] = product({g[6], g[7], g[2], g[5]}, "a filter");
+      L.pn[1] = g[5];
+      break;
+    }
+    case kDense:
+      L.dIn = L.in = at(1, 1);
+      L.dOut = L.out = at(2, 1);
+      L.pn[0] = product({L.dIn, L.dOut}, "a dense kernel");
+      L.pn[1] = L.dOut;
+      break;
+    case kBatchNorm:
+      L.channels = at(1, 1);
+      if (d.size() < 4 || !(d[2] >= 0) || !std::isfinite(d[3]))
+        throw ArgError(ArgError::kRange, where + ": expected [kind, channels, epsilon, momentum]");
+      L.epsilon = d[2];
+      L.decay = static_cast<float>(1.0 - d[3]);
+      if (in % L.channels != 0)
+        throw ArgError(ArgError::kRange, where + ": " + std::to_string(in) +
+                                             " floats per sample are not a multiple of " + std::to_string(L.channels) +
+                                             " channels");
+      L.out = in;
+      L.pn[0] = L.pn[1] = L.channels;
+      break;
+    case kActivation:
+      L.activation = static_cast<int>(at(1, 0));
+      if (L.activation >= stack_act::kCount) throw ArgError(ArgError::kRange, where + ": unknown activation code");
+      L.out = in;
+      break;
+    case kMaxPool:
+    case kAvgPool: {
+      int64_t g[11];
+      for (int i = 0; i < 11; ++i) g[i] = at(i + 1, i >= 5 && i < 9 ? 1 : 0);
+      L.pool = {rows,
+                g[0],
+                g[1],
+                g[2],
+                g[3],
+                g[4],
+                g[5],
+                g[6],
+                g[7],
+                g[8],
+                g[9],
+                g[10],
+                product({rows, g[0], g[1], g[2]}, "a pool input"),
+                product({rows, g[3], g[4], g[2]}, "a pool output")};
+      L.in = product({g[0], g[1], g[2]}, "a pool input");
+      L.out = product({g[3], g[4], g[2]}, "a pool output");
+      break;
+    }
+    case kDropout:
+      L.out = in;
+      break;
+    default:
+      throw ArgError(ArgError::kRange, where + ": unknown layer kind " + std::to_string(L.kind));
+  }
+  if (L.in != in)
+    throw ArgError(ArgError::kRange, where + " takes " + std::to_string(L.in) +
+                                         " floats per sample, the layer below gives " + std::to_string(in));
+  return L;
+}
+
+// The stack, its buffers and the batch, from the arguments; every buffer is read here, on the JS
+// thread (the step's threads never touch N-API).
+struct Stack {
+  int64_t rows = 0, in = 0;
+  const float *x = nullptr, *t = nullptr;
+  int loss = 0, optimizer = 0;
+  const float* hyper = nullptr;
+  std::vector<Layer> layers;
+};
+
+void readLayers(const Args& args, Stack& s) {
+  const auto ops = arrayArg(args, 3, "layers");
+  const auto params = arrayArg(args, 4, "params"), newParams = arrayArg(args, 5, "newParams");
+  const auto state = arrayArg(args, 6, "state"), newState = arrayArg(args, 7, "newState");
+  const auto moving = arrayArg(args, 8, "moving"), newMoving = arrayArg(args, 9, "newMoving");
+  const auto masks = arrayArg(args, 10, "masks");
+  const uint32_t n = ops.Length();
+  const uint32_t slots = s.optimizer == kAdam ? 4 : 0;
+  if (n == 0) throw ArgError(ArgError::kRange, "layers is empty");
+  if (params.Length() != 2 * n || newParams.Length() != 2 * n || moving.Length() != 2 * n ||
+      newMoving.Length() != 2 * n || masks.Length() != n || state.Length() != slots * n ||
+      newState.Length() != slots * n)
+    throw ArgError(ArgError::kRange,
+                   "params, newParams, moving and newMoving need 2 entries per layer, masks 1, "
+                   "state and newState 4 per layer for adam and none for sgd");
+  int64_t in = s.in;
+  for (uint32_t i = 0; i < n; ++i) {
+    const std::string where = "layers[" + std::to_string(i) + "]";
+    Layer L = describe(numbers(ops.Get(i), where), s.rows, in, where);
+    const bool trains = L.kind == kConv2d || L.kind == kDense || L.kind == kBatchNorm;
+    for (uint32_t j = 0; j < 2; ++j) {
+      const uint32_t k = 2 * i + j;
+      if (!trains) {
+        if (!params.Get(k).IsNull()) throw ArgError(ArgError::kRange, where + " has no parameters");
+        continue;
+      }
+      L.p[j] = entry(params, k, L.pn[j], L.kind != kConv2d && L.kind != kDense ? true : j == 1, "param");
+      if (!L.p[j]) continue;
+      L.np[j] = entry(newParams, k, L.pn[j], false, "new param");
+      if (slots) {
+        L.m[j] = entry(state, 2 * k, L.pn[j], false, "state");
+        L.v[j] = entry(state, 2 * k + 1, L.pn[j], false, "state");
+        L.nm[j] = entry(newState, 2 * k, L.pn[j], false, "new state");
+        L.nv[j] = entry(newState, 2 * k + 1, L.pn[j], false, "new state");
+      }
+    }
+    if (L.kind == kBatchNorm)
+      for (uint32_t j = 0; j < 2; ++j) {
+        L.moving[j] = entry(moving, 2 * i + j, L.channels, false, "moving");
+        L.newMoving[j] = entry(newMoving, 2 * i + j, L.channels, false, "new moving");
+      }
+    if (L.kind == kDropout) L.mask = entry(masks, i, product({s.rows, L.in}, "a dropout mask"), false, "mask");
+    in = L.out;
+    s.layers.push_back(std::move(L));
+  }
+}
+
+// The step's working memory: every layer's output, then two buffers for the gradient flowing down.
+struct Arena {
+  std::vector<float> outputs, d0, d1;
+};
+
+void forward(Stack& s, Arena& a) {
+  int64_t total = 0, widest = s.in;
+  for (const Layer& L : s.layers) total += s.rows * L.out, widest = std::max(widest, L.out);
+  a.outputs.resize(total);
+  a.d0.resize(s.rows * widest);
+  a.d1.resize(s.rows * widest);
+  float* at = a.outputs.data();
+  const float* x = s.x;
+  for (Layer& L : s.layers) {
+    L.y = at;
+    at += s.rows * L.out;
+    switch (L.kind) {
+      case kConv2d:
+        convForward(L.conv, x, L.p[0], L.p[1], L.y);
+        break;
+      case kDense:
+        gemm(s.rows, L.dOut, L.dIn, false, false, x, L.p[0], L.y, L.p[1], 0);
+        break;
+      case kBatchNorm: {
+        const int64_t C = L.channels, rows = s.rows * (L.in / C);
+        L.mean.resize(C), L.var.resize(C);
+        if (!L.p[0]) L.ones.assign(C, 1.f);
+        if (!L.p[1]) L.zeros.assign(C, 0.f);
+        batchNormTrainForward(x, L.y, rows, C, L.p[0] ? L.p[0] : L.ones.data(), L.p[1] ? L.p[1] : L.zeros.data(),
+                              L.epsilon, L.mean.data(), L.var.data());
+        // The moving averages as tfjs updates them: value − (value − batch) · (1 − momentum).
+        const float* batch[2] = {L.mean.data(), L.var.data()};
+        for (int j = 0; j < 2; ++j)
+          for (int64_t c = 0; c < C; ++c) L.newMoving[j][c] = L.moving[j][c] - (L.moving[j][c] - batch[j][c]) * L.decay;
+        break;
+      }
+      case kActivation:
+        applyActivation(L.activation, x, L.y, s.rows, L.in);
+        break;
+      case kMaxPool:
+        maxPoolForward(L.pool, x, L.y);
+        break;
+      case kAvgPool:
+        avgPoolForward(L.pool, x, L.y);
+        break;
+      case kDropout: {
+        const int64_t n = s.rows * L.in;
+        const float* mask = L.mask;
+        float* y = L.y;
+#pragma omp parallel for simd schedule(static) if (n > kSerialElements)
+        for (int64_t i = 0; i < n; ++i) y[i] = x[i] * mask[i];
+        break;
+      }
+    }
+    x = L.y;
+  }
+}
+
+// From the loss's gradient down: each layer's parameters' gradients, and the gradient for its
+// input where a layer below has parameters.
+void backward(Stack& s, Arena& a, double* sums) {
+  const size_t n = s.layers.size();
+  size_t first = n;  // the lowest layer with parameters: nothing below it needs a gradient
+  for (size_t i = 0; i < n && first == n; ++i)
+    if (s.layers[i].hasParams()) first = i;
+  float *d = a.d0.data(), *other = a.d1.data();
+  const Layer& top = s.layers.back();
+  lossAndMetrics(s.loss, top.y, s.t, d, s.rows, top.out, s.rows, sums);
+  for (size_t i = n; i-- > first;) {
+    Layer& L = s.layers[i];
+    const float* x = i ? s.layers[i - 1].y : s.x;
+    const bool below = i > first;  // the layer below wants the gradient for this one's input
+    for (int j = 0; j < 2; ++j)
+      if (L.p[j]) L.grad[j].resize(L.pn[j]);
+    switch (L.kind) {
+      case kConv2d: {
+        convBackwardWeights(L.conv, x, d, L.grad[0].data());
+        if (L.p[1]) columnSums(d, s.rows * L.conv[4] * L.conv[5], L.conv[6], L.grad[1].data());
+        if (below) convBackwardData(L.conv, d, L.p[0], other), std::swap(d, other);
+        break;
+      }
+      case kDense:
+        gemm(L.dIn, L.dOut, s.rows, true, false, x, d, L.grad[0].data());  // dW = inputᵀ·dY
+        if (L.p[1]) columnSums(d, s.rows, L.dOut, L.grad[1].data());
+        if (below) gemm(s.rows, L.dIn, L.dOut, false, true, d, L.p[0], other), std::swap(d, other);  // dX = dY·Wᵀ
+        break;
+      case kBatchNorm: {
+        const int64_t C = L.channels, rows = s.rows * (L.in / C);
+        batchNormBackward(d, x, rows, C, L.p[0] ? L.p[0] : L.ones.data(), L.mean.data(), L.var.data(), L.epsilon,
+                          below ? other : nullptr, L.p[0] ? L.grad[0].data() : nullptr,
+                          L.p[1] ? L.grad[1].data() : nullptr);
+        if (below) std::swap(d, other);
+        break;
+      }
+      case kActivation:
+        throughActivation(L.activation, L.y, d, s.rows, L.in);
+        break;
+      case kMaxPool:
+        maxPoolBackward(L.pool, d, x, other), std::swap(d, other);
+        break;
+      case kAvgPool:
+        avgPoolBackward(L.pool, d, other), std::swap(d, other);
+        break;
+      case kDropout: {
+        const int64_t count = s.rows * L.in;
+        const float* mask = L.mask;
+#pragma omp parallel for simd schedule(static) if (count > kSerialElements)
+        for (int64_t k = 0; k < count; ++k) d[k] *= mask[k];
+        break;
+      }
+    }
+  }
+}
+
+void update(const Stack& s) {
+  for (const Layer& L : s.layers)
+    for (int j = 0; j < 2; ++j) {
+      if (!L.p[j]) continue;
+      if (s.optimizer == kSgd)
+        sgdUpdate(L.p[j], L.grad[j].data(), L.np[j], L.pn[j], s.hyper[0]);
+      else
+        adamUpdate(L.p[j], L.grad[j].data(), L.m[j], L.v[j], L.np[j], L.nm[j], L.nv[j], L.pn[j], s.hyper);
+    }
+}
+
+// layerStackStep(x, targets, rows, layers, params, newParams, state, newState, moving, newMoving,
+//                masks, loss, optimizer, hyper, metrics)
+// layers: one description per layer (see describe()). params: 2 per layer (conv2d, dense: kernel
+// and bias or null; batch norm: gamma and beta, each or null; others: null, null); newParams the
+// same, written (an entry may be its param itself: updated in place). state/newState: Adam's
+// [m(p0), v(p0), m(p1), v(p1)] per layer, nulls for absent params; empty for sgd. moving/newMoving:
+// batch norm's moving mean and variance, 2 per layer (null for other layers). masks: dropout's
+// multipliers (0 or 1 / keep probability) per layer, null elsewhere. hyper: sgd [learningRate];
+// adam as adamUpdate's. metrics: Float64Array of the stack_out codes' count.
+Napi::Value LayerStackStep(const Napi::CallbackInfo& info) {
+  return guarded(info, "layerStackStep", [&] {
+    const Args args(info, 15);
+    Stack s;
+    s.rows = args.integer(2, "rows", 1);
+    s.loss = args.code(11, "loss", stack_loss::kCount);
+    s.optimizer = args.code(12, "optimizer", stack_optimizer::kCount);
+    s.hyper = args.floats(13, "hyper", s.optimizer == kAdam ? 6 : 1);
+    double* metrics = float64sOut(args, 14, "metrics", kMetrics);
+    int64_t length = 0;
+    s.x = args.sized(0, "x", &length);
+    if (length % s.rows != 0)
+      throw ArgError(ArgError::kRange, "x holds " + std::to_string(length) + " floats, not a multiple of the rows");
+    s.in = length / s.rows;
+    readLayers(args, s);
+    s.t = floatsIn(args[1], {"the targets"}, product({s.rows, s.layers.back().out}, "the targets"), true);
+
+    static Arena arena;  // steps run one at a time, from the JS thread
+    double sums[kMetrics] = {};
+    forward(s, arena);
+    backward(s, arena, sums);
+    update(s);
+    for (int m = kAccuracy; m < kMetrics; ++m) metrics[m] = sums[m] / s.rows;
+    metrics[kLoss] = s.loss == kMeanSquaredError ? metrics[kSquaredError] : metrics[kCrossentropy];
+  });
+}
+
+}  // namespace
+
+void registerLayerStack(Napi::Env env, Napi::Object exports) {
+  exports.Set("layerStackStep", Napi::Function::New(env, LayerStackStep));
+}
+
+}  // namespace ox

@@ -1,0 +1,275 @@
+/**
+ * A training step in one native call for sequential models of conv2d, dense, batch normalization,
+ * activation, max and average pooling, dropout, flatten and reshape layers: the notebook CNN and
+ * its variants (padding, strides, pooling, bias, batch norm's scale and center, activations), and
+ * dense stacks with dropout. Through tfjs the CNN's step is ~600 kernel dispatches; the native step
+ * (native/src/layer_stack.cc) is its kernels alone, with tfjs's arithmetic. Like the dense-stack
+ * step (dense-stack.ts, which keeps dense-only stacks: it splits their batch between the cores),
+ * the weights, Adam's moments and batch norm's moving statistics stay the model's tfjs variables.
+ *
+ * Dropout's masks are drawn here, before the call, with the ops and the one Math.random per layer
+ * that tfjs's dropout uses, in the layers' order: a run's seed gives the masks trainOnBatch would.
+ *
+ * `layerStackStep` says which models qualify; anything else (other layers, regularizers,
+ * constraints, frozen layers, dilation, channels-first data, noise shapes, softmax on images, other
+ * losses, metrics or optimizers, sparse labels, another backend) trains through trainOnBatch,
+ * and the reason goes to the run log.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { FusedTrainStepOptions, FusedTrainStepPlan } from '../../accelerated/index.js';
+import { OP_CODES } from './op-codes.js';
+import {
+  ACTIVATION,
+  assignWritten,
+  isActivation,
+  metricsArray,
+  type OptimizerRun,
+  type StepSetting,
+  stepLogs,
+  stepSetting,
+  valuesOf,
+  writeTarget,
+} from './whole-step.js';
+
+const KIND = OP_CODES.stackLayer;
+
+/** One layer as the native step takes it: its description and the variables it reads and writes. */
+export interface StackLayer {
+  /** [kind, ...]: see native/src/layer_stack.cc's describe(). */
+  description: number[];
+  /** Kernel and bias, or gamma and beta; null where the layer has none. */
+  params: [tf.Variable | null, tf.Variable | null];
+  /** Batch norm's moving mean and variance. */
+  moving: [tf.Variable | null, tf.Variable | null];
+  /** Dropout: the rate and the shape of one batch's mask, less the batch. */
+  dropout?: { rate: number; seed: number | undefined; sample: number[] };
+}
+
+export type LayerStackPlan = { ok: true; layers: StackLayer[] } | { ok: false; reason: string };
+
+interface Weight {
+  read(): tf.Variable;
+}
+/** The fields of tfjs 4.22's BatchNormalization (private in its typings, pinned by our exact version). */
+interface BatchNormFields {
+  gamma: Weight | null;
+  beta: Weight | null;
+  movingMean: Weight;
+  movingVariance: Weight;
+}
+
+const EXTRAS = [
+  'kernelRegularizer',
+  'biasRegularizer',
+  'activityRegularizer',
+  'kernelConstraint',
+  'biasConstraint',
+  'betaRegularizer',
+  'gammaRegularizer',
+  'betaConstraint',
+  'gammaConstraint',
+];
+
+const pair = (v: unknown): [number, number] => {
+  const a = [v].flat() as number[];
+  return [a[0]!, a[1] ?? a[0]!];
+};
+
+const noParams = (description: number[]): StackLayer => ({ description, params: [null, null], moving: [null, null] });
+
+/** The activation after a conv2d or dense layer, as a layer of its own; none for linear. */
+function activationAfter(name: unknown, input: number[], layerName: string): StackLayer[] | string {
+  if (!isActivation(name)) return `activation ${String(name)} of ${layerName}`;
+  if (name === 'softmax' && input.length !== 1) return `softmax over an image (${layerName})`;
+  return name === 'linear' ? [] : [noParams([KIND.activation, ACTIVATION[name]])];
+}
+
+/** The layers of `model` as the native step runs them, or why it cannot. */
+export function planLayerStack(model: tf.LayersModel): LayerStackPlan {
+  const layers: StackLayer[] = [];
+  const fail = (reason: string): LayerStackPlan => ({ ok: false, reason });
+  for (const layer of model.layers) {
+    const kind = layer.getClassName();
+    const config = layer.getConfig();
+    if (kind === 'InputLayer' || kind === 'Flatten' || kind === 'Reshape') continue; // NHWC: memory as it is
+    if (!layer.trainable && layer.weights.length > 0) return fail(`layer ${layer.name} is frozen`);
+    const extra = EXTRAS.find((k) => config[k] != null);
+    if (extra) return fail(`layer ${layer.name} has a ${extra}`);
+    const input = ((layer.input as tf.SymbolicTensor).shape as number[]).slice(1);
+    const output = ((layer.output as tf.SymbolicTensor).shape as number[]).slice(1);
+    if (config.dataFormat != null && config.dataFormat !== 'channelsLast')
+      return fail(`layer ${layer.name} takes channels-first data`);
+    const [own, ...more] = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+    switch (kind) {
+      case 'Conv2D': {
+        if (input.length !== 3) return fail(`layer ${layer.name} takes a rank-${input.length + 1} input`);
+        if (pair(config.dilationRate).some((d) => d !== 1)) return fail(`layer ${layer.name} is dilated`);
+        const [fH, fW] = pair(config.kernelSize);
+        const [sH, sW] = pair(config.strides);
+        const [h, w, c] = input as [number, number, number];
+        const info = tf.backend_util.computeConv2DInfo(
+          [1, h, w, c],
+          [fH, fW, c, config.filters as number],
+          [sH, sW],
+          1,
+          config.padding as 'valid' | 'same',
+        );
+        const p = info.padInfo;
+        const after = activationAfter(config.activation, output, layer.name);
+        if (typeof after === 'string') return fail(after);
+        layers.push({
+          description: [KIND.conv2d, h, w, c, ...output, fH, fW, sH, sW, p.top, p.left, p.bottom, p.right],
+          params: [own!, config.useBias ? more[0]! : null],
+          moving: [null, null],
+        });
+        layers.push(...after);
+        break;
+      }
+      case 'Dense': {
+        if (input.length !== 1) return fail(`layer ${layer.name} takes a rank-${input.length + 1} input`);
+        const after = activationAfter(config.activation, output, layer.name);
+        if (typeof after === 'string') return fail(after);
+        layers.push({
+          description: [KIND.dense, input[0]!, output[0]!],
+          params: [own!, config.useBias ? more[0]! : null],
+          moving: [null, null],
+        });
+        layers.push(...after);
+        break;
+      }
+      case 'BatchNormalization': {
+        const axis = config.axis as number;
+        if (axis !== -1 && axis !== input.length)
+          return fail(`layer ${layer.name} normalizes an axis other than the last`);
+        const f = layer as unknown as BatchNormFields;
+        layers.push({
+          description: [KIND.batchNorm, input[input.length - 1]!, config.epsilon as number, config.momentum as number],
+          params: [f.gamma?.read() ?? null, f.beta?.read() ?? null],
+          moving: [f.movingMean.read(), f.movingVariance.read()],
+        });
+        break;
+      }
+      case 'Activation': {
+        const after = activationAfter(config.activation, input, layer.name);
+        if (typeof after === 'string') return fail(after);
+        layers.push(...after);
+        break;
+      }
+      case 'MaxPooling2D':
+      case 'AveragePooling2D': {
+        if (input.length !== 3) return fail(`layer ${layer.name} takes a rank-${input.length + 1} input`);
+        const [h, w, c] = input as [number, number, number];
+        const size = pair(config.poolSize);
+        const info = tf.backend_util.computePool2DInfo(
+          [1, h, w, c],
+          size,
+          pair(config.strides ?? config.poolSize),
+          1,
+          config.padding as 'valid' | 'same',
+        );
+        layers.push(
+          noParams([
+            kind === 'MaxPooling2D' ? KIND.maxPool : KIND.avgPool,
+            h,
+            w,
+            c,
+            info.outHeight,
+            info.outWidth,
+            info.filterHeight,
+            info.filterWidth,
+            info.strideHeight,
+            info.strideWidth,
+            info.padInfo.top,
+            info.padInfo.left,
+          ]),
+        );
+        break;
+      }
+      case 'Dropout': {
+        if (config.noiseShape != null) return fail(`layer ${layer.name} has a noise shape`);
+        const rate = config.rate as number;
+        const seed = (config.seed as number | undefined) ?? undefined;
+        // tfjs-layers drops nothing outside 0 < rate < 1.
+        if (rate > 0 && rate < 1) layers.push({ ...noParams([KIND.dropout]), dropout: { rate, seed, sample: input } });
+        break;
+      }
+      default:
+        return fail(`layer ${layer.name} (${kind})`);
+    }
+  }
+  if (layers.length === 0) return fail('no layer the native step runs');
+  // Adam's slots follow the model's order of trainable weights, in both steps.
+  const params = layers.flatMap((l) => l.params).filter((v): v is tf.Variable => v !== null);
+  const trainable = model.trainableWeights.map((w) => w.read());
+  if (params.length !== trainable.length || params.some((v, i) => v !== trainable[i]))
+    return fail('trainable weights the native step does not see in the model order');
+  return { ok: true, layers };
+}
+
+/** The native training step for `model`, or why there is none. */
+export function layerStackStep(model: tf.LayersModel, o: FusedTrainStepOptions): FusedTrainStepPlan {
+  const setting = stepSetting(model, o);
+  if (!setting.ok) return setting;
+  const plan = planLayerStack(model);
+  if (!plan.ok) return plan;
+  const out = (model.outputs[0]!.shape as number[]).slice(1);
+  if (out.length !== 1 || out[0] !== o.numClasses)
+    return { ok: false, reason: `output [${out}] for ${o.numClasses} classes` };
+  const all = [...plan.layers.flatMap((l) => l.params), ...plan.layers.flatMap((l) => l.moving)];
+  if (all.some((v) => v && v.dtype !== 'float32')) return { ok: false, reason: 'weights that are not float32' };
+  const params = plan.layers.flatMap((l) => l.params);
+  const run = setting.optimizer(params);
+  return { ok: true, step: (x, targets, rows) => nativeStep(setting, plan.layers, params, run, x, targets, rows) };
+}
+
+/** Dropout's multipliers for one batch, as tfjs's dropout draws them: floor(uniform + keep) / keep. */
+function dropoutMask(rows: number, d: NonNullable<StackLayer['dropout']>): tf.Tensor {
+  const keep = 1 - d.rate;
+  return tf.tidy(() =>
+    tf.div(tf.floor(tf.add(tf.randomUniform([rows, ...d.sample], 0, 1, 'float32', d.seed), keep)), keep),
+  );
+}
+
+function nativeStep(
+  setting: StepSetting,
+  layers: StackLayer[],
+  params: (tf.Variable | null)[],
+  run: OptimizerRun,
+  x: Float32Array,
+  targets: Float32Array,
+  rows: number,
+): number[] {
+  const { backend, addon } = setting;
+  const moving = layers.flatMap((l) => l.moving);
+  const read = (v: tf.Variable | null) => (v ? valuesOf(backend, v) : null);
+  const masks = layers.map((l) => (l.dropout ? dropoutMask(rows, l.dropout) : null));
+  try {
+    const { hyper, state } = run.begin();
+    const written = [params, state, moving].map((vars) => vars.map((v) => writeTarget(backend, v)));
+    const metrics = metricsArray();
+    addon.layerStackStep(
+      x,
+      targets,
+      rows,
+      layers.map((l) => l.description),
+      params.map(read),
+      written[0]!,
+      state.map(read),
+      written[1]!,
+      moving.map(read),
+      written[2]!,
+      masks.map((m) => (m ? (m.dataSync() as Float32Array) : null)),
+      setting.loss,
+      run.code,
+      hyper,
+      metrics,
+    );
+    assignWritten(backend, params, written[0]!);
+    assignWritten(backend, state, written[1]!);
+    assignWritten(backend, moving, written[2]!);
+    run.end();
+    return stepLogs(metrics, setting.slots);
+  } finally {
+    tf.dispose(masks.filter((m): m is tf.Tensor => m !== null));
+  }
+}
