@@ -10,18 +10,26 @@ export interface Samples {
 
 export type LabelFormat = 'oneHot' | 'sparse';
 
-/** Copies the samples at `order[start..end)` into one contiguous batch. */
+/**
+ * Copies the samples at `order[start..end)` into one contiguous batch: into `reuse` when it has
+ * exactly the batch's length, else a new array. A fresh 400 KB array (the ANNs' batch of 128) costs
+ * more than the copy (page faults on first write, then garbage to collect): 0.56 ms a batch of the
+ * ann-seed epoch's 6.4 ms, measured with --cpu-prof.
+ */
 export function gatherImages(
   s: Samples,
   order: ArrayLike<number>,
   start: number,
   end: number,
   size: number,
+  reuse?: Float32Array,
 ): Float32Array {
-  const out = new Float32Array((end - start) * size);
+  const length = (end - start) * size;
+  const out = reuse?.length === length ? reuse : new Float32Array(length);
+  const images = s.images;
   for (let i = start; i < end; i++) {
     const from = order[i]! * size;
-    out.set(s.images.subarray(from, from + size), (i - start) * size);
+    out.set(images.subarray(from, from + size), (i - start) * size);
   }
   return out;
 }

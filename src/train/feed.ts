@@ -33,10 +33,14 @@ const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 function hostFeed(model: tf.LayersModel, data: Samples, o: FeedOptions, why?: string): BatchFeed {
   const chosen = o.step ? { step: o.step, kind: 'given step' } : makeTrainStep(model, o);
   const per = size(o.sampleShape);
+  // One batch buffer for the run: a step is done with its batch when it returns (tfjs's tensors
+  // made from it are disposed by then, and the native steps only read it during the call).
+  let batchBuffer: Float32Array | undefined;
   return {
     kind: `${chosen.kind}; batches gathered on the host${why ? ` (${why})` : ''}`,
     train: async (order, start, end, epoch, batch) => {
-      let images = gatherImages(data, order, start, end, per);
+      batchBuffer = gatherImages(data, order, start, end, per, batchBuffer);
+      let images = batchBuffer;
       if (o.transformBatch) images = o.transformBatch(images, end - start, epoch, batch);
       return chosen.step(images, gatherLabels(data, order, start, end));
     },
