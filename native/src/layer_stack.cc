@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 #include "common.h"
 #include "conv.h"
@@ -57,10 +58,11 @@ struct Layer {
   const float* moving[2] = {nullptr, nullptr};  // batch norm's moving mean, variance
   float* newMoving[2] = {nullptr, nullptr};
   const float* mask = nullptr;  // dropout's multipliers, rows × in
-  // The step's own buffers: the output, the parameters' gradients, batch norm's batch statistics
-  // and its stand-ins for an absent gamma (ones) or beta (zeros).
+  // Where the step keeps, in its arena: the output, the parameters' gradients, batch norm's batch
+  // statistics and its stand-ins for an absent gamma (ones) or beta (zeros).
   float* y = nullptr;
-  std::vector<float> grad[2], mean, var, ones, zeros;
+  float* grad[2] = {nullptr, nullptr};
+  float *mean = nullptr, *var = nullptr, *ones = nullptr, *zeros = nullptr;
   bool hasParams() const { return p[0] || p[1]; }
 };
 
@@ -87,11 +89,13 @@ std::vector<double> numbers(const Napi::Value& v, const std::string& where) {
 }
 
 // Layer `l`'s shape from its description: [kind, ...] as src/backend/onednn/layer-stack.ts writes it.
-//   conv2d     [kind, inH, inW, inC, outH, outW, outC, fH, fW, strideH, strideW, padT, padL, padB, padR]
+//   conv2d     [kind, inH, inW, inC, outH, outW, outC, fH, fW, strideH, strideW, dilH, dilW, padT, padL,
+//               padB, padR]: conv.h's geometry, less the batch
 //   dense      [kind, in, out]
 //   batchNorm  [kind, channels, epsilon, momentum]
 //   activation [kind, stack_act code]
-//   maxPool, avgPool [kind, inH, inW, c, outH, outW, fH, fW, strideH, strideW, padT, padL]
+//   maxPool, avgPool [kind, inH, inW, c, outH, outW, fH, fW, strideH, strideW, padT, padL]: the pool
+//               kernels' geometry, less the batch
 //   dropout    [kind, floats per sample]
 Layer describe(const std::vector<double>& d, int64_t rows, int64_t in, const std::string& where) {
   Layer L;
@@ -100,13 +104,13 @@ Layer describe(const std::vector<double>& d, int64_t rows, int64_t in, const std
   const auto at = [&](size_t i, int64_t lo) { return integerAt(d, i, lo, where); };
   switch (L.kind) {
     case kConv2d: {
-      int64_t g[14];
-      for (int i = 0; i < 14; ++i) g[i] = at(i + 1, i < 9 ? 1 : 0);
-      L.conv = {rows, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], 1, 1, g[10], g[11], g[12], g[13]};
-      L.in = product({g[0], g[1], g[2]}, "a conv2d input");
-      L.out = product({g[3], g[4], g[5]}, "a conv2d output");
-      L.pn[0] = product({g[6], g[7], g[2], g[5]}, "a filter");
-      L.pn[1] = g[5];
+      L.conv[0] = rows;
+      for (int i = 1; i < kConvGeometry; ++i) L.conv[i] = at(i, i <= 12 ? 1 : 0);  // sizes to dilations >= 1, pads >= 0
+      const auto& g = L.conv;
+      L.in = product({g[1], g[2], g[3]}, "a conv2d input");
+      L.out = product({g[4], g[5], g[6]}, "a conv2d output");
+      L.pn[0] = product({g[7], g[8], g[3], g[6]}, "a filter");
+      L.pn[1] = g[6];
       break;
     }
     case kDense:
@@ -224,22 +228,40 @@ void readLayers(const Args& args, Stack& s) {
   }
 }
 
-// The step's working memory: every layer's output, then two buffers for the gradient flowing down.
+// The step's working memory, kept from step to step (a fresh 2.4 MB gradient for the CNN's dense
+// kernel every step would be allocated and zeroed each time): every layer's output, the
+// parameters' gradients, batch norm's statistics, and two buffers for the gradient flowing down.
 struct Arena {
-  std::vector<float> outputs, d0, d1;
+  std::vector<float> floats, d0, d1;
+
+  // Points each layer at its parts of `floats`; every part is written before it is read.
+  void layout(Stack& s) {
+    int64_t total = 0, widest = s.in;
+    for (const Layer& L : s.layers) {
+      total += s.rows * L.out + L.pn[0] * (L.p[0] != nullptr) + L.pn[1] * (L.p[1] != nullptr) + 4 * L.channels;
+      widest = std::max(widest, L.out);
+    }
+    if (static_cast<int64_t>(floats.size()) < total) floats.resize(total);
+    d0.resize(s.rows * widest);
+    d1.resize(s.rows * widest);
+    float* at = floats.data();
+    const auto take = [&at](int64_t n) { return std::exchange(at, at + n); };
+    for (Layer& L : s.layers) {
+      L.y = take(s.rows * L.out);
+      for (int j = 0; j < 2; ++j)
+        if (L.p[j]) L.grad[j] = take(L.pn[j]);
+      if (L.kind != kBatchNorm) continue;
+      L.mean = take(L.channels), L.var = take(L.channels);
+      L.ones = take(L.channels), L.zeros = take(L.channels);
+      std::fill(L.ones, L.ones + L.channels, 1.f);
+      std::fill(L.zeros, L.zeros + L.channels, 0.f);
+    }
+  }
 };
 
-void forward(Stack& s, Arena& a) {
-  int64_t total = 0, widest = s.in;
-  for (const Layer& L : s.layers) total += s.rows * L.out, widest = std::max(widest, L.out);
-  a.outputs.resize(total);
-  a.d0.resize(s.rows * widest);
-  a.d1.resize(s.rows * widest);
-  float* at = a.outputs.data();
+void forward(Stack& s) {
   const float* x = s.x;
   for (Layer& L : s.layers) {
-    L.y = at;
-    at += s.rows * L.out;
     switch (L.kind) {
       case kConv2d:
         convForward(L.conv, x, L.p[0], L.p[1], L.y);
@@ -249,13 +271,10 @@ void forward(Stack& s, Arena& a) {
         break;
       case kBatchNorm: {
         const int64_t C = L.channels, rows = s.rows * (L.in / C);
-        L.mean.resize(C), L.var.resize(C);
-        if (!L.p[0]) L.ones.assign(C, 1.f);
-        if (!L.p[1]) L.zeros.assign(C, 0.f);
-        batchNormTrainForward(x, L.y, rows, C, L.p[0] ? L.p[0] : L.ones.data(), L.p[1] ? L.p[1] : L.zeros.data(),
-                              L.epsilon, L.mean.data(), L.var.data());
+        batchNormTrainForward(x, L.y, rows, C, L.p[0] ? L.p[0] : L.ones, L.p[1] ? L.p[1] : L.zeros, L.epsilon, L.mean,
+                              L.var);
         // The moving averages as tfjs updates them: value − (value − batch) · (1 − momentum).
-        const float* batch[2] = {L.mean.data(), L.var.data()};
+        const float* batch[2] = {L.mean, L.var};
         for (int j = 0; j < 2; ++j)
           for (int64_t c = 0; c < C; ++c) L.newMoving[j][c] = L.moving[j][c] - (L.moving[j][c] - batch[j][c]) * L.decay;
         break;
@@ -296,25 +315,22 @@ void backward(Stack& s, Arena& a, double* sums) {
     Layer& L = s.layers[i];
     const float* x = i ? s.layers[i - 1].y : s.x;
     const bool below = i > first;  // the layer below wants the gradient for this one's input
-    for (int j = 0; j < 2; ++j)
-      if (L.p[j]) L.grad[j].resize(L.pn[j]);
     switch (L.kind) {
       case kConv2d: {
-        convBackwardWeights(L.conv, x, d, L.grad[0].data());
-        if (L.p[1]) columnSums(d, s.rows * L.conv[4] * L.conv[5], L.conv[6], L.grad[1].data());
+        convBackwardWeights(L.conv, x, d, L.grad[0]);
+        if (L.p[1]) columnSums(d, s.rows * L.conv[4] * L.conv[5], L.conv[6], L.grad[1]);
         if (below) convBackwardData(L.conv, d, L.p[0], other), std::swap(d, other);
         break;
       }
       case kDense:
-        gemm(L.dIn, L.dOut, s.rows, true, false, x, d, L.grad[0].data());  // dW = inputᵀ·dY
-        if (L.p[1]) columnSums(d, s.rows, L.dOut, L.grad[1].data());
+        gemm(L.dIn, L.dOut, s.rows, true, false, x, d, L.grad[0]);  // dW = inputᵀ·dY
+        if (L.p[1]) columnSums(d, s.rows, L.dOut, L.grad[1]);
         if (below) gemm(s.rows, L.dIn, L.dOut, false, true, d, L.p[0], other), std::swap(d, other);  // dX = dY·Wᵀ
         break;
       case kBatchNorm: {
         const int64_t C = L.channels, rows = s.rows * (L.in / C);
-        batchNormBackward(d, x, rows, C, L.p[0] ? L.p[0] : L.ones.data(), L.mean.data(), L.var.data(), L.epsilon,
-                          below ? other : nullptr, L.p[0] ? L.grad[0].data() : nullptr,
-                          L.p[1] ? L.grad[1].data() : nullptr);
+        batchNormBackward(d, x, rows, C, L.p[0] ? L.p[0] : L.ones, L.mean, L.var, L.epsilon, below ? other : nullptr,
+                          L.p[0] ? L.grad[0] : nullptr, L.p[1] ? L.grad[1] : nullptr);
         if (below) std::swap(d, other);
         break;
       }
@@ -343,9 +359,9 @@ void update(const Stack& s) {
     for (int j = 0; j < 2; ++j) {
       if (!L.p[j]) continue;
       if (s.optimizer == kSgd)
-        sgdUpdate(L.p[j], L.grad[j].data(), L.np[j], L.pn[j], s.hyper[0]);
+        sgdUpdate(L.p[j], L.grad[j], L.np[j], L.pn[j], s.hyper[0]);
       else
-        adamUpdate(L.p[j], L.grad[j].data(), L.m[j], L.v[j], L.np[j], L.nm[j], L.nv[j], L.pn[j], s.hyper);
+        adamUpdate(L.p[j], L.grad[j], L.m[j], L.v[j], L.np[j], L.nm[j], L.nv[j], L.pn[j], s.hyper);
     }
 }
 
@@ -377,7 +393,8 @@ Napi::Value LayerStackStep(const Napi::CallbackInfo& info) {
 
     static Arena arena;  // steps run one at a time, from the JS thread
     double sums[kMetrics] = {};
-    forward(s, arena);
+    arena.layout(s);
+    forward(s);
     backward(s, arena, sums);
     update(s);
     for (int m = kAccuracy; m < kMetrics; ++m) metrics[m] = sums[m] / s.rows;

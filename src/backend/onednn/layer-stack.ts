@@ -17,6 +17,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FusedTrainStepOptions, FusedTrainStepPlan } from '../../accelerated/index.js';
+import { convGeometry, convInfo } from './kernels/conv.js';
+import { poolGeometry } from './kernels/pool.js';
 import { OP_CODES } from './op-codes.js';
 import {
   ACTIVATION,
@@ -105,20 +107,16 @@ export function planLayerStack(model: tf.LayersModel): LayerStackPlan {
         if (input.length !== 3) return fail(`layer ${layer.name} takes a rank-${input.length + 1} input`);
         if (pair(config.dilationRate).some((d) => d !== 1)) return fail(`layer ${layer.name} is dilated`);
         const [fH, fW] = pair(config.kernelSize);
-        const [sH, sW] = pair(config.strides);
         const [h, w, c] = input as [number, number, number];
-        const info = tf.backend_util.computeConv2DInfo(
-          [1, h, w, c],
-          [fH, fW, c, config.filters as number],
-          [sH, sW],
-          1,
-          config.padding as 'valid' | 'same',
-        );
-        const p = info.padInfo;
+        const info = convInfo([1, h, w, c], [fH, fW, c, config.filters as number], {
+          strides: pair(config.strides),
+          pad: config.padding as 'valid' | 'same',
+        });
+        if (!info) return fail(`layer ${layer.name} has an empty output`);
         const after = activationAfter(config.activation, output, layer.name);
         if (typeof after === 'string') return fail(after);
         layers.push({
-          description: [KIND.conv2d, h, w, c, ...output, fH, fW, sH, sW, p.top, p.left, p.bottom, p.right],
+          description: [KIND.conv2d, ...convGeometry(info).slice(1)], // the conv kernels' geometry, less the batch
           params: [own!, config.useBias ? more[0]! : null],
           moving: [null, null],
         });
@@ -158,31 +156,13 @@ export function planLayerStack(model: tf.LayersModel): LayerStackPlan {
       case 'MaxPooling2D':
       case 'AveragePooling2D': {
         if (input.length !== 3) return fail(`layer ${layer.name} takes a rank-${input.length + 1} input`);
-        const [h, w, c] = input as [number, number, number];
-        const size = pair(config.poolSize);
-        const info = tf.backend_util.computePool2DInfo(
-          [1, h, w, c],
-          size,
-          pair(config.strides ?? config.poolSize),
-          1,
-          config.padding as 'valid' | 'same',
-        );
-        layers.push(
-          noParams([
-            kind === 'MaxPooling2D' ? KIND.maxPool : KIND.avgPool,
-            h,
-            w,
-            c,
-            info.outHeight,
-            info.outWidth,
-            info.filterHeight,
-            info.filterWidth,
-            info.strideHeight,
-            info.strideWidth,
-            info.padInfo.top,
-            info.padInfo.left,
-          ]),
-        );
+        const { geometry } = poolGeometry([1, ...input], {
+          filterSize: pair(config.poolSize),
+          strides: pair(config.strides ?? config.poolSize),
+          pad: config.padding as 'valid' | 'same',
+        });
+        // the pool kernels' geometry, less the batch
+        layers.push(noParams([kind === 'MaxPooling2D' ? KIND.maxPool : KIND.avgPool, ...geometry.slice(1)]));
         break;
       }
       case 'Dropout': {
@@ -217,9 +197,22 @@ export function layerStackStep(model: tf.LayersModel, o: FusedTrainStepOptions):
     return { ok: false, reason: `output [${out}] for ${o.numClasses} classes` };
   const all = [...plan.layers.flatMap((l) => l.params), ...plan.layers.flatMap((l) => l.moving)];
   if (all.some((v) => v && v.dtype !== 'float32')) return { ok: false, reason: 'weights that are not float32' };
-  const params = plan.layers.flatMap((l) => l.params);
-  const run = setting.optimizer(params);
-  return { ok: true, step: (x, targets, rows) => nativeStep(setting, plan.layers, params, run, x, targets, rows) };
+  const stack: Stack = {
+    layers: plan.layers,
+    descriptions: plan.layers.map((l) => l.description),
+    params: plan.layers.flatMap((l) => l.params),
+    moving: plan.layers.flatMap((l) => l.moving),
+  };
+  const run = setting.optimizer(stack.params);
+  return { ok: true, step: (x, targets, rows) => nativeStep(setting, stack, run, x, targets, rows) };
+}
+
+/** What every step passes, gathered once. */
+interface Stack {
+  layers: StackLayer[];
+  descriptions: number[][];
+  params: (tf.Variable | null)[];
+  moving: (tf.Variable | null)[];
 }
 
 /** Dropout's multipliers for one batch, as tfjs's dropout draws them: floor(uniform + keep) / keep. */
@@ -232,15 +225,13 @@ function dropoutMask(rows: number, d: NonNullable<StackLayer['dropout']>): tf.Te
 
 function nativeStep(
   setting: StepSetting,
-  layers: StackLayer[],
-  params: (tf.Variable | null)[],
+  { layers, descriptions, params, moving }: Stack,
   run: OptimizerRun,
   x: Float32Array,
   targets: Float32Array,
   rows: number,
 ): number[] {
   const { backend, addon } = setting;
-  const moving = layers.flatMap((l) => l.moving);
   const read = (v: tf.Variable | null) => (v ? valuesOf(backend, v) : null);
   const masks = layers.map((l) => (l.dropout ? dropoutMask(rows, l.dropout) : null));
   try {
@@ -251,7 +242,7 @@ function nativeStep(
       x,
       targets,
       rows,
-      layers.map((l) => l.description),
+      descriptions,
       params.map(read),
       written[0]!,
       state.map(read),

@@ -11,8 +11,8 @@ type Attrs = {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
-/** The flat geometry native/src/conv.cc expects (see OnednnAddon.conv2d). */
-function geometry(c: ConvInfo): number[] {
+/** The flat geometry native/src/conv.cc expects (see OnednnAddon.conv2d); the layer-stack step takes it too. */
+export function convGeometry(c: ConvInfo): number[] {
   const p = c.padInfo;
   return [
     c.batchSize,
@@ -35,7 +35,7 @@ function geometry(c: ConvInfo): number[] {
   ];
 }
 
-function convInfo(
+export function convInfo(
   xShape: number[],
   filterShape: number[],
   attrs: Attrs,
@@ -62,7 +62,7 @@ export const conv2d: NativeKernel = ({ inputs, backend, attrs }, addon) => {
   const info = convInfo(x.shape, filter.shape, a, a.dilations);
   if (!info) return undefined;
   const out = alloc(backend, sizeOf(info.outShape));
-  addon.conv2d(values(backend, x), values(backend, filter), out, geometry(info), null, false);
+  addon.conv2d(values(backend, x), values(backend, filter), out, convGeometry(info), null, false);
   return output(backend, info.outShape, out);
 };
 
@@ -77,7 +77,7 @@ export const fusedConv2d: NativeKernel = ({ inputs, backend, attrs }, addon) => 
   if (!info || (bias && sizeOf(bias.shape) !== info.outChannels)) return undefined;
   const out = alloc(backend, sizeOf(info.outShape));
   const b = bias ? values(backend, bias) : null;
-  addon.conv2d(values(backend, x), values(backend, filter), out, geometry(info), b, act === 'relu');
+  addon.conv2d(values(backend, x), values(backend, filter), out, convGeometry(info), b, act === 'relu');
   return output(backend, info.outShape, out);
 };
 
@@ -88,7 +88,7 @@ export const conv2dBackpropInput: NativeKernel = ({ inputs, backend, attrs }: Ke
   const info = convInfo(a.inputShape, filter.shape, a);
   if (!info) return undefined;
   const dx = alloc(backend, sizeOf(a.inputShape));
-  addon.conv2dBackpropInput(values(backend, dy), values(backend, filter), dx, geometry(info));
+  addon.conv2dBackpropInput(values(backend, dy), values(backend, filter), dx, convGeometry(info));
   return output(backend, a.inputShape, dx);
 };
 
@@ -99,6 +99,6 @@ export const conv2dBackpropFilter: NativeKernel = ({ inputs, backend, attrs }: K
   const info = convInfo(x.shape, a.filterShape, a);
   if (!info) return undefined;
   const dw = alloc(backend, sizeOf(a.filterShape));
-  addon.conv2dBackpropFilter(values(backend, x), values(backend, dy), dw, geometry(info));
+  addon.conv2dBackpropFilter(values(backend, x), values(backend, dy), dw, convGeometry(info));
   return output(backend, a.filterShape, dw);
 };

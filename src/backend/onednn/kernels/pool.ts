@@ -2,14 +2,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { allFloat32, alloc, type NativeKernel, output, sizeOf, values } from './native.js';
 
-type PoolAttrs = {
+export type PoolAttrs = {
   filterSize: number | [number, number];
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
-function poolGeometry(xShape: number[], a: PoolAttrs) {
+/** tfjs's pooling geometry, and the flat form native/src/pool.cc takes (the layer-stack step takes it too). */
+export function poolGeometry(xShape: number[], a: PoolAttrs) {
   const info = tf.backend_util.computePool2DInfo(
     xShape as [number, number, number, number],
     a.filterSize,
