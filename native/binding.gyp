@@ -6,7 +6,7 @@
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O3", "-march=native", "-fopenmp", "-fexceptions"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O3", "-march=native", "-fno-math-errno", "-fopenmp", "-fexceptions"],
       "libraries": ["-ldnnl", "-lopenblas", "-fopenmp"]
     }
   ]

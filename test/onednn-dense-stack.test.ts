@@ -63,10 +63,15 @@ const ADAM_VARIANTS: [string, string, string[]][] = [
  * Adam divides each gradient by its own running magnitude, so a weight whose gradient is at
  * rounding level moves a full learning-rate step either way, and any two float orders of the same
  * sums part there: tfjs's own training on onednn differs from it on cpu by 2.2e-4 on the notebook
- * ANN after 3 steps, and the native step (whose threads each sum half the batch) by as much. Its
- * gradients are held to 1e-4 by the SGD runs above; Adam's runs check the update and its state.
+ * ANN after 3 steps, and the native step (whose threads each sum half the batch, and half the
+ * first layer's inputs) by up to 1.1e-3, all of it in one bias element of 512 (biases start at zero,
+ * so one such step is large beside their scale). Its gradients are held to 1e-4 by the SGD runs
+ * above; Adam's runs check the update and its state: every weight within ADAM, and no more than
+ * APART of any weight's elements further than 1e-4 of its scale apart, where a wrong gradient or a
+ * lost moment moves most of them.
  */
-const ADAM = 1e-3;
+const ADAM = 1e-2;
+const APART = 1e-2;
 
 /**
  * Every case is checked against tfjs's own training on onednn, whose kernels the other onednn test
@@ -101,8 +106,9 @@ describe(`the native dense-stack training step${skipReason}`, () => {
     '%s: weights, loss and metrics match tfjs after 3 steps',
     async (name, file, overrides) => {
       for (const reference of references(name)) {
-        const { weights, logs } = await compareWithTfjs(reference, file, overrides);
+        const { weights, logs, apart } = await compareWithTfjs(reference, file, overrides);
         expect(weights).toBeLessThanOrEqual(ADAM);
+        expect(apart).toBeLessThanOrEqual(APART);
         expect(logs).toBeLessThanOrEqual(TOL);
       }
     },
@@ -111,8 +117,9 @@ describe(`the native dense-stack training step${skipReason}`, () => {
   it.skipIf(!load.ok)(
     "Adam's state carries over to tfjs's own step (2 native steps, then 2 through trainOnBatch)",
     async () => {
-      const { weights, logs } = await compareWithTfjs('onednn', 'configs/ann.yaml', [], 2, 2);
+      const { weights, logs, apart } = await compareWithTfjs('onednn', 'configs/ann.yaml', [], 2, 2);
       expect(weights).toBeLessThanOrEqual(ADAM);
+      expect(apart).toBeLessThanOrEqual(APART);
       expect(logs).toBeLessThanOrEqual(TOL);
     },
   );

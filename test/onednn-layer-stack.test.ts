@@ -13,12 +13,18 @@ const TOL = 1e-4;
 /**
  * Adam divides each gradient by its own running magnitude, so where a gradient is at rounding level
  * any two float orders of the same sums move the weight apart by a whole step (see
- * test/onednn-dense-stack.test.ts). On the CNN, tfjs's own training on onednn ends 1.3e-2 from the
- * cpu backend's after 2 steps of 16 rows (the dense layer's kernel; every other weight within
- * 2.2e-4). Against cpu the native step is held to no worse than tfjs's own onednn training; against
- * onednn, to this bound, far below what a wrong gradient or a lost moment gives (> 0.1).
+ * test/onednn-dense-stack.test.ts), and at the notebook's learning rate of 0.01 those steps change
+ * the next batches' gradients everywhere: after 3 steps of 32 rows the native step and tfjs's own
+ * training on onednn ended 1.3e-2 apart on one machine and 8.9e-2 apart (most elements of every
+ * conv kernel) on another, runs that both train correctly. At Adam's default rate of 0.001 the
+ * same comparison stays within 2.8e-4 with one element in 10^5 further than 1e-4 apart; that is
+ * the check below (ADAM, APART), far from what a wrong gradient or a lost moment gives (> 0.1,
+ * most elements). The notebook's own rate is checked against cpu, relative to tfjs's own onednn
+ * training.
  */
-const ADAM = 2e-2;
+const ADAM = 1e-3;
+/** The largest fraction of a weight's elements allowed further than 1e-4 of its scale apart, with Adam. */
+const APART = 1e-3;
 
 const SGD = 'optimizer={type: sgd, learningRate: 0.05}';
 const layers = (...l: string[]) => `model.layers=[{type: reshape, targetShape: [28, 28, 1]}, ${l.join(', ')}]`;
@@ -113,22 +119,23 @@ describe(`the native layer-stack training step${skipReason}`, () => {
   );
 
   it.skipIf(!load.ok)(
-    "Adam: matches tfjs on onednn after 3 steps, and its state and the moving statistics carry over to tfjs's own step",
+    "Adam (at its default rate): matches tfjs on onednn after 3 steps, and its state and the moving statistics carry over to tfjs's own step",
     async () => {
       for (const [native, tfjs] of [
         [3, 0],
         [2, 2],
       ]) {
-        const { weights, logs } = await compareWithTfjs(
+        const { weights, logs, apart } = await compareWithTfjs(
           'onednn',
           'configs/cnn.yaml',
-          [],
+          ['optimizer.learningRate=0.001'],
           native!,
           tfjs!,
           32,
           layerStackStep,
         );
         expect(weights).toBeLessThanOrEqual(ADAM);
+        expect(apart).toBeLessThanOrEqual(APART);
         expect(logs).toBeLessThanOrEqual(TOL);
       }
     },

@@ -1,5 +1,6 @@
 // Module entry: engine/stream singletons, version and thread control.
 #include <omp.h>
+#include <algorithm>
 #include "common.h"
 #include "op_codes.h"
 #include "primitive_cache.h"
@@ -34,11 +35,14 @@ static Napi::Value Info(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// oneDNN and our own loops share the one OpenMP pool, so one call sets both.
+// oneDNN and our own loops share the one OpenMP pool, so one call sets both. Never more than
+// OpenMP will give (OMP_THREAD_LIMIT): a oneDNN primitive made for more threads than run it leaves
+// part of its output unwritten, and the dense-stack step plans its split on the count.
 static Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   auto set = guarded(info, "setThreads", [&] {
     const Args args(info, 1);
-    omp_set_num_threads(static_cast<int>(args.integer(0, "n", 1, 1024)));
+    const int64_t n = std::min<int64_t>(args.integer(0, "n", 1, 1024), omp_get_thread_limit());
+    omp_set_num_threads(static_cast<int>(n));
   });
   if (info.Env().IsExceptionPending()) return set;
   return Napi::Number::New(info.Env(), omp_get_max_threads());

@@ -8,16 +8,21 @@
 //
 // Threads split the batch, not the products: each runs forward and backward over its own rows
 // with single-threaded products, then every thread updates a slice of each tensor with the parts'
-// gradients summed. On this 2-core machine that runs the notebook ANN's step in 1.41-1.54 ms
-// against 1.53-1.76 ms with each product split between the threads (A/B, interleaved), and
-// 1.65-1.7 ms on one thread: inside a step the products' operands were just written by the
-// other core, so two threads gain far less than the 1.8x they give on a product timed alone.
+// gradients summed. The first layer's kernel (the notebook ANN's 784x512, 85 % of its weights) is
+// split by its rows instead, each thread owning a block of inputs: it multiplies the batch's
+// columns for those inputs by its rows of the kernel (the threads' partial products are summed
+// row by row where the batch's rows are split), forms its rows of the kernel's gradient, and
+// updates them and their Adam moments itself. So the kernel, its gradient and its moments stay in
+// one core's cache from step to step, and what crosses between the cores is a few batch-sized
+// arrays. (Split by the batch alone, every product read weights the other core had just written:
+// two threads ran the notebook ANN's step only 1.15-1.3x faster than one.)
 #include <omp.h>
 #include <algorithm>
 #include <cmath>
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 #include "common.h"
 #include "eltwise.h"
@@ -85,25 +90,103 @@ struct Part {
   }
 };
 
-void forwardBackward(const Stack& s, Part& p) {
+// The first layer split by its inputs (rows of its kernel) between `team` threads: each thread's
+// copy of the batch's columns for its inputs (dense, so that the products run on brgemm, which
+// takes no strided operand here), its partial product over the whole batch and its rows of the
+// kernel's gradient; and the gradient for the layer's output over the whole batch, which the parts
+// fill row by row.
+struct FirstLayer {
+  int team = 0;
+  std::vector<float> buffer;
+  std::vector<float*> x, partial, dw;
+  float* dz = nullptr;
+
+  void layout(const Stack& s, int threads) {
+    team = threads;
+    const int64_t width = s.d[1];
+    buffer.resize(s.rows * s.d[0] + (threads + 1) * s.rows * width + s.d[0] * width);
+    x.resize(threads), partial.resize(threads), dw.resize(threads);
+    float* at = buffer.data();
+    for (int t = 0; t < threads; ++t) {
+      const auto [lo, hi] = inputs(s, t);
+      x[t] = at, at += s.rows * (hi - lo);
+      partial[t] = at, at += s.rows * width;
+    }
+    dz = at, at += s.rows * width;
+    for (int t = 0; t < threads; ++t) dw[t] = at + inputs(s, t).first * width;
+  }
+  // Thread t's inputs: rows [first, second) of the kernel.
+  std::pair<int64_t, int64_t> inputs(const Stack& s, int t) const {
+    return {s.d[0] * t / team, s.d[0] * (t + 1) / team};
+  }
+};
+
+// Thread t's share of the first layer's product: the batch's columns for its inputs times its
+// rows of the kernel.
+void firstPartial(const Stack& s, const FirstLayer& f, int t) {
+  const auto [lo, hi] = f.inputs(s, t);
+  for (int64_t r = 0; r < s.rows; ++r) std::copy(s.x + r * s.d[0] + lo, s.x + r * s.d[0] + hi, f.x[t] + r * (hi - lo));
+  gemm(s.rows, s.d[1], hi - lo, false, false, f.x[t], s.w[0] + lo * s.d[1], f.partial[t]);
+}
+
+// Thread t's rows of the first layer's kernel gradient: its inputs' columns of the batch,
+// transposed, times the gradient for the layer's output.
+void firstGradient(const Stack& s, const FirstLayer& f, int t) {
+  const auto [lo, hi] = f.inputs(s, t);
+  gemm(hi - lo, s.d[1], s.rows, true, false, f.x[t], f.dz, f.dw[t]);
+}
+
+// The first layer's output for a part's rows: the threads' partial products summed, the bias added.
+void firstOutput(const Stack& s, const FirstLayer& f, const Part& p) {
+  const int64_t width = s.d[1];
+  float* y = p.y[0];
+  const float* b = s.b[0];
+  for (int64_t r = 0; r < p.rows; ++r) {
+    float* yr = y + r * width;
+    const float* first = f.partial[0] + (p.row0 + r) * width;
+#pragma omp simd
+    for (int64_t c = 0; c < width; ++c) yr[c] = first[c];
+    for (int t = 1; t < f.team; ++t) {
+      const float* more = f.partial[t] + (p.row0 + r) * width;
+#pragma omp simd
+      for (int64_t c = 0; c < width; ++c) yr[c] += more[c];
+    }
+    if (b)
+#pragma omp simd
+      for (int64_t c = 0; c < width; ++c) yr[c] += b[c];
+  }
+}
+
+// Forward and backward over a part's rows. With `first`, the first layer's product and its
+// kernel's gradient are the threads' shares (above), and the gradient for its output goes to
+// first->dz.
+void forwardBackward(const Stack& s, Part& p, const FirstLayer* first) {
   const size_t L = s.act.size();
   const float* x = s.x + p.row0 * s.d[0];
   for (size_t l = 0; l < L; ++l) {
+    if (l == 0 && first) {
+      firstOutput(s, *first, p);
+      applyActivation(static_cast<int>(s.act[0]), p.y[0], p.y[0], p.rows, s.d[1]);
+      continue;
+    }
     const int fused = s.act[l] == kRelu || s.act[l] == kSigmoid ? static_cast<int>(s.act[l]) : 0;
     gemm(p.rows, s.d[l + 1], s.d[l], false, false, l ? p.y[l - 1] : x, s.w[l], p.y[l], s.b[l], fused);
     activate(static_cast<int>(s.act[l]), p.y[l], p.rows, s.d[l + 1]);
   }
-  float *dz = p.dz, *da = p.da;
+  // (A one-layer stack's loss gradient is its first layer's.)
+  float *dz = first && L == 1 ? first->dz + p.row0 * s.d[1] : p.dz, *da = p.da;
   lossAndMetrics(s.loss, p.y[L - 1], s.t + p.row0 * s.d[L], dz, p.rows, s.d[L], s.rows, p.sums);
   throughActivation(static_cast<int>(s.act[L - 1]), p.y[L - 1], dz, p.rows, s.d[L]);
   for (size_t l = L; l-- > 0;) {
     const int64_t in = s.d[l], out = s.d[l + 1];
-    gemm(in, out, p.rows, true, false, l ? p.y[l - 1] : x, dz, p.dw[l]);  // dW = inputᵀ·dZ
+    if (l > 0 || !first) gemm(in, out, p.rows, true, false, l ? p.y[l - 1] : x, dz, p.dw[l]);  // dW = inputᵀ·dZ
     if (s.b[l]) columnSums(dz, p.rows, out, p.db[l]);
     if (l > 0) {  // the gradient for the layer below (none for the model's input)
-      gemm(p.rows, in, out, false, true, dz, s.w[l], da);  // dA = dZ·Wᵀ
-      throughActivation(static_cast<int>(s.act[l - 1]), p.y[l - 1], da, p.rows, in);
-      std::swap(dz, da);
+      float* below = l == 1 && first ? first->dz + p.row0 * in : da;
+      gemm(p.rows, in, out, false, true, dz, s.w[l], below);  // dA = dZ·Wᵀ
+      throughActivation(static_cast<int>(s.act[l - 1]), p.y[l - 1], below, p.rows, in);
+      da = dz;
+      dz = below;
     }
   }
 }
@@ -122,7 +205,16 @@ struct Target {
 
 const float* gradient(const Part& p, const Target& u) { return u.bias ? p.db[u.layer] : p.dw[u.layer]; }
 
-// tf.train's update of elements [lo, hi) of `u`, with the parts' gradients summed.
+// tf.train's update of elements [lo, hi) of `u` with gradient g (+ g2 where not null), both
+// pointing at element lo.
+void apply(const Target& u, const float* g, const float* g2, int optimizer, const float* hyper, int64_t lo,
+           int64_t hi) {
+  if (hi <= lo) return;
+  if (optimizer == kSgd) return sgdUpdate(u.w + lo, g, u.out + lo, hi - lo, hyper[0], g2);
+  adamUpdate(u.w + lo, g, u.m + lo, u.v + lo, u.out + lo, u.outM + lo, u.outV + lo, hi - lo, hyper, g2);
+}
+
+// The update of elements [lo, hi) of `u`, with the parts' gradients summed.
 void updateSlice(const Target& u, std::vector<Part>& parts, int optimizer, const float* hyper, int64_t lo, int64_t hi) {
   if (hi <= lo) return;
   const float* g = gradient(parts[0], u) + lo;
@@ -135,42 +227,70 @@ void updateSlice(const Target& u, std::vector<Part>& parts, int optimizer, const
     }
     g2 = into;
   }
-  if (optimizer == kSgd) return sgdUpdate(u.w + lo, g, u.out + lo, hi - lo, hyper[0], g2);
-  adamUpdate(u.w + lo, g, u.m + lo, u.v + lo, u.out + lo, u.outM + lo, u.outV + lo, hi - lo, hyper, g2);
+  apply(u, g, g2, optimizer, hyper, lo, hi);
 }
 
-// Forward, backward and update, with the batch split by rows between up to `threads` threads.
-// Each part's products run single-threaded; after a barrier every thread updates its slice of
-// every tensor.
-void trainStep(const Stack& s, std::vector<Part>& parts, const std::vector<Target>& targets, int optimizer,
-               const float* hyper, int threads) {
+// Forward, backward and update, with the batch split by rows between up to `threads` threads and
+// the first layer's kernel by its rows (see the top of the file). Each thread's products run
+// single-threaded; after the last barrier every thread updates its rows of the first kernel and a
+// slice of every other tensor.
+void trainStep(const Stack& s, std::vector<Part>& parts, FirstLayer& first, const std::vector<Target>& targets,
+               int optimizer, const float* hyper, int threads) {
   constexpr int64_t kMinRows = 16;  // with fewer rows per thread, one part with threaded products wins
-  const int64_t P = std::max<int64_t>(1, std::min<int64_t>(threads, s.rows / kMinRows));
+  const int64_t P = std::max<int64_t>(1, std::min({int64_t{threads}, s.rows / kMinRows, s.d[0]}));
   parts.resize(P);
   for (int64_t i = 0; i < P; ++i) parts[i].layout(s, s.rows * i / P, s.rows * (i + 1) / P - s.rows * i / P);
   if (P == 1) {
-    forwardBackward(s, parts[0]);
+    forwardBackward(s, parts[0], nullptr);
     for (const Target& u : targets) updateSlice(u, parts, optimizer, hyper, 0, u.n);  // threaded inside when large
     return;
   }
+  first.layout(s, static_cast<int>(P));
   std::exception_ptr error;
+  const auto failed = [&] {
+#pragma omp critical
+    error = std::current_exception();
+  };
 #pragma omp parallel num_threads(static_cast <int>(P))
   {
     // This thread's products run on it alone. omp_set_num_threads changes only this thread's
     // setting inside the region, and the product cache keys on it (see gemm.cc).
     omp_set_num_threads(1);
     const int id = omp_get_thread_num(), team = omp_get_num_threads();
+    // The same for every thread. Given fewer threads than parts (OMP_THREAD_LIMIT), the batch split alone.
+    const bool split = team == P;
+    if (split) {
+      try {
+        firstPartial(s, first, id);
+      } catch (...) {
+        failed();
+      }
+#pragma omp barrier
+    }
     for (int64_t i = id; i < P; i += team) {
       try {
-        forwardBackward(s, parts[i]);
+        forwardBackward(s, parts[i], split ? &first : nullptr);
       } catch (...) {
-#pragma omp critical
-        error = std::current_exception();
+        failed();
       }
     }
 #pragma omp barrier
-    if (!error)
-      for (const Target& u : targets) updateSlice(u, parts, optimizer, hyper, u.n * id / team, u.n * (id + 1) / team);
+    if (!error) {
+      for (const Target& u : targets) {
+        if (split && u.layer == 0 && !u.bias) {  // this thread's rows of the first kernel
+          try {
+            firstGradient(s, first, id);
+          } catch (...) {
+            failed();
+            continue;
+          }
+          const auto [lo, hi] = first.inputs(s, id);
+          apply(u, first.dw[id], nullptr, optimizer, hyper, lo * s.d[1], hi * s.d[1]);
+        } else {
+          updateSlice(u, parts, optimizer, hyper, u.n * id / team, u.n * (id + 1) / team);
+        }
+      }
+    }
   }
   if (error) std::rethrow_exception(error);
 }
@@ -255,7 +375,8 @@ Napi::Value DenseStackStep(const Napi::CallbackInfo& info) {
     const std::vector<Target> targets = readTargets(args, s, optimizer);
 
     static std::vector<Part> parts;  // steps run one at a time, from the JS thread
-    trainStep(s, parts, targets, optimizer, hyper, omp_get_max_threads());
+    static FirstLayer first;
+    trainStep(s, parts, first, targets, optimizer, hyper, omp_get_max_threads());
 
     for (int m = kAccuracy; m < kMetrics; ++m) {
       double sum = 0;

@@ -199,7 +199,7 @@ Napi::Value Step(const Napi::CallbackInfo& info) {
     int64_t n = 0;
     float* o = args.sized(2, "out", &n);
     const float* x = args.floats(1, "x", n);
-#pragma omp parallel for simd schedule(static) if (n > 65536)
+#pragma omp parallel for simd schedule(static) if (parallel : n > 65536)
     for (int64_t i = 0; i < n; ++i) o[i] = std::isnan(x[i]) ? x[i] : (x[i] > 0.f ? 1.f : alpha);
   });
 }

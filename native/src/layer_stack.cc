@@ -292,7 +292,7 @@ void forward(Stack& s) {
         const int64_t n = s.rows * L.in;
         const float* mask = L.mask;
         float* y = L.y;
-#pragma omp parallel for simd schedule(static) if (n > kSerialElements)
+#pragma omp parallel for simd schedule(static) if (parallel : n > kSerialElements)
         for (int64_t i = 0; i < n; ++i) y[i] = x[i] * mask[i];
         break;
       }
@@ -346,7 +346,7 @@ void backward(Stack& s, Arena& a, double* sums) {
       case kDropout: {
         const int64_t count = s.rows * L.in;
         const float* mask = L.mask;
-#pragma omp parallel for simd schedule(static) if (count > kSerialElements)
+#pragma omp parallel for simd schedule(static) if (parallel : count > kSerialElements)
         for (int64_t k = 0; k < count; ++k) d[k] *= mask[k];
         break;
       }

@@ -44,15 +44,15 @@ void throughActivation(int activation, const float* y, float* d, int64_t rows, i
   const int64_t n = rows * cols;
   switch (activation) {
     case kRelu:
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-      for (int64_t i = 0; i < n; ++i) d[i] = y[i] > 0.f ? d[i] : 0.f;
+#pragma omp parallel for simd schedule(static) if (parallel : n > 65536)
+      for (int64_t i = 0; i < n; ++i) d[i] = d[i] * (y[i] > 0.f ? 1.f : y[i] == y[i] ? 0.f : y[i]);  // vectorizes
       break;
     case kSigmoid:
-#pragma omp parallel for simd schedule(static) if (n > 65536)
+#pragma omp parallel for simd schedule(static) if (parallel : n > 65536)
       for (int64_t i = 0; i < n; ++i) d[i] = d[i] * (y[i] * (1.f - y[i]));
       break;
     case kTanh:
-#pragma omp parallel for simd schedule(static) if (n > 65536)
+#pragma omp parallel for simd schedule(static) if (parallel : n > 65536)
       for (int64_t i = 0; i < n; ++i) d[i] = (1.f - y[i] * y[i]) * d[i];
       break;
     case kSoftmax:
@@ -124,11 +124,11 @@ void applyActivation(int activation, const float* x, float* y, int64_t rows, int
   const int64_t n = rows * cols;
   switch (activation) {
     case kRelu:
-#pragma omp parallel for simd schedule(static) if (n > 65536)
+#pragma omp parallel for simd schedule(static) if (parallel : n > 65536)
       for (int64_t i = 0; i < n; ++i) y[i] = x[i] < 0.f ? 0.f : x[i];  // NaN stays NaN, as in tfjs
       break;
     case kSigmoid:
-#pragma omp parallel for simd schedule(static) if (n > 65536)
+#pragma omp parallel for simd schedule(static) if (parallel : n > 65536)
       for (int64_t i = 0; i < n; ++i) y[i] = 1.f / (1.f + std::exp(-x[i]));
       break;
     case kLinear:

@@ -44,7 +44,7 @@ export async function compareWithTfjs(
   tfjsSteps = 0,
   rows = 32,
   native: NativeStep = denseStackStep,
-): Promise<{ weights: number; logs: number; roundingNoise: number }> {
+): Promise<{ weights: number; logs: number; roundingNoise: number; apart: number }> {
   const ROWS = rows;
   const { refLogs, refWeights } = await referenceRun(reference, file, overrides, steps + tfjsSteps, rows);
 
@@ -71,7 +71,11 @@ export async function compareWithTfjs(
   const weights = got.model.weights.map((w, i) =>
     noise.has(w.name) ? 0 : relativeError(refWeights[i]!, w.read().dataSync() as Float32Array),
   );
-  if (process.env.DBG) console.log(got.model.weights.map((w, i) => `${w.name} ${weights[i]}`).join('\n'));
+  const apart = got.model.weights.map((w, i) =>
+    noise.has(w.name) ? 0 : fractionApart(refWeights[i]!, w.read().dataSync() as Float32Array),
+  );
+  if (process.env.DBG)
+    console.log(got.model.weights.map((w, i) => `${w.name} ${weights[i]} apart ${apart[i]}`).join('\n'));
   const roundingNoise = Math.max(
     0,
     ...got.model.weights.filter((w) => noise.has(w.name)).map((w) => maxAbs(w.read().dataSync() as Float32Array)),
@@ -81,7 +85,15 @@ export async function compareWithTfjs(
   );
   expect(logs.map((l) => l.length)).toEqual(refLogs.map((l) => l.length));
   got.model.dispose();
-  return { weights: Math.max(...weights), logs: Math.max(...logErrors), roundingNoise };
+  return { weights: Math.max(...weights), logs: Math.max(...logErrors), roundingNoise, apart: Math.max(...apart) };
+}
+
+/** The fraction of elements of `got` further than 1e-4 of `ref`'s largest magnitude from `ref`. */
+function fractionApart(ref: Float32Array, got: Float32Array): number {
+  const bound = 1e-4 * Math.max(maxAbs(ref), 1e-30);
+  let apart = 0;
+  for (let i = 0; i < ref.length; i++) if (!(Math.abs(ref[i]! - got[i]!) <= bound)) apart++;
+  return apart / Math.max(ref.length, 1);
 }
 
 const references = new Map<string, Promise<{ refLogs: number[][]; refWeights: Float32Array[] }>>();
