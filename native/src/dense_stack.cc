@@ -166,7 +166,11 @@ void forwardBackward(const Stack& s, Part& p, const FirstLayer* first) {
   for (size_t l = 0; l < L; ++l) {
     if (l == 0 && first) {
       firstOutput(s, *first, p);
-      applyActivation(static_cast<int>(s.act[0]), p.y[0], p.y[0], p.rows, s.d[1]);
+      // Relu and sigmoid as the product's fused epilogue computes them (oneDNN's kernels).
+      const int64_t n = p.rows * s.d[1];
+      if (s.act[0] == kRelu) eltwiseForward(dnnl::algorithm::eltwise_relu, 0.f, 0.f, p.y[0], p.y[0], n);
+      if (s.act[0] == kSigmoid) eltwiseForward(dnnl::algorithm::eltwise_logistic, 0.f, 0.f, p.y[0], p.y[0], n);
+      activate(static_cast<int>(s.act[0]), p.y[0], p.rows, s.d[1]);  // tanh, softmax
       continue;
     }
     const int fused = s.act[l] == kRelu || s.act[l] == kSigmoid ? static_cast<int>(s.act[l]) : 0;
