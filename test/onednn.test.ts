@@ -146,6 +146,21 @@ const OTHER: Case[] = [
   ['relu gradient (Step)', (x) => tf.relu(x!), sh([5, 7, 3]), true],
   ['tile', (x) => tf.tile(x!, [3, 1, 4]), sh([2, 5, 3]), true],
   ['tile a per-channel vector to NHWC', (x) => tf.tile(x!, [4, 6, 6, 1]), sh([1, 1, 1, 8]), true],
+  // tfjs-layers slices every batch of fit, evaluate and predict with a gather on axis 0.
+  [
+    'gather rows, repeated and reordered',
+    (x) => tf.gather(x!, tf.tensor1d([3, 0, 3, 1], 'int32')),
+    sh([5, 28, 28]),
+    true,
+  ],
+  [
+    'gather on a middle axis, 2-D indices',
+    (x) => tf.gather(x!, tf.tensor2d([2, 0, 1, 1], [2, 2], 'int32'), 1),
+    sh([3, 4, 5]),
+    true,
+  ],
+  ['gather on the last axis', (x) => tf.gather(x!, tf.tensor1d([6, 0], 'int32'), -1), sh([4, 7]), true],
+  ['gather nothing', (x) => tf.gather(x!, tf.tensor1d([], 'int32')), sh([4, 3]), false],
   [
     'batchNorm per-channel parameters',
     (x, m, v, o, s) => tf.batchNorm(x!, m!, v!, o!, s!, 1e-3),
@@ -171,4 +186,40 @@ describe(`oneDNN kernels match the cpu backend${skipReason}`, () => {
   it.skipIf(!load.ok).each(REDUCE)('%s', async (...c) => expectClose(c as unknown as Case));
   it.skipIf(!load.ok).each(OTHER)('%s', async (...c) => expectClose(c as unknown as Case));
   it.skipIf(!load.ok).each(UNARY)('%s', async (...c) => expectClose(c as unknown as Case));
+});
+
+describe(`the onednn gather${skipReason}`, () => {
+  it.skipIf(!load.ok)('answers in-range float gathers itself; an index out of range gets the cpu error', async () => {
+    const { NATIVE_KERNELS } = await import('../src/backend/onednn/kernels/index.js');
+    const { loadAddon } = await import('../src/backend/onednn/addon.js');
+    const addon = loadAddon();
+    if (!addon.ok) throw new Error(addon.reason);
+    await tf.setBackend('onednn');
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+    const call = (idx: number[]) => {
+      const indices = tf.tensor1d(idx, 'int32');
+      const args = { inputs: { x, indices }, backend: tf.backend(), attrs: { axis: 0, batchDims: 0 } };
+      const out = NATIVE_KERNELS.GatherV2!(args as never, addon.addon);
+      indices.dispose();
+      return out;
+    };
+    const out = call([2, 0]);
+    expect(out?.shape).toEqual([2, 2]);
+    expect(Array.from(tf.engine().makeTensorFromTensorInfo(out!).dataSync())).toEqual([5, 6, 1, 2]);
+    expect(call([3])).toBeUndefined();
+    const bad = tf.tensor1d([3], 'int32');
+    await tf.setBackend('cpu');
+    const cpuError = ((): string => {
+      try {
+        tf.gather(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]), tf.tensor1d([3], 'int32'));
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error on cpu';
+    })();
+    await tf.setBackend('onednn');
+    expect(cpuError).toMatch(/index.*3|3.*index/i);
+    expect(() => tf.gather(x, bad)).toThrow(cpuError);
+    tf.dispose([x, bad]);
+  });
 });

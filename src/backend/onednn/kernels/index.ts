@@ -22,7 +22,7 @@ import { batchMatMul, fusedMatMul } from './matmul.js';
 import type { AcceleratedKernel, NativeKernel } from './native.js';
 import { maxPool, maxPoolGrad } from './pool.js';
 import { REDUCE_KERNELS } from './reduce.js';
-import { fusedBatchNorm, softmax, step, tile } from './shape.js';
+import { fusedBatchNorm, gather, softmax, step, tile } from './shape.js';
 
 export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   BatchMatMul: batchMatMul,
@@ -37,6 +37,7 @@ export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   Softmax: softmax,
   Step: step,
   Tile: tile,
+  GatherV2: gather,
   ...ELEMENTWISE_KERNELS,
   ...REDUCE_KERNELS,
 };

@@ -1,4 +1,4 @@
-/** Step (the ReLU gradient mask), Tile, FusedBatchNorm and Softmax. */
+/** Step (the ReLU gradient mask), Tile, GatherV2, FusedBatchNorm and Softmax. */
 import { allFloat32, alloc, type NativeKernel, output, sizeOf, values } from './native.js';
 
 export const step: NativeKernel = ({ inputs, backend, attrs }, addon) => {
@@ -17,6 +17,36 @@ export const tile: NativeKernel = ({ inputs, backend, attrs }, addon) => {
   if (sizeOf(outShape) === 0) return undefined;
   const out = alloc(backend, sizeOf(outShape));
   addon.tile(values(backend, x), out, x.shape, reps);
+  return output(backend, outShape, out);
+};
+
+/**
+ * GatherV2 of float32 rows (batchDims 0) as block copies. tfjs-layers' fit, evaluate and predict
+ * slice every batch out of the data with a gather; the cpu kernel converts each element's index
+ * to coordinates and back, ~0.37 s of an ANN's 10,000-image evaluation. An index out of range
+ * takes the cpu path, which reports it.
+ */
+export const gather: NativeKernel = ({ inputs, backend, attrs }) => {
+  const { x, indices } = inputs;
+  if (!x || !indices || !allFloat32(x) || Number(attrs?.batchDims ?? 0) !== 0) return undefined;
+  const rank = x.shape.length;
+  const axis = Number(attrs?.axis ?? 0) < 0 ? Number(attrs?.axis) + rank : Number(attrs?.axis ?? 0);
+  if (!(axis >= 0 && axis < rank)) return undefined;
+  const index = backend.data.get(indices.dataId).values as ArrayLike<number>;
+  const extent = x.shape[axis]!;
+  for (let i = 0; i < index.length; i++) if (!(index[i]! >= 0 && index[i]! < extent)) return undefined;
+  const outer = sizeOf(x.shape.slice(0, axis));
+  const inner = sizeOf(x.shape.slice(axis + 1));
+  const outShape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+  const from = values(backend, x);
+  const out = alloc(backend, sizeOf(outShape));
+  for (let o = 0, at = 0; o < outer; o++) {
+    const base = o * extent * inner;
+    for (let i = 0; i < index.length; i++, at += inner) {
+      const start = base + index[i]! * inner;
+      out.set(from.subarray(start, start + inner), at);
+    }
+  }
   return output(backend, outShape, out);
 };
 
