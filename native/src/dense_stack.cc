@@ -165,16 +165,13 @@ void forwardBackward(const Stack& s, Part& p, const FirstLayer* first) {
   const size_t L = s.act.size();
   const float* x = s.x + p.row0 * s.d[0];
   for (size_t l = 0; l < L; ++l) {
+    const int fused = s.act[l] == kRelu || s.act[l] == kSigmoid ? static_cast<int>(s.act[l]) : 0;
     if (l == 0 && first) {
       firstOutput(s, *first, p);
-      // Relu and sigmoid as the product's fused epilogue computes them (oneDNN's kernels).
-      const int64_t n = p.rows * s.d[1];
-      if (s.act[0] == kRelu) eltwiseForward(dnnl::algorithm::eltwise_relu, 0.f, 0.f, p.y[0], p.y[0], n);
-      if (s.act[0] == kSigmoid) eltwiseForward(dnnl::algorithm::eltwise_logistic, 0.f, 0.f, p.y[0], p.y[0], n);
-      activate(static_cast<int>(s.act[0]), p.y[0], p.rows, s.d[1]);  // tanh, softmax
+      fusedActivation(fused, p.y[0], p.rows * s.d[1]);  // as the product's epilogue would
+      activate(static_cast<int>(s.act[0]), p.y[0], p.rows, s.d[1]);
       continue;
     }
-    const int fused = s.act[l] == kRelu || s.act[l] == kSigmoid ? static_cast<int>(s.act[l]) : 0;
     gemm(p.rows, s.d[l + 1], s.d[l], false, false, l ? p.y[l - 1] : x, s.w[l], p.y[l], s.b[l], fused);
     activate(static_cast<int>(s.act[l]), p.y[l], p.rows, s.d[l + 1]);
   }

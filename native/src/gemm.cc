@@ -155,16 +155,7 @@ void fusedGemm(const GemmShape& s, const float* a, const float* b, float* c, con
   const bool fused = batchedGemm(s, a, b, c, e, rowBias ? bias : nullptr);
   if (bias && !(fused && e.bias)) addBias(c, bias, rows, s.n, biasLen);
   if (fused && e.activation != 0) return;
-  switch (activation) {
-    case fused_act::kRelu:
-      eltwiseForward(dnnl::algorithm::eltwise_relu, 0.f, 0.f, c, c, rows * s.n);
-      break;
-    case fused_act::kSigmoid:
-      eltwiseForward(dnnl::algorithm::eltwise_logistic, 0.f, 0.f, c, c, rows * s.n);
-      break;
-    default:
-      break;
-  }
+  fusedActivation(activation, c, rows * s.n);
 }
 
 // The shape at arguments [at, at + 7): batchA, batchB, m, n, k, transA, transB.
@@ -223,6 +214,11 @@ Napi::Value FusedMatMul(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+void fusedActivation(int activation, float* c, int64_t n) {
+  if (activation == fused_act::kRelu) eltwiseForward(dnnl::algorithm::eltwise_relu, 0.f, 0.f, c, c, n);
+  if (activation == fused_act::kSigmoid) eltwiseForward(dnnl::algorithm::eltwise_logistic, 0.f, 0.f, c, c, n);
+}
 
 void gemm(int64_t m, int64_t n, int64_t k, bool transA, bool transB, const float* a, const float* b, float* c,
           const float* bias, int activation) {

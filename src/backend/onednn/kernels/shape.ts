@@ -30,7 +30,8 @@ export const gather: NativeKernel = ({ inputs, backend, attrs }) => {
   const { x, indices } = inputs;
   if (!x || !indices || !allFloat32(x) || Number(attrs?.batchDims ?? 0) !== 0) return undefined;
   const rank = x.shape.length;
-  const axis = Number(attrs?.axis ?? 0) < 0 ? Number(attrs?.axis) + rank : Number(attrs?.axis ?? 0);
+  const given = Number(attrs?.axis ?? 0);
+  const axis = given < 0 ? given + rank : given;
   if (!(axis >= 0 && axis < rank)) return undefined;
   const index = backend.data.get(indices.dataId).values as ArrayLike<number>;
   const extent = x.shape[axis]!;
