@@ -34,6 +34,7 @@ const CASES: Case[] = [
   ['the CNN layer shape, NHWC (threaded: 86,528 elements)', fused(0), inputs([4, 26, 26, 32]), true],
   ['the dense head, rank 2', fused(0), inputs([64, 128]), true],
   ['odd sizes', fused(0), inputs([3, 5, 7, 6]), true],
+  ['75 channels: a block of 64, one of 8 and 3 alone, threaded', fused(0), inputs([12, 11, 9, 75]), true],
   ['two rows', fused(0), inputs([2, 9]), true],
   ['a large mean against a small spread', fused(0), inputs([8, 5, 5, 4], 50, 51), true],
   ['epsilon 1e-5', fused(0, 1e-5), inputs([8, 6, 6, 3]), true],

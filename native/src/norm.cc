@@ -5,6 +5,7 @@
 #include <omp.h>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 #include "common.h"
 #include "eltwise.h"
@@ -64,37 +65,104 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   });
 }
 
-// Per-channel sums over the rows of a [rows, channels] array, split across threads by rows and
-// accumulated in double: sums[c] = sum_r f(r, c) for each of the `K` terms `body` adds.
-template <int K, typename Body>
-void channelSums(int64_t rows, int64_t channels, double* sums, Body&& body) {
+// Per-channel sums of two terms over the rows of a [rows, channels] array, accumulated in double:
+// sums[c] = sum_r a(r, c) and sums[channels + c] = sum_r a(r, c) · b(r, c), for Terms giving a and
+// b as 8 floats (a8, b8: channels c..c+7 of row r) or one (a1, b1). Threads split the rows; each
+// holds up to 64 channels' accumulators in registers while it walks its rows. (Accumulators in
+// memory made every row wait on the store of the row before: 3.4 cycles an element, 14 % of a CNN
+// step.) The order of the additions is the same either way: per thread, row by row.
+using Floats8 = float __attribute__((vector_size(32)));
+using Doubles8 = double __attribute__((vector_size(64)));
+
+inline Floats8 load8(const float* p) {
+  Floats8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline Doubles8 widen(Floats8 v) { return __builtin_convertvector(v, Doubles8); }
+
+// Channels [c0, c0 + 8V) over rows [r0, r1), added into acc (2 × channels doubles).
+template <int V, typename Terms>
+void sumBlock(const Terms& terms, int64_t r0, int64_t r1, int64_t channels, int64_t c0, double* acc) {
+  Doubles8 sa[V] = {}, sab[V] = {};
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t at = r * channels + c0;
+#pragma GCC unroll 8
+    for (int j = 0; j < V; ++j) {
+      const Doubles8 a = widen(terms.a8(at + 8 * j)), b = widen(terms.b8(at + 8 * j, c0 + 8 * j));
+      sa[j] += a;
+      sab[j] += a * b;
+    }
+  }
+  for (int j = 0; j < V; ++j)
+    for (int l = 0; l < 8; ++l) {
+      acc[c0 + 8 * j + l] += sa[j][l];
+      acc[channels + c0 + 8 * j + l] += sab[j][l];
+    }
+}
+
+template <typename Terms>
+void sumRows(const Terms& terms, int64_t r0, int64_t r1, int64_t channels, double* acc) {
+  int64_t c0 = 0;
+  for (; channels - c0 >= 64; c0 += 64) sumBlock<8>(terms, r0, r1, channels, c0, acc);
+  switch ((channels - c0) / 8) {
+    case 7: sumBlock<7>(terms, r0, r1, channels, c0, acc); break;
+    case 6: sumBlock<6>(terms, r0, r1, channels, c0, acc); break;
+    case 5: sumBlock<5>(terms, r0, r1, channels, c0, acc); break;
+    case 4: sumBlock<4>(terms, r0, r1, channels, c0, acc); break;
+    case 3: sumBlock<3>(terms, r0, r1, channels, c0, acc); break;
+    case 2: sumBlock<2>(terms, r0, r1, channels, c0, acc); break;
+    case 1: sumBlock<1>(terms, r0, r1, channels, c0, acc); break;
+    default: break;
+  }
+  c0 += (channels - c0) / 8 * 8;
+  for (int64_t r = r0; r < r1; ++r)  // the last channels % 8
+    for (int64_t c = c0; c < channels; ++c) {
+      const double a = terms.a1(r * channels + c), b = terms.b1(r * channels + c, c);
+      acc[c] += a;
+      acc[channels + c] += a * b;
+    }
+}
+
+template <typename Terms>
+void channelSums(const Terms& terms, int64_t rows, int64_t channels, double* sums) {
   const int threads = rows * channels > 65536 ? omp_get_max_threads() : 1;
-  std::vector<double> partial(static_cast<size_t>(threads) * K * channels, 0.0);
+  std::vector<double> partial(static_cast<size_t>(threads) * 2 * channels, 0.0);
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    double* acc = partial.data() + static_cast<int64_t>(t) * K * channels;
-    for (int64_t r = rows * t / nt, end = rows * (t + 1) / nt; r < end; ++r) body(r, acc);
+    sumRows(terms, rows * t / nt, rows * (t + 1) / nt, channels, partial.data() + static_cast<int64_t>(t) * 2 * channels);
   }
-  std::fill(sums, sums + K * channels, 0.0);
+  std::fill(sums, sums + 2 * channels, 0.0);
   for (int t = 0; t < threads; ++t)
-    for (int64_t i = 0; i < K * channels; ++i) sums[i] += partial[static_cast<size_t>(t) * K * channels + i];
+    for (int64_t i = 0; i < 2 * channels; ++i) sums[i] += partial[static_cast<size_t>(t) * 2 * channels + i];
 }
+
+// Forward: x and x · x.
+struct Squares {
+  const float* x;
+  Floats8 a8(int64_t i) const { return load8(x + i); }
+  Floats8 b8(int64_t i, int64_t) const { return load8(x + i); }
+  float a1(int64_t i) const { return x[i]; }
+  float b1(int64_t i, int64_t) const { return x[i]; }
+};
+
+// Backward: dy and dy · (x − mean), the difference taken in float.
+struct Moments {
+  const float *dy, *x, *mean;
+  Floats8 a8(int64_t i) const { return load8(dy + i); }
+  Floats8 b8(int64_t i, int64_t c) const { return load8(x + i) - load8(mean + c); }
+  float a1(int64_t i) const { return dy[i]; }
+  float b1(int64_t i, int64_t c) const { return x[i] - mean[c]; }
+};
 
 }  // namespace
 
 void batchNormTrainForward(const float* x, float* out, int64_t rows, int64_t channels, const float* scale,
                            const float* offset, double eps, float* meanOut, float* varOut) {
   std::vector<double> sums(2 * channels);
-  channelSums<2>(rows, channels, sums.data(), [&](int64_t r, double* acc) {
-    const float* xr = x + r * channels;
-    double* s2 = acc + channels;
-#pragma omp simd
-    for (int64_t c = 0; c < channels; ++c) {
-      acc[c] += xr[c];
-      s2[c] += static_cast<double>(xr[c]) * xr[c];
-    }
-  });
+  channelSums(Squares{x}, rows, channels, sums.data());
   std::vector<float> mul(channels);
   for (int64_t c = 0; c < channels; ++c) {
     const double mean = sums[c] / rows, var = std::max(0.0, sums[channels + c] / rows - mean * mean);
@@ -109,15 +177,7 @@ void batchNormTrainForward(const float* x, float* out, int64_t rows, int64_t cha
 void batchNormBackward(const float* dy, const float* x, int64_t rows, int64_t channels, const float* scale,
                        const float* mean, const float* var, double eps, float* dx, float* dScale, float* dOffset) {
   std::vector<double> sums(2 * channels);
-  channelSums<2>(rows, channels, sums.data(), [&](int64_t r, double* acc) {
-    const float *g = dy + r * channels, *xr = x + r * channels;
-    double* s2 = acc + channels;
-#pragma omp simd
-    for (int64_t c = 0; c < channels; ++c) {
-      acc[c] += g[c];
-      s2[c] += static_cast<double>(g[c]) * (xr[c] - mean[c]);
-    }
-  });
+  channelSums(Moments{dy, x, mean}, rows, channels, sums.data());
   // dx = k * dy + u * (x - mean) + w per channel, with k = scale * inv,
   // u = -k * inv^2 * sum(dy * (x - mean)) / N and w = -k * sum(dy) / N.
   std::vector<float> k(channels), u(channels), w(channels);
