@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DeviceTraits, registerDeviceTraits } from '../src/accelerated/index.js';
 import { BackendError } from '../src/errors.js';
-import { checkFitsDevice, evaluate, inferenceBatchSize, trainModel } from '../src/train/loop.js';
+import { evaluate, inferenceBatchSize } from '../src/train/evaluate.js';
+import { checkFitsDevice, trainModel } from '../src/train/loop.js';
 
 let undo: (() => void) | undefined;
 afterEach(() => {

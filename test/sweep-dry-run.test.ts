@@ -47,15 +47,16 @@ describe('sweep --dry-run', () => {
     });
     // Two architectures, each timed once: the seeds share a calibration.
     expect(speed.asked).toHaveLength(2);
-    // Per run: 2 epochs × 1000 / 100 samples/s, plus the test set evaluated and predicted: 2 × 500 / 1000.
-    expect(d.runs.map((r) => r.seconds)).toEqual([21, 21, 21, 21]);
-    expect(d.totalSeconds).toBe(42); // four runs of 21 s, two at a time
+    // Per run: 2 epochs × 1000 / 100 samples/s, plus one pass over the test set (its metrics and
+    // predictions): 500 / 1000.
+    expect(d.runs.map((r) => r.seconds)).toEqual([20.5, 20.5, 20.5, 20.5]);
+    expect(d.totalSeconds).toBe(41); // four runs of 20.5 s, two at a time
     const text = formatDryRun(p, d);
     expect(text).toMatch(/^tiny: 4 runs from /);
     expect(text).toMatch(/ 16,026 .* model\.layers\.1\.units=16 seed=1/); // (784·16+16) + (16·128+128) + (128·10+10)
     expect(text).toMatch(/ 30,634 .* model\.layers\.1\.units=32 seed=2/); // (784·32+32) + (32·128+128) + 1290
     expect(text).toMatch(/^ {2}1 {2}[0-9a-f]{16} {7}16,026 {6}21s {2}data\.trainSize=1000 .* seed=1$/m);
-    expect(text).toMatch(/estimated total: 42s with --parallel 2/);
+    expect(text).toMatch(/estimated total: 41s with --parallel 2/);
     expect(text).toMatch(/calibration: 2 architecture\(s\) timed .* on cpu /);
   });
 
@@ -72,8 +73,8 @@ describe('sweep --dry-run', () => {
       calibrate: fixedSpeed(100, 1000).calibrate,
       overheadSeconds: 0,
     });
-    // 800 trained at 100/s, 200 validated at 1000/s, then 2 × 500 test samples at 1000/s.
-    expect(d.runs[0]!.seconds).toBeCloseTo(8 + 0.2 + 1, 10);
+    // 800 trained at 100/s, 200 validated at 1000/s, then the 500 test samples at 1000/s.
+    expect(d.runs[0]!.seconds).toBeCloseTo(8 + 0.2 + 0.5, 10);
   });
 
   it('adds each run’s process start-up and fixed costs, shared out by --parallel', async () => {

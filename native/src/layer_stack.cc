@@ -181,21 +181,13 @@ struct Stack {
   std::vector<Layer> layers;
 };
 
-void readLayers(const Args& args, Stack& s) {
-  const auto ops = arrayArg(args, 3, "layers");
-  const auto params = arrayArg(args, 4, "params"), newParams = arrayArg(args, 5, "newParams");
-  const auto state = arrayArg(args, 6, "state"), newState = arrayArg(args, 7, "newState");
-  const auto moving = arrayArg(args, 8, "moving"), newMoving = arrayArg(args, 9, "newMoving");
-  const auto masks = arrayArg(args, 10, "masks");
+// The layers' shapes, parameters and moving statistics from their descriptions: what training
+// and inference both read. `params` and `moving` hold 2 entries per layer.
+void readShapes(const Napi::Array& ops, const Napi::Array& params, const Napi::Array& moving, Stack& s) {
   const uint32_t n = ops.Length();
-  const uint32_t slots = s.optimizer == kAdam ? 4 : 0;
   if (n == 0) throw ArgError(ArgError::kRange, "layers is empty");
-  if (params.Length() != 2 * n || newParams.Length() != 2 * n || moving.Length() != 2 * n ||
-      newMoving.Length() != 2 * n || masks.Length() != n || state.Length() != slots * n ||
-      newState.Length() != slots * n)
-    throw ArgError(ArgError::kRange,
-                   "params, newParams, moving and newMoving need 2 entries per layer, masks 1, "
-                   "state and newState 4 per layer for adam and none for sgd");
+  if (params.Length() != 2 * n || moving.Length() != 2 * n)
+    throw ArgError(ArgError::kRange, "params and moving need 2 entries per layer");
   int64_t in = s.in;
   for (uint32_t i = 0; i < n; ++i) {
     const std::string where = "layers[" + std::to_string(i) + "]";
@@ -208,7 +200,35 @@ void readLayers(const Args& args, Stack& s) {
         continue;
       }
       L.p[j] = entry(params, k, L.pn[j], L.kind != kConv2d && L.kind != kDense ? true : j == 1, "param");
+    }
+    if (L.kind == kBatchNorm)
+      for (uint32_t j = 0; j < 2; ++j) L.moving[j] = entry(moving, 2 * i + j, L.channels, false, "moving");
+    in = L.out;
+    s.layers.push_back(std::move(L));
+  }
+}
+
+// readShapes, then what a training step writes: new parameters, Adam's moments, new moving
+// statistics, and dropout's masks.
+void readLayers(const Args& args, Stack& s) {
+  const auto ops = arrayArg(args, 3, "layers");
+  readShapes(ops, arrayArg(args, 4, "params"), arrayArg(args, 8, "moving"), s);
+  const auto newParams = arrayArg(args, 5, "newParams");
+  const auto state = arrayArg(args, 6, "state"), newState = arrayArg(args, 7, "newState");
+  const auto newMoving = arrayArg(args, 9, "newMoving");
+  const auto masks = arrayArg(args, 10, "masks");
+  const uint32_t n = ops.Length();
+  const uint32_t slots = s.optimizer == kAdam ? 4 : 0;
+  if (newParams.Length() != 2 * n || newMoving.Length() != 2 * n || masks.Length() != n ||
+      state.Length() != slots * n || newState.Length() != slots * n)
+    throw ArgError(ArgError::kRange,
+                   "params, newParams, moving and newMoving need 2 entries per layer, masks 1, "
+                   "state and newState 4 per layer for adam and none for sgd");
+  for (uint32_t i = 0; i < n; ++i) {
+    Layer& L = s.layers[i];
+    for (uint32_t j = 0; j < 2; ++j) {
       if (!L.p[j]) continue;
+      const uint32_t k = 2 * i + j;
       L.np[j] = entry(newParams, k, L.pn[j], false, "new param");
       if (slots) {
         L.m[j] = entry(state, 2 * k, L.pn[j], false, "state");
@@ -218,13 +238,8 @@ void readLayers(const Args& args, Stack& s) {
       }
     }
     if (L.kind == kBatchNorm)
-      for (uint32_t j = 0; j < 2; ++j) {
-        L.moving[j] = entry(moving, 2 * i + j, L.channels, false, "moving");
-        L.newMoving[j] = entry(newMoving, 2 * i + j, L.channels, false, "new moving");
-      }
+      for (uint32_t j = 0; j < 2; ++j) L.newMoving[j] = entry(newMoving, 2 * i + j, L.channels, false, "new moving");
     if (L.kind == kDropout) L.mask = entry(masks, i, product({s.rows, L.in}, "a dropout mask"), false, "mask");
-    in = L.out;
-    s.layers.push_back(std::move(L));
   }
 }
 
@@ -261,7 +276,8 @@ struct Arena {
 
 void forward(Stack& s) {
   const float* x = s.x;
-  for (Layer& L : s.layers) {
+  for (size_t i = 0; i < s.layers.size(); ++i) {
+    Layer& L = s.layers[i];
     switch (L.kind) {
       case kConv2d:
         convForward(L.conv, x, L.p[0], L.p[1], L.y);
@@ -365,6 +381,46 @@ void update(const Stack& s) {
     }
 }
 
+// The stack in inference, as tfjs-layers predicts: batch norm with its moving statistics (the
+// backend's FusedBatchNorm arithmetic), dropout passing its input through. Two buffers take the
+// layers' outputs in turn; the top layer writes `out`.
+void inferenceForward(const Stack& s, float* out, std::vector<float>& a, std::vector<float>& b) {
+  int64_t widest = 0;
+  for (const Layer& L : s.layers) widest = std::max(widest, L.out);
+  a.resize(s.rows * widest);
+  b.resize(s.rows * widest);
+  const float* x = s.x;
+  const size_t n = s.layers.size();
+  for (size_t i = 0; i < n; ++i) {
+    const Layer& L = s.layers[i];
+    if (L.kind == kDropout) continue;
+    float* y = i + 1 == n ? out : (x == a.data() ? b.data() : a.data());
+    switch (L.kind) {
+      case kConv2d:
+        convForward(L.conv, x, L.p[0], L.p[1], y);
+        break;
+      case kDense:
+        gemm(s.rows, L.dOut, L.dIn, false, false, x, L.p[0], y, L.p[1], 0);
+        break;
+      case kBatchNorm:
+        batchNormInference(x, y, s.rows * (L.in / L.channels), L.channels, L.moving[0], L.moving[1], L.p[0], L.p[1],
+                           static_cast<float>(L.epsilon));
+        break;
+      case kActivation:
+        applyActivation(L.activation, x, y, s.rows, L.in);
+        break;
+      case kMaxPool:
+        maxPoolForward(L.pool, x, y);
+        break;
+      case kAvgPool:
+        avgPoolForward(L.pool, x, y);
+        break;
+    }
+    x = y;
+  }
+  if (x != out) std::memcpy(out, x, sizeof(float) * s.rows * s.layers.back().out);  // a dropout on top
+}
+
 // layerStackStep(x, targets, rows, layers, params, newParams, state, newState, moving, newMoving,
 //                masks, loss, optimizer, hyper, metrics)
 // layers: one description per layer (see describe()). params: 2 per layer (conv2d, dense: kernel
@@ -402,10 +458,30 @@ Napi::Value LayerStackStep(const Napi::CallbackInfo& info) {
   });
 }
 
+// layerStackPredict(x, rows, layers, params, moving, out): the stack's outputs for x, in inference;
+// layers, params and moving as layerStackStep takes them. out: rows × the top layer's width.
+Napi::Value LayerStackPredict(const Napi::CallbackInfo& info) {
+  return guarded(info, "layerStackPredict", [&] {
+    const Args args(info, 6);
+    Stack s;
+    s.rows = args.integer(1, "rows", 1);
+    int64_t length = 0;
+    s.x = args.sized(0, "x", &length);
+    if (length % s.rows != 0)
+      throw ArgError(ArgError::kRange, "x holds " + std::to_string(length) + " floats, not a multiple of the rows");
+    s.in = length / s.rows;
+    readShapes(arrayArg(args, 2, "layers"), arrayArg(args, 3, "params"), arrayArg(args, 4, "moving"), s);
+    float* out = args.floats(5, "out", product({s.rows, s.layers.back().out}, "out"));
+    static std::vector<float> a, b;  // calls run one at a time, from the JS thread
+    inferenceForward(s, out, a, b);
+  });
+}
+
 }  // namespace
 
 void registerLayerStack(Napi::Env env, Napi::Object exports) {
   exports.Set("layerStackStep", Napi::Function::New(env, LayerStackStep));
+  exports.Set("layerStackPredict", Napi::Function::New(env, LayerStackPredict));
 }
 
 }  // namespace ox

@@ -59,9 +59,7 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
     const auto offset = perChannel(args, 5, "offset", channels, 0.f);
     const auto scale = perChannel(args, 6, "scale", channels, 1.f);
     const float eps = args.real(7, "epsilon");
-    std::vector<float> mul(channels);
-    for (int64_t c = 0; c < channels; ++c) mul[c] = scale[c] / std::sqrt(var[c] + eps);
-    normalizeRows(x, out, rows, channels, mean.data(), mul.data(), offset.data());
+    batchNormInference(x, out, rows, channels, mean.data(), var.data(), scale.data(), offset.data(), eps);
   });
 }
 
@@ -107,14 +105,29 @@ void sumRows(const Terms& terms, int64_t r0, int64_t r1, int64_t channels, doubl
   int64_t c0 = 0;
   for (; channels - c0 >= 64; c0 += 64) sumBlock<8>(terms, r0, r1, channels, c0, acc);
   switch ((channels - c0) / 8) {
-    case 7: sumBlock<7>(terms, r0, r1, channels, c0, acc); break;
-    case 6: sumBlock<6>(terms, r0, r1, channels, c0, acc); break;
-    case 5: sumBlock<5>(terms, r0, r1, channels, c0, acc); break;
-    case 4: sumBlock<4>(terms, r0, r1, channels, c0, acc); break;
-    case 3: sumBlock<3>(terms, r0, r1, channels, c0, acc); break;
-    case 2: sumBlock<2>(terms, r0, r1, channels, c0, acc); break;
-    case 1: sumBlock<1>(terms, r0, r1, channels, c0, acc); break;
-    default: break;
+    case 7:
+      sumBlock<7>(terms, r0, r1, channels, c0, acc);
+      break;
+    case 6:
+      sumBlock<6>(terms, r0, r1, channels, c0, acc);
+      break;
+    case 5:
+      sumBlock<5>(terms, r0, r1, channels, c0, acc);
+      break;
+    case 4:
+      sumBlock<4>(terms, r0, r1, channels, c0, acc);
+      break;
+    case 3:
+      sumBlock<3>(terms, r0, r1, channels, c0, acc);
+      break;
+    case 2:
+      sumBlock<2>(terms, r0, r1, channels, c0, acc);
+      break;
+    case 1:
+      sumBlock<1>(terms, r0, r1, channels, c0, acc);
+      break;
+    default:
+      break;
   }
   c0 += (channels - c0) / 8 * 8;
   for (int64_t r = r0; r < r1; ++r)  // the last channels % 8
@@ -132,7 +145,8 @@ void channelSums(const Terms& terms, int64_t rows, int64_t channels, double* sum
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    sumRows(terms, rows * t / nt, rows * (t + 1) / nt, channels, partial.data() + static_cast<int64_t>(t) * 2 * channels);
+    sumRows(terms, rows * t / nt, rows * (t + 1) / nt, channels,
+            partial.data() + static_cast<int64_t>(t) * 2 * channels);
   }
   std::fill(sums, sums + 2 * channels, 0.0);
   for (int t = 0; t < threads; ++t)
@@ -245,6 +259,14 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+void batchNormInference(const float* x, float* out, int64_t rows, int64_t channels, const float* mean,
+                        const float* variance, const float* scale, const float* offset, float eps) {
+  std::vector<float> mul(channels), add(channels, 0.f);
+  for (int64_t c = 0; c < channels; ++c) mul[c] = (scale ? scale[c] : 1.f) / std::sqrt(variance[c] + eps);
+  if (offset) std::copy(offset, offset + channels, add.begin());
+  normalizeRows(x, out, rows, channels, mean, mul.data(), add.data());
+}
 
 void softmaxRows(const float* x, float* out, int64_t rows, int64_t cols) {
 #pragma omp parallel for schedule(static) if (rows * cols > 65536)

@@ -15,4 +15,9 @@ void batchNormTrainForward(const float* x, float* out, int64_t rows, int64_t cha
 void batchNormBackward(const float* dy, const float* x, int64_t rows, int64_t channels, const float* scale,
                        const float* mean, const float* variance, double eps, float* dx, float* dScale, float* dOffset);
 
+// out = (x − mean) · scale / sqrt(variance + eps) + offset with given statistics, as the backend's
+// FusedBatchNorm computes it (scale / sqrt(variance + eps) first); scale and offset may be null (1, 0).
+void batchNormInference(const float* x, float* out, int64_t rows, int64_t channels, const float* mean,
+                        const float* variance, const float* scale, const float* offset, float eps);
+
 }  // namespace ox

@@ -31,5 +31,6 @@ export {
   type FusedActivation,
   hasKernel,
 } from './kernels.js';
+export * from './predict.js';
 export { registerAcceleratedKernels } from './register.js';
 export * from './train-step.js';

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.js';
 import type { Dataset } from '../data/dataset.js';
 import { compileModel } from '../model/compile.js';
+import { makeInference } from '../model/inference.js';
 import { identityOrder } from '../train/batches.js';
+import { inferenceBatchSize } from '../train/evaluate.js';
 import { makeBatchFeed } from '../train/feed.js';
 
 export interface BenchCell {
@@ -12,6 +14,8 @@ export interface BenchCell {
   device: string;
   /** How batches were fed and trained, as the run log says it. */
   feed: string;
+  /** Which forward pass inference took, in words. */
+  inference: string;
   batchSize: number;
   threads: number;
   trainSamples: number;
@@ -73,12 +77,11 @@ export async function benchConfig(
       const from = start % Math.max(1, n - size);
       await feed.train(order, from, from + size, 1, 0);
     });
-    const inferBatch = Math.max(batchSize, 256);
-    const infer = await timed(limit, inferBatch, async (start, size) => {
+    // The forward pass evaluation and predictions use, at their batch size.
+    const inference = makeInference(model, shape);
+    const infer = await timed(limit, inferenceBatchSize(model, batchSize), async (start, size) => {
       const from = start % Math.max(1, n - size);
-      const x = tf.tensor(data.train.images.subarray(from * per, (from + size) * per), [size, ...shape]);
-      const out = tf.tidy(() => model.predict(x, { batchSize: size }) as tf.Tensor); // tfjs's default would be batches of 32
-      x.dispose();
+      const out = inference.outputs(data.train.images.subarray(from * per, (from + size) * per), size);
       await out.data(); // reads back, so the time includes the work
       out.dispose();
     });
@@ -87,6 +90,7 @@ export async function benchConfig(
       config: name,
       device: backend.device,
       feed: feed.kind,
+      inference: inference.kind,
       batchSize,
       threads: backend.threads,
       trainSamples: train.samples,

@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { makeInference } from '../model/inference.js';
 import type { Samples } from '../train/batches.js';
 
 /** Class probabilities per sample (count × classes, row-major) and the predicted class (argmax) of each. */
@@ -8,27 +9,35 @@ export interface Predicted {
   numClasses: number;
 }
 
-/** Scores samples in batches, so the whole test set's activations are never held at once. */
+/** Scores samples in batches, so the whole set's activations are never held at once. */
 export async function predictSamples(
   model: tf.LayersModel,
   data: Samples,
   sampleShape: number[],
   batchSize = 500,
 ): Promise<Predicted> {
+  const inference = makeInference(model, sampleShape);
   const per = sampleShape.reduce((a, b) => a * b, 1);
   const numClasses = (model.outputs[0]!.shape.at(-1) as number | null) ?? 1;
   const probabilities = new Float32Array(data.count * numClasses);
   for (let start = 0; start < data.count; start += batchSize) {
     const end = Math.min(data.count, start + batchSize);
-    const p = tf.tidy(() => {
-      const x = tf.tensor(data.images.subarray(start * per, end * per), [end - start, ...sampleShape]);
-      return model.predict(x, { batchSize }) as tf.Tensor; // tfjs would split it into batches of 32
-    });
-    probabilities.set(await p.data(), start * numClasses); // reads back from the device
-    p.dispose();
+    const p = inference.outputs(data.images.subarray(start * per, end * per), end - start);
+    try {
+      probabilities.set(await p.data(), start * numClasses); // reads back from the device
+    } finally {
+      p.dispose();
+    }
   }
-  return { probabilities, classes: argmaxRows(probabilities, numClasses), numClasses };
+  return predicted(probabilities, numClasses);
 }
+
+/** The predicted class (argmax) of each sample's probabilities. */
+export const predicted = (probabilities: Float32Array, numClasses: number): Predicted => ({
+  probabilities,
+  classes: argmaxRows(probabilities, numClasses),
+  numClasses,
+});
 
 /** Predicted class per sample. */
 export async function predictClasses(

@@ -12,6 +12,7 @@ import type { Config } from '../config/schema.js';
 import type { Dataset } from '../data/dataset.js';
 import { DivergedError, InterruptedError, isUserError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
+import { makeInference } from '../model/inference.js';
 import { saveModelDir } from '../model/io.js';
 import { summarize } from '../model/summary.js';
 import { RUN_FILES } from '../output-files.js';
@@ -152,7 +153,10 @@ async function train(s: Session, log: Logger, env: RunEnv): Promise<RunSummary> 
       trainModel({
         ...shared,
         model,
-        onFeed: (kind) => log.info({ trainStep: kind }, 'training step'),
+        onFeed: (kind) => {
+          log.info({ trainStep: kind }, 'training step');
+          log.info({ inference: makeInference(model, sampleShape).kind }, 'evaluation and predictions');
+        },
         train,
         validation,
         epochs: cfg.train.epochs,

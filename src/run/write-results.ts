@@ -5,15 +5,15 @@ import type { ModelSummary } from '../model/summary.js';
 import { RUN_FILES } from '../output-files.js';
 import type { LabelFormat, Samples } from '../train/batches.js';
 import type { EpochLogs } from '../train/callbacks/types.js';
-import { evaluate, inferenceBatchSize } from '../train/loop.js';
+import { scoreSamples } from '../train/evaluate.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { FORMAT_VERSION, formatJson, type RunSummary, SummarySchema } from './format.js';
 import {
   accuracyOf,
   confusionCsv,
   confusionMatrix,
+  predicted as predictedOf,
   predictionsCsv,
-  predictSamples,
   probabilitiesCsv,
 } from './results.js';
 
@@ -33,7 +33,10 @@ function bestEpoch(history: EpochLogs[]): number {
   return best?.epoch ?? 0;
 }
 
-/** Test-set evaluation and the files derived from it: predictions, confusion matrix, summary. */
+/**
+ * Test-set evaluation and the files derived from it: predictions, confusion matrix, summary. One
+ * forward pass gives both the test metrics and the predictions.
+ */
 export async function writeResults(r: {
   runDir: string;
   model: tf.LayersModel;
@@ -43,15 +46,10 @@ export async function writeResults(r: {
   params: ModelSummary;
   backend: string;
 }): Promise<RunSummary> {
-  const testMetrics = await evaluate(r.model, r.test, r.shared);
+  const { metrics: testMetrics, outputs } = await scoreSamples(r.model, r.test, r.shared, true);
   if (!Number.isFinite(testMetrics.loss!))
     throw new DivergedError(`training diverged: the test loss is ${testMetrics.loss}`);
-  const scored = await predictSamples(
-    r.model,
-    r.test,
-    r.shared.sampleShape,
-    inferenceBatchSize(r.model, r.shared.batchSize),
-  );
+  const scored = predictedOf(outputs!, r.shared.numClasses);
   const predicted = scored.classes;
   await writeFileAtomic(join(r.runDir, RUN_FILES.predictions), predictionsCsv(r.test.labels, predicted));
   await writeFileAtomic(join(r.runDir, RUN_FILES.probabilities), probabilitiesCsv(r.test.labels, scored));

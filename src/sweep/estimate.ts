@@ -8,7 +8,7 @@ export interface Speed {
 
 /**
  * Seconds one run should take: every epoch trains on the training samples and evaluates the
- * validation ones, then the test set is evaluated and predicted once. Early stopping can only
+ * validation ones, then the test set is scored once (its metrics and predictions from one pass). Early stopping can only
  * shorten it, so this is an upper bound for such runs.
  */
 export function runSeconds(cfg: Pick<Config, 'train'>, sizes: { train: number; test: number }, speed: Speed): number {
@@ -17,7 +17,7 @@ export function runSeconds(cfg: Pick<Config, 'train'>, sizes: { train: number; t
   const validation = v === 'test' ? sizes.test : Math.round(sizes.train * split);
   const trained = sizes.train - (v === 'test' ? 0 : validation);
   const perEpoch = trained / speed.trainSamplesPerSecond + validation / speed.inferSamplesPerSecond;
-  return cfg.train.epochs * perEpoch + (2 * sizes.test) / speed.inferSamplesPerSecond;
+  return cfg.train.epochs * perEpoch + sizes.test / speed.inferSamplesPerSecond;
 }
 
 /**

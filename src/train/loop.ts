@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { deviceTraits } from '../accelerated/index.js';
 import { BackendError, DivergedError, InterruptedError } from '../errors.js';
 import { deriveSeed, makeRng, shuffledIndices } from '../util/random.js';
-import { type LabelFormat, labelTensor, type Samples } from './batches.js';
+import type { LabelFormat, Samples } from './batches.js';
 import type { Callback, CallbackState, EpochLogs } from './callbacks/types.js';
+import { evaluate } from './evaluate.js';
 import { type BatchFeed, makeBatchFeed } from './feed.js';
 import type { TrainStep } from './step.js';
 
@@ -70,34 +71,6 @@ async function nonFiniteWeight(model: tf.LayersModel): Promise<string | undefine
   return undefined;
 }
 
-/**
- * Evaluates in batches; returns mean loss and metrics keyed like the training ones. The set goes to
- * the backend a slice at a time, so on a GPU it never has to fit one buffer.
- */
-export async function evaluate(
-  model: tf.LayersModel,
-  data: Samples,
-  o: Pick<TrainOptions, 'sampleShape' | 'numClasses' | 'labelFormat' | 'metricNames' | 'batchSize'>,
-) {
-  const batchSize = inferenceBatchSize(model, o.batchSize);
-  const slice = batchSize * 16;
-  const per = o.sampleShape.reduce((a, b) => a * b, 1);
-  const names = ['loss', ...o.metricNames];
-  const sums = new Array<number>(names.length).fill(0);
-  for (let start = 0; start < data.count; start += slice) {
-    const end = Math.min(data.count, start + slice);
-    const x = tf.tensor(data.images.subarray(start * per, end * per), [end - start, ...o.sampleShape]);
-    const y = labelTensor(data.labels.subarray(start, end), o.numClasses, o.labelFormat);
-    const out = model.evaluate(x, y, { batchSize });
-    const scalars = Array.isArray(out) ? out : [out];
-    const stacked = tf.stack(scalars);
-    const values = await stacked.data(); // one read-back per slice
-    tf.dispose([x, y, stacked, ...scalars]);
-    for (const [i, v] of values.entries()) sums[i]! += v * (end - start); // tfjs's own batches are weighted so too
-  }
-  return Object.fromEntries(names.map((k, i) => [k, sums[i]! / data.count]));
-}
-
 async function runEpoch(o: TrainOptions, feed: BatchFeed, epoch: number): Promise<Record<string, number>> {
   const n = o.train.count;
   const rng = makeRng(deriveSeed(o.seed, `shuffle/${epoch}`));
@@ -140,15 +113,6 @@ export async function trainModel(o: TrainOptions): Promise<EpochLogs[]> {
   } finally {
     feed.dispose();
   }
-}
-
-/**
- * The batch size evaluation and prediction use: at least 256 (fewer, larger kernel calls), but never
- * more than the training batch where the device could not hold the larger one's tensors.
- */
-export function inferenceBatchSize(model: tf.LayersModel, trainBatchSize: number): number {
-  const larger = Math.max(trainBatchSize, 256);
-  return deviceTraits()?.checkFits(model, larger) ? trainBatchSize : larger;
 }
 
 /** A model the device cannot hold fails here, before any step, with the layer and the fix. */

@@ -38,7 +38,7 @@ import { loadModelDir } from '../../src/model/io.js';
 import { MODEL_FILES, RUN_FILES } from '../../src/output-files.js';
 import { MetaSchema, MetricsRecordSchema, SummarySchema } from '../../src/run/format.js';
 import { readRun } from '../../src/run/read.js';
-import { evaluate } from '../../src/train/loop.js';
+import { evaluate } from '../../src/train/evaluate.js';
 import { parseCsv } from '../../src/util/csv.js';
 import { type CliResult, runCli } from '../helpers/cli.js';
 import { CLI_WEBGPU_ARGS } from '../helpers/webgpu.js';

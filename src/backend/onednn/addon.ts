@@ -132,6 +132,15 @@ export interface OnednnAddon {
     hyper: F32,
     metrics: Float64Array,
   ): void;
+  /** The same stack's outputs in inference, into `out` (rows × the top layer's width). */
+  layerStackPredict(
+    x: F32,
+    rows: number,
+    layers: number[][],
+    params: (F32 | null)[],
+    moving: (F32 | null)[],
+    out: F32,
+  ): void;
   /** Reduces the middle axis of x viewed as [outer, reduce, inner]. */
   reduce(code: number, x: F32, out: F32, outer: number, reduce: number, inner: number): void;
 }

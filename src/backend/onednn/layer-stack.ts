@@ -16,7 +16,9 @@
  * and the reason goes to the run log.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { FusedTrainStepOptions, FusedTrainStepPlan } from '../../accelerated/index.js';
+import type { FusedPredictPlan, FusedTrainStepOptions, FusedTrainStepPlan } from '../../accelerated/index.js';
+import { loadAddon } from './addon.js';
+import { OnednnBackend } from './backend.js';
 import { convGeometry, convInfo } from './kernels/conv.js';
 import { poolGeometry } from './kernels/pool.js';
 import { OP_CODES } from './op-codes.js';
@@ -86,22 +88,26 @@ function activationAfter(name: unknown, input: number[], layerName: string): Sta
   return name === 'linear' ? [] : [noParams([KIND.activation, ACTIVATION[name]])];
 }
 
-/** The layers of `model` as the native step runs them, or why it cannot. */
-export function planLayerStack(model: tf.LayersModel): LayerStackPlan {
+/**
+ * The layers of `model` as the native step runs them, or why it cannot. For inference (`training`
+ * false) frozen layers, regularizers and constraints do not matter: they only change training.
+ */
+export function planLayerStack(model: tf.LayersModel, training = true): LayerStackPlan {
   const layers: StackLayer[] = [];
   const fail = (reason: string): LayerStackPlan => ({ ok: false, reason });
   for (const layer of model.layers) {
     const kind = layer.getClassName();
     const config = layer.getConfig();
     if (kind === 'InputLayer' || kind === 'Flatten' || kind === 'Reshape') continue; // NHWC: memory as it is
-    if (!layer.trainable && layer.weights.length > 0) return fail(`layer ${layer.name} is frozen`);
-    const extra = EXTRAS.find((k) => config[k] != null);
+    if (training && !layer.trainable && layer.weights.length > 0) return fail(`layer ${layer.name} is frozen`);
+    const extra = training && EXTRAS.find((k) => config[k] != null);
     if (extra) return fail(`layer ${layer.name} has a ${extra}`);
     const input = ((layer.input as tf.SymbolicTensor).shape as number[]).slice(1);
     const output = ((layer.output as tf.SymbolicTensor).shape as number[]).slice(1);
     if (config.dataFormat != null && config.dataFormat !== 'channelsLast')
       return fail(`layer ${layer.name} takes channels-first data`);
-    const [own, ...more] = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+    // Kernel, then bias (a frozen layer's are not trainable: inference takes them all the same).
+    const [own, ...more] = layer.weights.map((w) => w.read() as tf.Variable);
     switch (kind) {
       case 'Conv2D': {
         if (input.length !== 3) return fail(`layer ${layer.name} takes a rank-${input.length + 1} input`);
@@ -178,6 +184,7 @@ export function planLayerStack(model: tf.LayersModel): LayerStackPlan {
     }
   }
   if (layers.length === 0) return fail('no layer the native step runs');
+  if (!training) return { ok: true, layers };
   // Adam's slots follow the model's order of trainable weights, in both steps.
   const params = layers.flatMap((l) => l.params).filter((v): v is tf.Variable => v !== null);
   const trainable = model.trainableWeights.map((w) => w.read());
@@ -205,6 +212,34 @@ export function layerStackStep(model: tf.LayersModel, o: FusedTrainStepOptions):
   };
   const run = setting.optimizer(stack.params);
   return { ok: true, step: (x, targets, rows) => nativeStep(setting, stack, run, x, targets, rows) };
+}
+
+/**
+ * The native forward pass for `model` in inference (batch norm with its moving statistics, dropout
+ * passing through), or why there is none: the layers the step runs, float32 weights, a flat output.
+ */
+export function layerStackPredict(model: tf.LayersModel): FusedPredictPlan {
+  const backend = tf.backend();
+  const load = loadAddon();
+  if (!(backend instanceof OnednnBackend) || !load.ok) return { ok: false, reason: 'not on the onednn backend' };
+  const plan = planLayerStack(model, false);
+  if (!plan.ok) return plan;
+  const out = (model.outputs[0]!.shape as number[]).slice(1);
+  if (out.length !== 1) return { ok: false, reason: `output of rank ${out.length + 1}` };
+  const vars = [...plan.layers.flatMap((l) => l.params), ...plan.layers.flatMap((l) => l.moving)];
+  if (vars.some((v) => v && v.dtype !== 'float32')) return { ok: false, reason: 'weights that are not float32' };
+  const descriptions = plan.layers.map((l) => l.description);
+  const params = plan.layers.flatMap((l) => l.params);
+  const moving = plan.layers.flatMap((l) => l.moving);
+  const read = (v: tf.Variable | null) => (v ? valuesOf(backend, v) : null);
+  return {
+    ok: true,
+    predict: (x, rows) => {
+      const y = new Float32Array(rows * out[0]!);
+      load.addon.layerStackPredict(x, rows, descriptions, params.map(read), moving.map(read), y);
+      return y;
+    },
+  };
 }
 
 /** What every step passes, gathered once. */

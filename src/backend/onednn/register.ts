@@ -1,16 +1,16 @@
 /**
  * Registers the 'onednn' backend: every cpu kernel (native where NATIVE_KERNELS has one), the
- * accelerated layer kernels and Adam update (src/accelerated), and the dense-stack and layer-stack
- * steps as its whole-step hook.
+ * accelerated layer kernels and Adam update (src/accelerated), the dense-stack and layer-stack
+ * steps as its whole-step hook, and the layer-stack forward as its inference hook.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerAcceleratedKernels, registerFusedTrainStep } from '../../accelerated/index.js';
+import { registerAcceleratedKernels, registerFusedPredict, registerFusedTrainStep } from '../../accelerated/index.js';
 import type { OnednnAddon } from './addon.js';
 import { BACKEND_NAME, OnednnBackend } from './backend.js';
 import { denseStackStep } from './dense-stack.js';
 import { ACCELERATED_KERNELS, NATIVE_KERNELS } from './kernels/index.js';
 import type { KernelArgs, NativeKernel, TensorInfo } from './kernels/native.js';
-import { layerStackStep } from './layer-stack.js';
+import { layerStackPredict, layerStackStep } from './layer-stack.js';
 
 /**
  * A cpu kernel may return a view of an input under a new dataId (slice → subarray): that buffer
@@ -69,5 +69,9 @@ export function registerOnednnBackend(addon: OnednnAddon): void {
       const layers = layerStackStep(model, options);
       return layers.ok ? { ...layers, name: 'native layer-stack step (one call per batch)' } : layers;
     },
+  });
+  registerFusedPredict(BACKEND_NAME, {
+    name: 'native layer-stack forward (one call per batch)',
+    plan: layerStackPredict,
   });
 }
