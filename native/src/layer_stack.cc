@@ -48,8 +48,11 @@ struct Layer {
   int64_t dIn = 0, dOut = 0;  // dense: units in and out
   int64_t channels = 0;       // batch norm
   double epsilon = 0;
-  float decay = 0;                         // batch norm: 1 − momentum, as the float32 the moving averages use
-  int activation = 0;                      // activation layers
+  float decay = 0;     // batch norm: 1 − momentum, as the float32 the moving averages use
+  int activation = 0;  // activation layers
+  // A batch norm with a relu right above it runs that relu in its own passes: forward it writes the
+  // relu's output, backward it takes the gradient through the relu; the relu layer is `fused`.
+  bool reluAbove = false, fused = false;
   const float* p[2] = {nullptr, nullptr};  // kernel and bias, or gamma and beta; may be null
   float* np[2] = {nullptr, nullptr};       // where their new values go
   const float *m[2] = {nullptr, nullptr}, *v[2] = {nullptr, nullptr};  // Adam's moments
@@ -204,6 +207,10 @@ void readShapes(const Napi::Array& ops, const Napi::Array& params, const Napi::A
     if (L.kind == kBatchNorm)
       for (uint32_t j = 0; j < 2; ++j) L.moving[j] = entry(moving, 2 * i + j, L.channels, false, "moving");
     in = L.out;
+    if (L.kind == kActivation && L.activation == stack_act::kRelu && i > 0 && s.layers.back().kind == kBatchNorm) {
+      s.layers.back().reluAbove = true;
+      L.fused = true;
+    }
     s.layers.push_back(std::move(L));
   }
 }
@@ -287,8 +294,8 @@ void forward(Stack& s) {
         break;
       case kBatchNorm: {
         const int64_t C = L.channels, rows = s.rows * (L.in / C);
-        batchNormTrainForward(x, L.y, rows, C, L.p[0] ? L.p[0] : L.ones, L.p[1] ? L.p[1] : L.zeros, L.epsilon, L.mean,
-                              L.var);
+        batchNormTrainForward(x, L.reluAbove ? s.layers[i + 1].y : L.y, rows, C, L.p[0] ? L.p[0] : L.ones,
+                              L.p[1] ? L.p[1] : L.zeros, L.epsilon, L.mean, L.var, L.reluAbove);
         // The moving averages as tfjs updates them: value − (value − batch) · (1 − momentum).
         const float* batch[2] = {L.mean, L.var};
         for (int j = 0; j < 2; ++j)
@@ -296,7 +303,7 @@ void forward(Stack& s) {
         break;
       }
       case kActivation:
-        applyActivation(L.activation, x, L.y, s.rows, L.in);
+        if (!L.fused) applyActivation(L.activation, x, L.y, s.rows, L.in);
         break;
       case kMaxPool:
         maxPoolForward(L.pool, x, L.y);
@@ -346,12 +353,13 @@ void backward(Stack& s, Arena& a, double* sums) {
       case kBatchNorm: {
         const int64_t C = L.channels, rows = s.rows * (L.in / C);
         batchNormBackward(d, x, rows, C, L.p[0] ? L.p[0] : L.ones, L.mean, L.var, L.epsilon, below ? other : nullptr,
-                          L.p[0] ? L.grad[0] : nullptr, L.p[1] ? L.grad[1] : nullptr);
+                          L.p[0] ? L.grad[0] : nullptr, L.p[1] ? L.grad[1] : nullptr,
+                          L.reluAbove ? s.layers[i + 1].y : nullptr);
         if (below) std::swap(d, other);
         break;
       }
       case kActivation:
-        throughActivation(L.activation, L.y, d, s.rows, L.in);
+        if (!L.fused) throughActivation(L.activation, L.y, d, s.rows, L.in);
         break;
       case kMaxPool:
         maxPoolBackward(L.pool, d, x, other), std::swap(d, other);
@@ -393,8 +401,9 @@ void inferenceForward(const Stack& s, float* out, std::vector<float>& a, std::ve
   const size_t n = s.layers.size();
   for (size_t i = 0; i < n; ++i) {
     const Layer& L = s.layers[i];
-    if (L.kind == kDropout) continue;
-    float* y = i + 1 == n ? out : (x == a.data() ? b.data() : a.data());
+    if (L.kind == kDropout || L.fused) continue;
+    const bool top = i + 1 == n || (L.reluAbove && i + 2 == n);
+    float* y = top ? out : (x == a.data() ? b.data() : a.data());
     switch (L.kind) {
       case kConv2d:
         convForward(L.conv, x, L.p[0], L.p[1], y);
@@ -404,7 +413,7 @@ void inferenceForward(const Stack& s, float* out, std::vector<float>& a, std::ve
         break;
       case kBatchNorm:
         batchNormInference(x, y, s.rows * (L.in / L.channels), L.channels, L.moving[0], L.moving[1], L.p[0], L.p[1],
-                           static_cast<float>(L.epsilon));
+                           static_cast<float>(L.epsilon), L.reluAbove);
         break;
       case kActivation:
         applyActivation(L.activation, x, y, s.rows, L.in);

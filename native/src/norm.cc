@@ -34,17 +34,30 @@ int64_t rowsOf(int64_t length, int64_t channels, const char* name) {
   return length / channels;
 }
 
-// out[r, c] = (x[r, c] - mean[c]) * mul[c] + add[c] over a [rows, channels] array.
+// out[r, c] = (x[r, c] - mean[c]) * mul[c] + add[c] over a [rows, channels] array; with `relu`,
+// then relu of that, as the activation computes it (NaN stays NaN).
 void normalizeRows(const float* x, float* out, int64_t rows, int64_t channels, const float* mean, const float* mul,
-                   const float* add) {
+                   const float* add, bool relu = false) {
 #pragma omp parallel for schedule(static) if (rows * channels > 65536)
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * channels;
     float* o = out + r * channels;
+    if (relu) {
 #pragma omp simd
-    for (int64_t c = 0; c < channels; ++c) o[c] = (xr[c] - mean[c]) * mul[c] + add[c];
+      for (int64_t c = 0; c < channels; ++c) {
+        const float v = (xr[c] - mean[c]) * mul[c] + add[c];
+        o[c] = v < 0.f ? 0.f : v;
+      }
+    } else {
+#pragma omp simd
+      for (int64_t c = 0; c < channels; ++c) o[c] = (xr[c] - mean[c]) * mul[c] + add[c];
+    }
   }
 }
+
+// The gradient through a relu whose output is y, as throughActivation computes it: dy where y > 0,
+// 0 where not, NaN where y is NaN.
+inline float throughRelu(float dy, float y) { return dy * (y > 0.f ? 1.f : y == y ? 0.f : y); }
 
 // batchNorm(x, out, channels, mean, variance, offset|null, scale|null, epsilon)
 Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
@@ -171,10 +184,22 @@ struct Moments {
   float b1(int64_t i, int64_t c) const { return x[i] - mean[c]; }
 };
 
+// The same with dy first taken back through the relu above (output y), element by element.
+struct ReluMoments {
+  const float *dy, *y, *x, *mean;
+  Floats8 a8(int64_t i) const {
+    const Floats8 g = load8(dy + i), v = load8(y + i), one = Floats8{} + 1.f, zero = Floats8{};
+    return g * (v > zero ? one : v == v ? zero : v);
+  }
+  Floats8 b8(int64_t i, int64_t c) const { return load8(x + i) - load8(mean + c); }
+  float a1(int64_t i) const { return throughRelu(dy[i], y[i]); }
+  float b1(int64_t i, int64_t c) const { return x[i] - mean[c]; }
+};
+
 }  // namespace
 
 void batchNormTrainForward(const float* x, float* out, int64_t rows, int64_t channels, const float* scale,
-                           const float* offset, double eps, float* meanOut, float* varOut) {
+                           const float* offset, double eps, float* meanOut, float* varOut, bool relu) {
   std::vector<double> sums(2 * channels);
   channelSums(Squares{x}, rows, channels, sums.data());
   std::vector<float> mul(channels);
@@ -184,14 +209,18 @@ void batchNormTrainForward(const float* x, float* out, int64_t rows, int64_t cha
     varOut[c] = static_cast<float>(var);
     mul[c] = static_cast<float>(scale[c] / std::sqrt(var + eps));
   }
-  normalizeRows(x, out, rows, channels, meanOut, mul.data(), offset);
+  normalizeRows(x, out, rows, channels, meanOut, mul.data(), offset, relu);
 }
 
 //   dOffset = sum dy,  dScale = sum dy * xhat,  dx = scale / std * (dy - (dOffset + xhat * dScale) / N).
 void batchNormBackward(const float* dy, const float* x, int64_t rows, int64_t channels, const float* scale,
-                       const float* mean, const float* var, double eps, float* dx, float* dScale, float* dOffset) {
+                       const float* mean, const float* var, double eps, float* dx, float* dScale, float* dOffset,
+                       const float* reluY) {
   std::vector<double> sums(2 * channels);
-  channelSums(Moments{dy, x, mean}, rows, channels, sums.data());
+  if (reluY)
+    channelSums(ReluMoments{dy, reluY, x, mean}, rows, channels, sums.data());
+  else
+    channelSums(Moments{dy, x, mean}, rows, channels, sums.data());
   // dx = k * dy + u * (x - mean) + w per channel, with k = scale * inv,
   // u = -k * inv^2 * sum(dy * (x - mean)) / N and w = -k * sum(dy) / N.
   std::vector<float> k(channels), u(channels), w(channels);
@@ -210,8 +239,15 @@ void batchNormBackward(const float* dy, const float* x, int64_t rows, int64_t ch
   for (int64_t r = 0; r < rows; ++r) {
     const float *g = dy + r * channels, *xr = x + r * channels;
     float* o = dx + r * channels;
+    if (reluY) {
+      const float* yr = reluY + r * channels;
 #pragma omp simd
-    for (int64_t c = 0; c < channels; ++c) o[c] = pk[c] * g[c] + pu[c] * (xr[c] - mean[c]) + pw[c];
+      for (int64_t c = 0; c < channels; ++c)
+        o[c] = pk[c] * throughRelu(g[c], yr[c]) + pu[c] * (xr[c] - mean[c]) + pw[c];
+    } else {
+#pragma omp simd
+      for (int64_t c = 0; c < channels; ++c) o[c] = pk[c] * g[c] + pu[c] * (xr[c] - mean[c]) + pw[c];
+    }
   }
 }
 
@@ -261,11 +297,11 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void batchNormInference(const float* x, float* out, int64_t rows, int64_t channels, const float* mean,
-                        const float* variance, const float* scale, const float* offset, float eps) {
+                        const float* variance, const float* scale, const float* offset, float eps, bool relu) {
   std::vector<float> mul(channels), add(channels, 0.f);
   for (int64_t c = 0; c < channels; ++c) mul[c] = (scale ? scale[c] : 1.f) / std::sqrt(variance[c] + eps);
   if (offset) std::copy(offset, offset + channels, add.begin());
-  normalizeRows(x, out, rows, channels, mean, mul.data(), add.data());
+  normalizeRows(x, out, rows, channels, mean, mul.data(), add.data(), relu);
 }
 
 void softmaxRows(const float* x, float* out, int64_t rows, int64_t cols) {

@@ -6,18 +6,22 @@
 namespace ox {
 
 // out = (x − mean) / sqrt(variance + eps) · scale + offset, with the batch's mean and (biased, as
-// tf.moments) variance, which it also writes.
+// tf.moments) variance, which it also writes. With `relu`, out is relu of that: the relu layer above
+// in the same pass.
 void batchNormTrainForward(const float* x, float* out, int64_t rows, int64_t channels, const float* scale,
-                           const float* offset, double eps, float* mean, float* variance);
+                           const float* offset, double eps, float* mean, float* variance, bool relu = false);
 
 // The full gradient of batchNormTrainForward, through the batch statistics too. dx, dScale and
-// dOffset may each be null: not computed.
+// dOffset may each be null: not computed. With `reluY`, dy is the gradient for the output of a relu
+// above (reluY, its output), taken back through it on the way, as throughActivation would.
 void batchNormBackward(const float* dy, const float* x, int64_t rows, int64_t channels, const float* scale,
-                       const float* mean, const float* variance, double eps, float* dx, float* dScale, float* dOffset);
+                       const float* mean, const float* variance, double eps, float* dx, float* dScale, float* dOffset,
+                       const float* reluY = nullptr);
 
 // out = (x − mean) · scale / sqrt(variance + eps) + offset with given statistics, as the backend's
 // FusedBatchNorm computes it (scale / sqrt(variance + eps) first); scale and offset may be null (1, 0).
+// With `relu`, relu of that.
 void batchNormInference(const float* x, float* out, int64_t rows, int64_t channels, const float* mean,
-                        const float* variance, const float* scale, const float* offset, float eps);
+                        const float* variance, const float* scale, const float* offset, float eps, bool relu = false);
 
 }  // namespace ox
