@@ -2,6 +2,7 @@
 #include "step_math.h"
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 #include "eltwise.h"
 #include "op_codes.h"
@@ -113,11 +114,63 @@ void lossAndMetrics(int loss, const float* p, const float* t, float* dp, int64_t
   }
 }
 
+namespace {
+
+using Floats8 = float __attribute__((vector_size(32)));
+
+// Columns c0 .. c0 + 8·V summed over all rows, their accumulators in V registers. (Accumulators in
+// memory made every row wait on the store of the row before: the conv bias's gradient over 43,264
+// rows took ~8x the adds' own latency.) Each column still adds its rows in order, from 0.
+template <int V>
+void columnBlock(const float* a, int64_t rows, int64_t cols, int64_t c0, float* out) {
+  Floats8 acc[V] = {};
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = a + r * cols + c0;
+    for (int v = 0; v < V; ++v) {
+      Floats8 x;
+      std::memcpy(&x, row + 8 * v, sizeof x);
+      acc[v] += x;
+    }
+  }
+  std::memcpy(out + c0, acc, sizeof acc);
+}
+
+}  // namespace
+
 void columnSums(const float* a, int64_t rows, int64_t cols, float* out) {
-  std::fill(out, out + cols, 0.f);
-  for (int64_t r = 0; r < rows; ++r)
-#pragma omp simd
-    for (int64_t c = 0; c < cols; ++c) out[c] += a[r * cols + c];
+  int64_t c = 0;
+  for (; c + 64 <= cols; c += 64) columnBlock<8>(a, rows, cols, c, out);
+  switch ((cols - c) / 8) {
+    case 7:
+      columnBlock<7>(a, rows, cols, c, out);
+      break;
+    case 6:
+      columnBlock<6>(a, rows, cols, c, out);
+      break;
+    case 5:
+      columnBlock<5>(a, rows, cols, c, out);
+      break;
+    case 4:
+      columnBlock<4>(a, rows, cols, c, out);
+      break;
+    case 3:
+      columnBlock<3>(a, rows, cols, c, out);
+      break;
+    case 2:
+      columnBlock<2>(a, rows, cols, c, out);
+      break;
+    case 1:
+      columnBlock<1>(a, rows, cols, c, out);
+      break;
+    default:
+      break;
+  }
+  c += (cols - c) / 8 * 8;
+  for (; c < cols; ++c) {
+    float sum = 0.f;
+    for (int64_t r = 0; r < rows; ++r) sum += a[r * cols + c];
+    out[c] = sum;
+  }
 }
 
 void applyActivation(int activation, const float* x, float* y, int64_t rows, int64_t cols) {
