@@ -24,7 +24,8 @@
  * Prints a markdown table and writes every round's figures, the medians, the machine, settings and
  * versions to --out. PyTorch is optional: without torch for --python, mnist-run is measured alone
  * and the output says PyTorch was not measured. Rounds interleave the tools so that a change in
- * the machine's load hits all of them; each measurement records the load average at its start.
+ * the machine's load hits all of them; each measurement records the load average at its start and
+ * the share of CPU time the hypervisor stole while it ran (Linux; a shared VM's neighbours).
  */
 
 import { execFile } from 'node:child_process';
@@ -72,6 +73,24 @@ if (!Number.isInteger(MAX_SAMPLES) || MAX_SAMPLES < 0) throw new Error(`--max-sa
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 const load = () => os.loadavg().map((x) => round(x, 2)) as [number, number, number];
+/** The machine's CPU time so far in jiffies (Linux's /proc/stat): all of it, and what the hypervisor stole. */
+function cpuTime(): { total: number; steal: number } | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { total: f.reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+  } catch {
+    return undefined;
+  }
+}
+/**
+ * The share of the machine's CPU time the hypervisor took for other guests since `from` (null where
+ * not known): on a shared VM a high share makes any figure taken meanwhile a figure of the neighbours.
+ */
+function stealSince(from: ReturnType<typeof cpuTime>): number | null {
+  const now = cpuTime();
+  if (!from || !now || now.total <= from.total) return null;
+  return round((now.steal - from.steal) / (now.total - from.total), 3);
+}
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   if (!s.length) return Number.NaN;
@@ -157,6 +176,7 @@ interface MnistRunFigure {
   params: number;
   backend: unknown;
   loadBefore: [number, number, number];
+  stealShare: number | null;
 }
 
 async function mnistRun(name: string, outRoot: string): Promise<MnistRunFigure> {
@@ -164,7 +184,9 @@ async function mnistRun(name: string, outRoot: string): Promise<MnistRunFigure> 
   args.push('--set', 'train.epochs=1', '--set', 'train.validation=none', '--json', '--quiet', '--out', outRoot);
   if (MAX_SAMPLES) args.push('--set', `data.trainSize=${MAX_SAMPLES}`);
   const loadBefore = load();
+  const cpu0 = cpuTime();
   const r = await run(process.execPath, args);
+  const stealShare = stealSince(cpu0);
   const out = JSON.parse(r.stdout) as {
     runDir: string;
     summary: {
@@ -191,6 +213,7 @@ async function mnistRun(name: string, outRoot: string): Promise<MnistRunFigure> 
     params: s.params.total,
     backend: meta.backend,
     loadBefore,
+    stealShare,
   };
 }
 
@@ -221,8 +244,9 @@ async function peer(name: string, threads: number, env: NodeJS.ProcessEnv, extra
   const args = [PEER, '--config', name, '--threads', String(threads), ...extra];
   if (MAX_SAMPLES) args.push('--max-samples', String(MAX_SAMPLES));
   const loadBefore = load();
+  const cpu0 = cpuTime();
   const r = await run(PYTHON, args, env);
-  return { out: JSON.parse(r.stdout) as PeerOut, wallSeconds: r.seconds, loadBefore };
+  return { out: JSON.parse(r.stdout) as PeerOut, wallSeconds: r.seconds, loadBefore, stealShare: stealSince(cpu0) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -237,6 +261,7 @@ const openmpDir = openblasOpenmpDir();
 const env = torchEnv(openmpDir);
 const startedAt = new Date().toISOString();
 const loadStart = load();
+const cpuStart = cpuTime();
 
 // PyTorch there at all? Its parameter counts and settings are checked against mnist-run's.
 let torchReason: string | undefined;
@@ -277,7 +302,10 @@ type Round = {
   round: number;
   config: string;
   mnistRun: MnistRunFigure;
-  pytorch: Record<string, Awaited<ReturnType<typeof peer>>['out'] & { wallSeconds: number; loadBefore: number[] }>;
+  pytorch: Record<
+    string,
+    Awaited<ReturnType<typeof peer>>['out'] & { wallSeconds: number; loadBefore: number[]; stealShare: number | null }
+  >;
 };
 const rounds: Round[] = [];
 try {
@@ -289,7 +317,12 @@ try {
       if (!torchReason) {
         for (const t of TORCH_THREADS) {
           const p = await peer(c, t, env);
-          row.pytorch[String(t)] = { ...p.out, wallSeconds: p.wallSeconds, loadBefore: p.loadBefore };
+          row.pytorch[String(t)] = {
+            ...p.out,
+            wallSeconds: p.wallSeconds,
+            loadBefore: p.loadBefore,
+            stealShare: p.stealShare,
+          };
           console.error(`round ${r} ${c}: pytorch ${t} thread(s) ${p.out.samplesPerSecond?.toFixed(0)} samples/s`);
         }
       }
@@ -300,6 +333,7 @@ try {
   await rm(tmp, { recursive: true, force: true });
 }
 const loadEnd = load();
+const steal = stealSince(cpuStart);
 
 // Medians and the table.
 const summary = CONFIGS.map((c) => {
@@ -338,7 +372,7 @@ const mnistMeasure =
 const torchMeasure =
   'PyTorch: bench/pytorch_peer.py, the same network, loss, optimizer, batch and data, loss.item() every batch; samples over the seconds from the first batch to the last';
 console.log(
-  `\n${ROUNDS} round(s), ${MAX_SAMPLES ? `first ${MAX_SAMPLES} training images (not a full epoch)` : 'one full epoch (60000 images)'}, load average ${loadStart.join(' ')} → ${loadEnd.join(' ')} on ${os.availableParallelism()} cores\n`,
+  `\n${ROUNDS} round(s), ${MAX_SAMPLES ? `first ${MAX_SAMPLES} training images (not a full epoch)` : 'one full epoch (60000 images)'}, load average ${loadStart.join(' ')} → ${loadEnd.join(' ')} on ${os.availableParallelism()} cores${steal === null ? '' : `, ${(100 * steal).toFixed(0)} % of the CPU time stolen by the hypervisor meanwhile${steal > 0.05 ? ' (figures of a shared machine: compare ratios, not absolutes)' : ''}`}\n`,
 );
 console.log(lines.join('\n'));
 console.log(`\n${mnistMeasure}.\n${torchMeasure}.`);
@@ -363,7 +397,13 @@ const result = {
   maxSamples: MAX_SAMPLES || null,
   fullEpoch: !MAX_SAMPLES,
   measures: { mnistRun: mnistMeasure, pytorch: torchMeasure, best: 'the better of the 1- and 2-thread medians' },
-  machine: { ...machine(), lscpuModel: await lscpuModel(), loadAverageBefore: loadStart, loadAverageAfter: loadEnd },
+  machine: {
+    ...machine(),
+    lscpuModel: await lscpuModel(),
+    loadAverageBefore: loadStart,
+    loadAverageAfter: loadEnd,
+    stealShare: steal,
+  },
   threads: { mnistRun: THREADS, pytorch: torchReason ? [] : TORCH_THREADS },
   settings: {
     mnistRun: {
