@@ -207,6 +207,32 @@ describe(`the native layer-stack training step${skipReason}`, () => {
     model.dispose();
   });
 
+  it.skipIf(!load.ok)(
+    "writes every variable in its own buffer from the second step on: biases, batch norm's and Adam's small ones too",
+    async () => {
+      await tf.setBackend('onednn');
+      const backend = tf.backend() as unknown as { data: { get(id: object): { values: Float32Array } } };
+      for (const file of ['configs/cnn.yaml', 'configs/ann.yaml']) {
+        const { config, model } = await compiled(file);
+        const { step } = makeTrainStep(model, stepOptions(config));
+        const { x, labels } = batch(0, 16);
+        const adam = model.optimizer as unknown as { accumulatedFirstMoment: { variable: tf.Variable }[] };
+        const buffers = () =>
+          [...model.weights.map((w) => w.read()), ...adam.accumulatedFirstMoment.map((s) => s.variable)].map(
+            (v) => backend.data.get(v.dataId).values,
+          );
+        await step(x, labels); // the first step moves the initial values into buffers the backend owns
+        const before = buffers();
+        await step(x, labels);
+        const after = buffers();
+        expect(after.length, file).toBeGreaterThan(model.weights.length);
+        const moved = after.flatMap((b, i) => (b === before[i] ? [] : [`${i} (${b.length} floats)`]));
+        expect(moved, file).toEqual([]);
+        model.dispose();
+      }
+    },
+  );
+
   it.skipIf(!load.ok)('refuses descriptions and buffers that do not fit, with an error, not a crash', () => {
     const addon = (load.ok && (loadAddon() as { ok: true; addon: OnednnAddon }).addon) as OnednnAddon;
     const w = new Float32Array(4 * 3),

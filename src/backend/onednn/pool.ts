@@ -7,7 +7,9 @@
  * enter as "owned" when a native kernel allocates them, and leave that set ("escape") when their
  * values are read out (dataSync/data/buffer return the array itself, not a copy) or when a cpu
  * kernel returns a view of them (slice returns `subarray`). Reused buffers hold stale data: every
- * native kernel writes all of its output.
+ * native kernel writes all of its output. Small buffers are owned but not pooled: a whole-step
+ * kernel may then write a bias or a batch norm parameter in place, as it does the kernels (a fresh
+ * buffer per small variable per step cost the notebook CNN's step ~1 ms of tensor bookkeeping).
  */
 const MIN_POOLED = 1024; // smaller arrays come from V8's heap cheaply
 const MAX_POOLED_BYTES = 256 * 2 ** 20;
@@ -21,7 +23,7 @@ export class BufferPool {
     const reused = length >= MIN_POOLED ? this.free.get(length)?.pop() : undefined;
     if (reused) this.pooledBytes -= reused.byteLength;
     const out = reused ?? new Float32Array(length);
-    if (length >= MIN_POOLED) this.owned.add(out.buffer);
+    this.owned.add(out.buffer);
     return out;
   }
 
@@ -29,7 +31,7 @@ export class BufferPool {
   recycle(values: unknown): void {
     if (!(values instanceof Float32Array) || !this.owned.has(values.buffer)) return;
     this.owned.delete(values.buffer);
-    if (this.pooledBytes + values.byteLength > MAX_POOLED_BYTES) return;
+    if (values.length < MIN_POOLED || this.pooledBytes + values.byteLength > MAX_POOLED_BYTES) return;
     const list = this.free.get(values.length) ?? [];
     list.push(values);
     this.free.set(values.length, list);
