@@ -9,6 +9,7 @@
 #include <vector>
 #include "common.h"
 #include "eltwise.h"
+#include "vec8.h"
 
 namespace ox {
 namespace {
@@ -82,14 +83,7 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
 // holds up to 64 channels' accumulators in registers while it walks its rows. (Accumulators in
 // memory made every row wait on the store of the row before: 3.4 cycles an element, 14 % of a CNN
 // step.) The order of the additions is the same either way: per thread, row by row.
-using Floats8 = float __attribute__((vector_size(32)));
 using Doubles8 = double __attribute__((vector_size(64)));
-
-inline Floats8 load8(const float* p) {
-  Floats8 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
 
 inline Doubles8 widen(Floats8 v) { return __builtin_convertvector(v, Doubles8); }
 
@@ -115,36 +109,10 @@ void sumBlock(const Terms& terms, int64_t r0, int64_t r1, int64_t channels, int6
 
 template <typename Terms>
 void sumRows(const Terms& terms, int64_t r0, int64_t r1, int64_t channels, double* acc) {
-  int64_t c0 = 0;
-  for (; channels - c0 >= 64; c0 += 64) sumBlock<8>(terms, r0, r1, channels, c0, acc);
-  switch ((channels - c0) / 8) {
-    case 7:
-      sumBlock<7>(terms, r0, r1, channels, c0, acc);
-      break;
-    case 6:
-      sumBlock<6>(terms, r0, r1, channels, c0, acc);
-      break;
-    case 5:
-      sumBlock<5>(terms, r0, r1, channels, c0, acc);
-      break;
-    case 4:
-      sumBlock<4>(terms, r0, r1, channels, c0, acc);
-      break;
-    case 3:
-      sumBlock<3>(terms, r0, r1, channels, c0, acc);
-      break;
-    case 2:
-      sumBlock<2>(terms, r0, r1, channels, c0, acc);
-      break;
-    case 1:
-      sumBlock<1>(terms, r0, r1, channels, c0, acc);
-      break;
-    default:
-      break;
-  }
-  c0 += (channels - c0) / 8 * 8;
+  const int64_t c1 = inBlocksOf8(
+      channels, [&](int64_t c0, auto v) { sumBlock<decltype(v)::value>(terms, r0, r1, channels, c0, acc); });
   for (int64_t r = r0; r < r1; ++r)  // the last channels % 8
-    for (int64_t c = c0; c < channels; ++c) {
+    for (int64_t c = c1; c < channels; ++c) {
       const double a = terms.a1(r * channels + c), b = terms.b1(r * channels + c, c);
       acc[c] += a;
       acc[channels + c] += a * b;

@@ -6,6 +6,7 @@
 #include <vector>
 #include "eltwise.h"
 #include "op_codes.h"
+#include "vec8.h"
 
 namespace ox {
 
@@ -116,8 +117,6 @@ void lossAndMetrics(int loss, const float* p, const float* t, float* dp, int64_t
 
 namespace {
 
-using Floats8 = float __attribute__((vector_size(32)));
-
 // Columns c0 .. c0 + 8·V summed over all rows, their accumulators in V registers. (Accumulators in
 // memory made every row wait on the store of the row before: the conv bias's gradient over 43,264
 // rows took ~8x the adds' own latency.) Each column still adds its rows in order, from 0.
@@ -126,11 +125,7 @@ void columnBlock(const float* a, int64_t rows, int64_t cols, int64_t c0, float* 
   Floats8 acc[V] = {};
   for (int64_t r = 0; r < rows; ++r) {
     const float* row = a + r * cols + c0;
-    for (int v = 0; v < V; ++v) {
-      Floats8 x;
-      std::memcpy(&x, row + 8 * v, sizeof x);
-      acc[v] += x;
-    }
+    for (int v = 0; v < V; ++v) acc[v] += load8(row + 8 * v);
   }
   std::memcpy(out + c0, acc, sizeof acc);
 }
@@ -138,35 +133,9 @@ void columnBlock(const float* a, int64_t rows, int64_t cols, int64_t c0, float* 
 }  // namespace
 
 void columnSums(const float* a, int64_t rows, int64_t cols, float* out) {
-  int64_t c = 0;
-  for (; c + 64 <= cols; c += 64) columnBlock<8>(a, rows, cols, c, out);
-  switch ((cols - c) / 8) {
-    case 7:
-      columnBlock<7>(a, rows, cols, c, out);
-      break;
-    case 6:
-      columnBlock<6>(a, rows, cols, c, out);
-      break;
-    case 5:
-      columnBlock<5>(a, rows, cols, c, out);
-      break;
-    case 4:
-      columnBlock<4>(a, rows, cols, c, out);
-      break;
-    case 3:
-      columnBlock<3>(a, rows, cols, c, out);
-      break;
-    case 2:
-      columnBlock<2>(a, rows, cols, c, out);
-      break;
-    case 1:
-      columnBlock<1>(a, rows, cols, c, out);
-      break;
-    default:
-      break;
-  }
-  c += (cols - c) / 8 * 8;
-  for (; c < cols; ++c) {
+  const int64_t c1 =
+      inBlocksOf8(cols, [&](int64_t c0, auto v) { columnBlock<decltype(v)::value>(a, rows, cols, c0, out); });
+  for (int64_t c = c1; c < cols; ++c) {  // the last cols % 8
     float sum = 0.f;
     for (int64_t r = 0; r < rows; ++r) sum += a[r * cols + c];
     out[c] = sum;

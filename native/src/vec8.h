@@ -1,0 +1,53 @@
+// Eight floats as one value (GCC's vector extension), and the walk over a row's lanes in blocks of
+// them that the register-accumulator sums (norm.cc's channel sums, step_math.cc's column sums) share.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+namespace ox {
+
+using Floats8 = float __attribute__((vector_size(32)));
+
+inline Floats8 load8(const float* p) {
+  Floats8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Calls block(c0, std::integral_constant<int, V>{}) over lanes [0, n): blocks of 8 vectors (64
+// lanes), then one block of the whole vectors left (V < 8), so each block's V accumulators can stay
+// in registers. Returns where the whole vectors end: the last n % 8 lanes are the caller's.
+template <typename Block>
+int64_t inBlocksOf8(int64_t n, Block&& block) {
+  int64_t c0 = 0;
+  for (; n - c0 >= 64; c0 += 64) block(c0, std::integral_constant<int, 8>{});
+  switch ((n - c0) / 8) {
+    case 7:
+      block(c0, std::integral_constant<int, 7>{});
+      break;
+    case 6:
+      block(c0, std::integral_constant<int, 6>{});
+      break;
+    case 5:
+      block(c0, std::integral_constant<int, 5>{});
+      break;
+    case 4:
+      block(c0, std::integral_constant<int, 4>{});
+      break;
+    case 3:
+      block(c0, std::integral_constant<int, 3>{});
+      break;
+    case 2:
+      block(c0, std::integral_constant<int, 2>{});
+      break;
+    case 1:
+      block(c0, std::integral_constant<int, 1>{});
+      break;
+    default:
+      break;
+  }
+  return c0 + (n - c0) / 8 * 8;
+}
+
+}  // namespace ox
