@@ -8,52 +8,19 @@ import { labelTensor } from '../src/train/batches.js';
 import { scoreSamples } from '../src/train/evaluate.js';
 import { relativeError, seededFloats } from './helpers/cross-check.js';
 import { batch, compiled } from './helpers/dense-stack.js';
+import { CNN_VARIANTS, cnnLayers } from './helpers/layer-stack-variants.js';
 
 tf.enableProdMode();
 const load = await loadOnednnBackend();
 const skipReason = load.ok ? '' : ` (skipped: ${load.reason}; ${load.fix})`;
 const TOL = 1e-5;
 
-const layers = (...l: string[]) => `model.layers=[{type: reshape, targetShape: [28, 28, 1]}, ${l.join(', ')}]`;
+const layers = cnnLayers;
 
-/** The training step's variants (test/onednn-layer-stack.test.ts), and what only inference takes. */
+/** The training step's variants (test/helpers/layer-stack-variants.ts), and what only inference takes. */
 const VARIANTS: [string, string, string[]][] = [
   ['the notebook CNN', 'configs/cnn.yaml', []],
-  [
-    'same padding, strides, an activation inside the conv, tanh, average pooling with padding, dropout',
-    'configs/cnn.yaml',
-    [
-      layers(
-        '{type: conv2d, filters: 8, kernelSize: 3, strides: 2, padding: same, activation: relu}',
-        '{type: batchNormalization}',
-        '{type: conv2d, filters: 8, kernelSize: [3, 2], padding: same}',
-        '{type: activation, activation: tanh}',
-        '{type: averagePooling2d, poolSize: 3, strides: 2, padding: same}',
-        '{type: flatten}',
-        '{type: dropout, rate: 0.3}',
-        '{type: dense, units: 10, activation: softmax}',
-      ),
-    ],
-  ],
-  [
-    'no bias, batch norm without scale or center, sigmoid, overlapping max pools, valid average pooling',
-    'configs/cnn.yaml',
-    [
-      layers(
-        '{type: conv2d, filters: 6, kernelSize: 5, useBias: false}',
-        '{type: batchNormalization, scale: false, center: false}',
-        '{type: activation, activation: sigmoid}',
-        '{type: maxPooling2d, poolSize: 3, strides: 1}',
-        '{type: averagePooling2d, poolSize: 2}',
-        '{type: flatten}',
-        '{type: dense, units: 32, useBias: false}',
-        '{type: batchNormalization, center: false, momentum: 0.9, epsilon: 0.01}',
-        '{type: activation, activation: relu}',
-        '{type: dense, units: 10}',
-        '{type: activation, activation: softmax}',
-      ),
-    ],
-  ],
+  ...CNN_VARIANTS.map(([title, l]): [string, string, string[]] => [title, 'configs/cnn.yaml', [l]]),
   ['the ANN', 'configs/ann.yaml', []],
   ['the seeded ANN (sigmoid)', 'configs/ann-seed.yaml', []],
   ['a regularizer (training only)', 'configs/cnn.yaml', ['model.layers.1.kernelRegularizer={l2: 0.01}']],

@@ -5,6 +5,7 @@ import { loadOnednnBackend } from '../src/backend/onednn/index.js';
 import { layerStackStep, planLayerStack } from '../src/backend/onednn/layer-stack.js';
 import { makeTrainStep } from '../src/train/step.js';
 import { batch, compareWithTfjs, compiled, stepOptions } from './helpers/dense-stack.js';
+import { CNN_VARIANTS, cnnLayers } from './helpers/layer-stack-variants.js';
 
 tf.enableProdMode();
 const load = await loadOnednnBackend();
@@ -27,48 +28,12 @@ const ADAM = 1e-3;
 const APART = 1e-3;
 
 const SGD = 'optimizer={type: sgd, learningRate: 0.05}';
-const layers = (...l: string[]) => `model.layers=[{type: reshape, targetShape: [28, 28, 1]}, ${l.join(', ')}]`;
+const layers = cnnLayers;
 
 /** SGD moves each weight by exactly its gradient, so these check every gradient tightly. */
 const VARIANTS: [string, string, string[]][] = [
   ['the notebook CNN (with SGD)', 'configs/cnn.yaml', [SGD]],
-  [
-    'same padding, strides, an activation inside the conv, tanh, average pooling with padding, dropout',
-    'configs/cnn.yaml',
-    [
-      SGD,
-      layers(
-        '{type: conv2d, filters: 8, kernelSize: 3, strides: 2, padding: same, activation: relu}',
-        '{type: batchNormalization}',
-        '{type: conv2d, filters: 8, kernelSize: [3, 2], padding: same}',
-        '{type: activation, activation: tanh}',
-        '{type: averagePooling2d, poolSize: 3, strides: 2, padding: same}',
-        '{type: flatten}',
-        '{type: dropout, rate: 0.3}',
-        '{type: dense, units: 10, activation: softmax}',
-      ),
-    ],
-  ],
-  [
-    'no bias, batch norm without scale or center, sigmoid, overlapping max pools, valid average pooling',
-    'configs/cnn.yaml',
-    [
-      SGD,
-      layers(
-        '{type: conv2d, filters: 6, kernelSize: 5, useBias: false}',
-        '{type: batchNormalization, scale: false, center: false}',
-        '{type: activation, activation: sigmoid}',
-        '{type: maxPooling2d, poolSize: 3, strides: 1}',
-        '{type: averagePooling2d, poolSize: 2}',
-        '{type: flatten}',
-        '{type: dense, units: 32, useBias: false}',
-        '{type: batchNormalization, center: false, momentum: 0.9, epsilon: 0.01}',
-        '{type: activation, activation: relu}',
-        '{type: dense, units: 10}',
-        '{type: activation, activation: softmax}',
-      ),
-    ],
-  ],
+  ...CNN_VARIANTS.map(([title, l]): [string, string, string[]] => [title, 'configs/cnn.yaml', [SGD, l]]),
   [
     'a dense stack with dropout, mean squared error',
     'configs/ann.yaml',

@@ -9,8 +9,8 @@ export interface PerBackend<T> {
   register: (backendName: string, value: T) => () => void;
   /** The active backend's value, if it registered one. */
   active: () => T | undefined;
-  /** The backends that registered one. */
-  names: () => string[];
+  /** Why the active backend has none, in words: which backends do, or that none does. */
+  absent: () => string;
 }
 
 export function perBackend<T>(): PerBackend<T> {
@@ -25,6 +25,6 @@ export function perBackend<T>(): PerBackend<T> {
       };
     },
     active: () => values.get(tf.getBackend()),
-    names: () => [...values.keys()],
+    absent: () => (values.size ? `not on the ${[...values.keys()].join(' or ')} backend` : 'no backend has one'),
   };
 }

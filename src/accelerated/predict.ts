@@ -29,13 +29,7 @@ export function fusedPredict(
   model: tf.LayersModel,
 ): { ok: true; predict: FusedPredict; name: string } | { ok: false; reason: string } {
   const hook = HOOKS.active();
-  if (!hook) {
-    const backends = HOOKS.names();
-    return {
-      ok: false,
-      reason: backends.length ? `not on the ${backends.join(' or ')} backend` : 'no backend has one',
-    };
-  }
+  if (!hook) return { ok: false, reason: HOOKS.absent() };
   const plan = hook.plan(model);
   return plan.ok ? { ...plan, name: hook.name } : plan;
 }

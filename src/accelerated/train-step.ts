@@ -41,13 +41,7 @@ export function fusedTrainStep(
   options: FusedTrainStepOptions,
 ): { ok: true; step: FusedTrainStep; name: string } | { ok: false; reason: string } {
   const hook = HOOKS.active();
-  if (!hook) {
-    const backends = HOOKS.names();
-    return {
-      ok: false,
-      reason: backends.length ? `not on the ${backends.join(' or ')} backend` : 'no backend has one',
-    };
-  }
+  if (!hook) return { ok: false, reason: HOOKS.absent() };
   const plan = hook.plan(model, options);
   return plan.ok ? { ok: true, step: plan.step, name: plan.name ?? hook.name } : plan;
 }

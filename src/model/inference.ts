@@ -13,24 +13,44 @@ export interface Inference {
   kind: string;
   /** The outputs for `rows` samples of `sampleShape` in `images`: a [rows, classes] tensor the caller disposes. */
   outputs: (images: Float32Array, rows: number) => tf.Tensor;
+  /**
+   * The outputs for the first `count` samples of `images`, `batchSize` at a time (so a whole set's
+   * activations are never held at once): each batch's handed to `use` with its first and last + 1
+   * sample, then disposed.
+   */
+  inBatches: (
+    images: Float32Array,
+    count: number,
+    batchSize: number,
+    use: (outputs: tf.Tensor, start: number, end: number) => Promise<void>,
+  ) => Promise<void>;
 }
 
 export function makeInference(model: tf.LayersModel, sampleShape: number[]): Inference {
   const native = fusedPredict(model);
   const width = (model.outputs[0]!.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
-  if (native.ok) {
-    return {
-      kind: native.name,
-      outputs: (images, rows) => tf.tensor2d(native.predict(images, rows), [rows, width]),
-    };
-  }
+  const outputs: Inference['outputs'] = native.ok
+    ? (images, rows) => tf.tensor2d(native.predict(images, rows), [rows, width])
+    : (images, rows) =>
+        tf.tidy(() => {
+          const x = tf.tensor(images, [rows, ...sampleShape]);
+          return model.predict(x, { batchSize: rows }) as tf.Tensor; // tfjs would split it into batches of 32
+        });
+  const per = sampleShape.reduce((a, b) => a * b, 1);
   return {
-    kind: `tfjs model.predict (native forward not taken: ${native.reason})`,
-    outputs: (images, rows) =>
-      tf.tidy(() => {
-        const x = tf.tensor(images, [rows, ...sampleShape]);
-        return model.predict(x, { batchSize: rows }) as tf.Tensor; // tfjs would split it into batches of 32
-      }),
+    kind: native.ok ? native.name : `tfjs model.predict (native forward not taken: ${native.reason})`,
+    outputs,
+    inBatches: async (images, count, batchSize, use) => {
+      for (let start = 0; start < count; start += batchSize) {
+        const end = Math.min(count, start + batchSize);
+        const out = outputs(images.subarray(start * per, end * per), end - start);
+        try {
+          await use(out, start, end);
+        } finally {
+          out.dispose();
+        }
+      }
+    },
   };
 }
 

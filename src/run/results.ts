@@ -16,24 +16,16 @@ export async function predictSamples(
   sampleShape: number[],
   batchSize = 500,
 ): Promise<Predicted> {
-  const inference = makeInference(model, sampleShape);
-  const per = sampleShape.reduce((a, b) => a * b, 1);
   const numClasses = (model.outputs[0]!.shape.at(-1) as number | null) ?? 1;
   const probabilities = new Float32Array(data.count * numClasses);
-  for (let start = 0; start < data.count; start += batchSize) {
-    const end = Math.min(data.count, start + batchSize);
-    const p = inference.outputs(data.images.subarray(start * per, end * per), end - start);
-    try {
-      probabilities.set(await p.data(), start * numClasses); // reads back from the device
-    } finally {
-      p.dispose();
-    }
-  }
-  return predicted(probabilities, numClasses);
+  await makeInference(model, sampleShape).inBatches(data.images, data.count, batchSize, async (p, start) => {
+    probabilities.set(await p.data(), start * numClasses); // reads back from the device
+  });
+  return predictedFrom(probabilities, numClasses);
 }
 
 /** The predicted class (argmax) of each sample's probabilities. */
-export const predicted = (probabilities: Float32Array, numClasses: number): Predicted => ({
+export const predictedFrom = (probabilities: Float32Array, numClasses: number): Predicted => ({
   probabilities,
   classes: argmaxRows(probabilities, numClasses),
   numClasses,

@@ -12,7 +12,7 @@ import {
   accuracyOf,
   confusionCsv,
   confusionMatrix,
-  predicted as predictedOf,
+  predictedFrom,
   predictionsCsv,
   probabilitiesCsv,
 } from './results.js';
@@ -49,7 +49,7 @@ export async function writeResults(r: {
   const { metrics: testMetrics, outputs } = await scoreSamples(r.model, r.test, r.shared, true);
   if (!Number.isFinite(testMetrics.loss!))
     throw new DivergedError(`training diverged: the test loss is ${testMetrics.loss}`);
-  const scored = predictedOf(outputs!, r.shared.numClasses);
+  const scored = predictedFrom(outputs!, r.shared.numClasses);
   const predicted = scored.classes;
   await writeFileAtomic(join(r.runDir, RUN_FILES.predictions), predictionsCsv(r.test.labels, predicted));
   await writeFileAtomic(join(r.runDir, RUN_FILES.probabilities), probabilitiesCsv(r.test.labels, scored));

@@ -45,31 +45,32 @@ export async function scoreSamples(
   o: ScoreOptions,
   keepOutputs = false,
 ): Promise<Scored> {
-  const inference = makeInference(model, o.sampleShape);
-  const batchSize = inferenceBatchSize(model, o.batchSize);
-  const per = o.sampleShape.reduce((a, b) => a * b, 1);
   const names = ['loss', ...o.metricNames];
   const sums = new Array<number>(names.length).fill(0);
   let kept: Float32Array | undefined;
-  for (let start = 0; start < data.count; start += batchSize) {
-    const end = Math.min(data.count, start + batchSize);
-    const outputs = inference.outputs(data.images.subarray(start * per, end * per), end - start);
-    const stacked = tf.tidy(() => {
-      const y = labelTensor(data.labels.subarray(start, end), o.numClasses, o.labelFormat);
-      return tf.stack(scoreOutputs(model, y, outputs));
-    });
-    try {
-      const values = await stacked.data();
-      for (const [i, v] of values.entries()) sums[i]! += v * (end - start);
+  const batchSize = inferenceBatchSize(model, o.batchSize);
+  await makeInference(model, o.sampleShape).inBatches(
+    data.images,
+    data.count,
+    batchSize,
+    async (outputs, start, end) => {
+      const stacked = tf.tidy(() => {
+        const y = labelTensor(data.labels.subarray(start, end), o.numClasses, o.labelFormat);
+        return tf.stack(scoreOutputs(model, y, outputs));
+      });
+      try {
+        const values = await stacked.data();
+        for (const [i, v] of values.entries()) sums[i]! += v * (end - start);
+      } finally {
+        stacked.dispose();
+      }
       if (keepOutputs) {
         const width = outputs.size / (end - start);
         kept ??= new Float32Array(data.count * width);
         kept.set(await outputs.data(), start * width);
       }
-    } finally {
-      tf.dispose([outputs, stacked]);
-    }
-  }
+    },
+  );
   const metrics = Object.fromEntries(names.map((k, i) => [k, sums[i]! / data.count]));
   return keepOutputs ? { metrics, outputs: kept ?? new Float32Array(0) } : { metrics };
 }

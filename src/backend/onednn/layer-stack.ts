@@ -17,13 +17,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FusedPredictPlan, FusedTrainStepOptions, FusedTrainStepPlan } from '../../accelerated/index.js';
-import { loadAddon } from './addon.js';
-import { OnednnBackend } from './backend.js';
 import { convGeometry, convInfo } from './kernels/conv.js';
 import { poolGeometry } from './kernels/pool.js';
 import { OP_CODES } from './op-codes.js';
 import {
   ACTIVATION,
+  activeOnednn,
   assignWritten,
   isActivation,
   metricsArray,
@@ -193,61 +192,61 @@ export function planLayerStack(model: tf.LayersModel, training = true): LayerSta
   return { ok: true, layers };
 }
 
+/** What every step and forward pass passes, gathered once. */
+interface Stack {
+  layers: StackLayer[];
+  descriptions: number[][];
+  params: (tf.Variable | null)[];
+  moving: (tf.Variable | null)[];
+  /** Floats per sample out of the top layer. */
+  width: number;
+}
+
+/** planLayerStack's layers gathered for the native calls, or why they cannot run: a flat output, float32 weights. */
+function stackOf(model: tf.LayersModel, training: boolean): { ok: true; stack: Stack } | { ok: false; reason: string } {
+  const plan = planLayerStack(model, training);
+  if (!plan.ok) return plan;
+  const out = (model.outputs[0]!.shape as number[]).slice(1);
+  if (out.length !== 1) return { ok: false, reason: `output of rank ${out.length + 1}` };
+  const params = plan.layers.flatMap((l) => l.params);
+  const moving = plan.layers.flatMap((l) => l.moving);
+  if ([...params, ...moving].some((v) => v && v.dtype !== 'float32'))
+    return { ok: false, reason: 'weights that are not float32' };
+  const descriptions = plan.layers.map((l) => l.description);
+  return { ok: true, stack: { layers: plan.layers, descriptions, params, moving, width: out[0]! } };
+}
+
 /** The native training step for `model`, or why there is none. */
 export function layerStackStep(model: tf.LayersModel, o: FusedTrainStepOptions): FusedTrainStepPlan {
   const setting = stepSetting(model, o);
   if (!setting.ok) return setting;
-  const plan = planLayerStack(model);
-  if (!plan.ok) return plan;
-  const out = (model.outputs[0]!.shape as number[]).slice(1);
-  if (out.length !== 1 || out[0] !== o.numClasses)
-    return { ok: false, reason: `output [${out}] for ${o.numClasses} classes` };
-  const all = [...plan.layers.flatMap((l) => l.params), ...plan.layers.flatMap((l) => l.moving)];
-  if (all.some((v) => v && v.dtype !== 'float32')) return { ok: false, reason: 'weights that are not float32' };
-  const stack: Stack = {
-    layers: plan.layers,
-    descriptions: plan.layers.map((l) => l.description),
-    params: plan.layers.flatMap((l) => l.params),
-    moving: plan.layers.flatMap((l) => l.moving),
-  };
+  const gathered = stackOf(model, true);
+  if (!gathered.ok) return gathered;
+  const { stack } = gathered;
+  if (stack.width !== o.numClasses) return { ok: false, reason: `output [${stack.width}] for ${o.numClasses} classes` };
   const run = setting.optimizer(stack.params);
   return { ok: true, step: (x, targets, rows) => nativeStep(setting, stack, run, x, targets, rows) };
 }
 
 /**
  * The native forward pass for `model` in inference (batch norm with its moving statistics, dropout
- * passing through), or why there is none: the layers the step runs, float32 weights, a flat output.
+ * passing through), or why there is none.
  */
 export function layerStackPredict(model: tf.LayersModel): FusedPredictPlan {
-  const backend = tf.backend();
-  const load = loadAddon();
-  if (!(backend instanceof OnednnBackend) || !load.ok) return { ok: false, reason: 'not on the onednn backend' };
-  const plan = planLayerStack(model, false);
-  if (!plan.ok) return plan;
-  const out = (model.outputs[0]!.shape as number[]).slice(1);
-  if (out.length !== 1) return { ok: false, reason: `output of rank ${out.length + 1}` };
-  const vars = [...plan.layers.flatMap((l) => l.params), ...plan.layers.flatMap((l) => l.moving)];
-  if (vars.some((v) => v && v.dtype !== 'float32')) return { ok: false, reason: 'weights that are not float32' };
-  const descriptions = plan.layers.map((l) => l.description);
-  const params = plan.layers.flatMap((l) => l.params);
-  const moving = plan.layers.flatMap((l) => l.moving);
-  const read = (v: tf.Variable | null) => (v ? valuesOf(backend, v) : null);
+  const onednn = activeOnednn();
+  if (!onednn) return { ok: false, reason: 'not on the onednn backend' };
+  const gathered = stackOf(model, false);
+  if (!gathered.ok) return gathered;
+  const { descriptions, params, moving, width } = gathered.stack;
+  const read = (v: tf.Variable | null) => (v ? valuesOf(onednn.backend, v) : null);
   return {
     ok: true,
     predict: (x, rows) => {
-      const y = new Float32Array(rows * out[0]!);
-      load.addon.layerStackPredict(x, rows, descriptions, params.map(read), moving.map(read), y);
+      const y = new Float32Array(rows * width);
+      onednn.addon.layerStackPredict(x, rows, descriptions, params.map(read), moving.map(read), y);
       return y;
     },
   };
-}
-
-/** What every step passes, gathered once. */
-interface Stack {
-  layers: StackLayer[];
-  descriptions: number[][];
-  params: (tf.Variable | null)[];
-  moving: (tf.Variable | null)[];
 }
 
 /** Dropout's multipliers for one batch, as tfjs's dropout draws them: floor(uniform + keep) / keep. */

@@ -42,14 +42,20 @@ export interface StepSetting {
   optimizer: (params: (tf.Variable | null)[]) => OptimizerRun;
 }
 
+/** The onednn backend and its addon, when onednn is the active backend. */
+export function activeOnednn(): { backend: OnednnBackend; addon: OnednnAddon } | undefined {
+  const backend = tf.backend();
+  const load = loadAddon();
+  return backend instanceof OnednnBackend && load.ok ? { backend, addon: load.addon } : undefined;
+}
+
 /** The setting for a native step of `model`, or why there is none (backend, loss, labels, metrics, optimizer). */
 export function stepSetting(
   model: tf.LayersModel,
   o: FusedTrainStepOptions,
 ): ({ ok: true } & StepSetting) | { ok: false; reason: string } {
-  const backend = tf.backend();
-  const load = loadAddon();
-  if (!(backend instanceof OnednnBackend) || !load.ok) return { ok: false, reason: 'not on the onednn backend' };
+  const onednn = activeOnednn();
+  if (!onednn) return { ok: false, reason: 'not on the onednn backend' };
   const loss = model.loss;
   if (typeof loss !== 'string' || !(loss in LOSS)) return { ok: false, reason: `loss ${String(loss)}` };
   if (o.labelFormat !== 'oneHot') return { ok: false, reason: 'sparse labels' };
@@ -66,8 +72,7 @@ export function stepSetting(
   if (!kind) return { ok: false, reason: `optimizer ${optimizer?.getClassName()}` };
   return {
     ok: true,
-    backend,
-    addon: load.addon,
+    ...onednn,
     loss: LOSS[loss as keyof typeof LOSS],
     slots: o.metricNames.map((m) => METRIC_SLOT[m]!),
     optimizer: (params) =>
