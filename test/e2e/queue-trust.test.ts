@@ -180,11 +180,12 @@ describe('a worker told to stop', () => {
     second.signal('SIGTERM');
     await second.waitFor((e) => e.event === 'abandoned' && e.job === b.job, 60_000);
     expect(await second.exited).toBe(0);
-    const abandonedAt = Date.now();
+    // Handed back at once: waiting for the next worker now, not still active under the dead
+    // worker's 30 s lock. Read from Redis, so a slow machine cannot make it look late.
+    expect(['delayed', 'waiting']).toContain(await queue.getJobState(String(b.job)));
     const third = await worker('third', 'stop');
     const again = await third.waitFor((e) => e.event === 'started' && e.job === b.job, 60_000);
     expect(again.attempt).toBe(1); // handing back spent no attempt
-    expect(Date.now() - abandonedAt).toBeLessThan(20_000); // at once, not after the 30 s lock
     const res = await going;
     expect(res.code, res.stderr).toBe(0);
     expect((await index(dir, 'stop')).map((r) => r[3])).toEqual(['completed', 'completed', 'completed']);

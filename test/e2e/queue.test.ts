@@ -74,6 +74,12 @@ async function allText(dir: string): Promise<string> {
   return (await Promise.all(files.map((f) => readFile(f, 'latin1')))).join('\n');
 }
 
+const timed = async <T>(f: () => Promise<T>) => {
+  const t = Date.now();
+  const res = await f();
+  return { res, ms: Date.now() - t };
+};
+
 const until = async (what: string, ok: () => boolean, ms = 60_000) => {
   const end = Date.now() + ms;
   while (!ok()) {
@@ -236,13 +242,16 @@ describe('a queue that cannot be used', () => {
         ['sweep', 'unusable.sweep.yaml', '--queue', url()],
         ['worker', '--queue', url()],
       ]) {
-        const t = Date.now();
-        const res = await runCli(args, { cwd: dir });
+        // "Within seconds" counts from what the same command costs when it stops before connecting
+        // (--queue given twice), so a machine slow to start Node does not read as a slow answer.
+        const before = await timed(() => runCli([...args, '--queue', 'x'], { cwd: dir }));
+        expect(before.res.code).toBe(1);
+        const { res, ms } = await timed(() => runCli(args, { cwd: dir }));
         expect(res.code, res.stderr).toBe(1);
         expect(res.stderr).toMatch(why);
         expect(res.stderr.trim().split('\n')).toHaveLength(1);
         expect(res.stderr).not.toContain(PASSWORD);
-        expect(Date.now() - t).toBeLessThan(10_000);
+        expect(ms - before.ms).toBeLessThan(10_000);
       }
     },
     120_000,
