@@ -62,10 +62,11 @@ struct Layer {
   float* newMoving[2] = {nullptr, nullptr};
   const float* mask = nullptr;  // dropout's multipliers, rows × in
   // Where the step keeps, in its arena: the output, the parameters' gradients, batch norm's batch
-  // statistics and its stand-ins for an absent gamma (ones) or beta (zeros).
+  // statistics, its multipliers (gamma / std, for the relu above's backward) and its stand-ins for
+  // an absent gamma (ones) or beta (zeros).
   float* y = nullptr;
   float* grad[2] = {nullptr, nullptr};
-  float *mean = nullptr, *var = nullptr, *ones = nullptr, *zeros = nullptr;
+  float *mean = nullptr, *var = nullptr, *mul = nullptr, *ones = nullptr, *zeros = nullptr;
   bool hasParams() const { return p[0] || p[1]; }
 };
 
@@ -260,7 +261,7 @@ struct Arena {
   void layout(Stack& s) {
     int64_t total = 0, widest = s.in;
     for (const Layer& L : s.layers) {
-      total += s.rows * L.out + L.pn[0] * (L.p[0] != nullptr) + L.pn[1] * (L.p[1] != nullptr) + 4 * L.channels;
+      total += s.rows * L.out + L.pn[0] * (L.p[0] != nullptr) + L.pn[1] * (L.p[1] != nullptr) + 5 * L.channels;
       widest = std::max(widest, L.out);
     }
     if (static_cast<int64_t>(floats.size()) < total) floats.resize(total);
@@ -273,7 +274,7 @@ struct Arena {
       for (int j = 0; j < 2; ++j)
         if (L.p[j]) L.grad[j] = take(L.pn[j]);
       if (L.kind != kBatchNorm) continue;
-      L.mean = take(L.channels), L.var = take(L.channels);
+      L.mean = take(L.channels), L.var = take(L.channels), L.mul = take(L.channels);
       L.ones = take(L.channels), L.zeros = take(L.channels);
       std::fill(L.ones, L.ones + L.channels, 1.f);
       std::fill(L.zeros, L.zeros + L.channels, 0.f);
@@ -295,7 +296,7 @@ void forward(Stack& s) {
       case kBatchNorm: {
         const int64_t C = L.channels, rows = s.rows * (L.in / C);
         batchNormTrainForward(x, L.reluAbove ? s.layers[i + 1].y : L.y, rows, C, L.p[0] ? L.p[0] : L.ones,
-                              L.p[1] ? L.p[1] : L.zeros, L.epsilon, L.mean, L.var, L.reluAbove);
+                              L.p[1] ? L.p[1] : L.zeros, L.epsilon, L.mean, L.var, L.reluAbove, L.mul);
         // The moving averages as tfjs updates them: value − (value − batch) · (1 − momentum).
         const float* batch[2] = {L.mean, L.var};
         for (int j = 0; j < 2; ++j)
@@ -350,12 +351,11 @@ void backward(Stack& s, Arena& a, double* sums) {
         if (L.p[1]) columnSums(d, s.rows, L.dOut, L.grad[1]);
         if (below) gemm(s.rows, L.dIn, L.dOut, false, true, d, L.p[0], other), std::swap(d, other);  // dX = dY·Wᵀ
         break;
-      case kBatchNorm: {
+      case kBatchNorm: {  // dx in place of dy
         const int64_t C = L.channels, rows = s.rows * (L.in / C);
-        batchNormBackward(d, x, rows, C, L.p[0] ? L.p[0] : L.ones, L.mean, L.var, L.epsilon, below ? other : nullptr,
-                          L.p[0] ? L.grad[0] : nullptr, L.p[1] ? L.grad[1] : nullptr,
-                          L.reluAbove ? s.layers[i + 1].y : nullptr);
-        if (below) std::swap(d, other);
+        const ReluAbove relu{L.mul, L.p[1] ? L.p[1] : L.zeros};
+        batchNormBackward(d, x, rows, C, L.p[0] ? L.p[0] : L.ones, L.mean, L.var, L.epsilon, below ? d : nullptr,
+                          L.p[0] ? L.grad[0] : nullptr, L.p[1] ? L.grad[1] : nullptr, L.reluAbove ? &relu : nullptr);
         break;
       }
       case kActivation:

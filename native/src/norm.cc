@@ -35,6 +35,14 @@ int64_t rowsOf(int64_t length, int64_t channels, const char* name) {
   return length / channels;
 }
 
+// (x − mean) · mul + add, one element or 8: the normalised value, computed one way wherever it is
+// (the forward pass writes it; the backward pass recomputes it to know where the relu above let
+// the gradient through, bit for bit the value the forward pass saw).
+template <typename T>
+inline T normalized(T x, T mean, T mul, T add) {
+  return (x - mean) * mul + add;
+}
+
 // out[r, c] = (x[r, c] - mean[c]) * mul[c] + add[c] over a [rows, channels] array; with `relu`,
 // then relu of that, as the activation computes it (NaN stays NaN).
 void normalizeRows(const float* x, float* out, int64_t rows, int64_t channels, const float* mean, const float* mul,
@@ -46,19 +54,20 @@ void normalizeRows(const float* x, float* out, int64_t rows, int64_t channels, c
     if (relu) {
 #pragma omp simd
       for (int64_t c = 0; c < channels; ++c) {
-        const float v = (xr[c] - mean[c]) * mul[c] + add[c];
+        const float v = normalized(xr[c], mean[c], mul[c], add[c]);
         o[c] = v < 0.f ? 0.f : v;
       }
     } else {
 #pragma omp simd
-      for (int64_t c = 0; c < channels; ++c) o[c] = (xr[c] - mean[c]) * mul[c] + add[c];
+      for (int64_t c = 0; c < channels; ++c) o[c] = normalized(xr[c], mean[c], mul[c], add[c]);
     }
   }
 }
 
-// The gradient through a relu whose output is y, as throughActivation computes it: dy where y > 0,
-// 0 where not, NaN where y is NaN.
-inline float throughRelu(float dy, float y) { return dy * (y > 0.f ? 1.f : y == y ? 0.f : y); }
+// The gradient through a relu, as throughActivation computes it from the relu's output y: dy where
+// y > 0, 0 where not, NaN where y is NaN. `v` may be y or the relu's input: y > 0 exactly where
+// v > 0, and y is NaN exactly where v is.
+inline float throughRelu(float dy, float v) { return dy * (v > 0.f ? 1.f : v == v ? 0.f : v); }
 
 // batchNorm(x, out, channels, mean, variance, offset|null, scale|null, epsilon)
 Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
@@ -95,7 +104,7 @@ void sumBlock(const Terms& terms, int64_t r0, int64_t r1, int64_t channels, int6
     const int64_t at = r * channels + c0;
 #pragma GCC unroll 8
     for (int j = 0; j < V; ++j) {
-      const Doubles8 a = widen(terms.a8(at + 8 * j)), b = widen(terms.b8(at + 8 * j, c0 + 8 * j));
+      const Doubles8 a = widen(terms.a8(at + 8 * j, c0 + 8 * j)), b = widen(terms.b8(at + 8 * j, c0 + 8 * j));
       sa[j] += a;
       sab[j] += a * b;
     }
@@ -113,7 +122,7 @@ void sumRows(const Terms& terms, int64_t r0, int64_t r1, int64_t channels, doubl
       channels, [&](int64_t c0, auto v) { sumBlock<decltype(v)::value>(terms, r0, r1, channels, c0, acc); });
   for (int64_t r = r0; r < r1; ++r)  // the last channels % 8
     for (int64_t c = c1; c < channels; ++c) {
-      const double a = terms.a1(r * channels + c), b = terms.b1(r * channels + c, c);
+      const double a = terms.a1(r * channels + c, c), b = terms.b1(r * channels + c, c);
       acc[c] += a;
       acc[channels + c] += a * b;
     }
@@ -137,37 +146,42 @@ void channelSums(const Terms& terms, int64_t rows, int64_t channels, double* sum
 // Forward: x and x · x.
 struct Squares {
   const float* x;
-  Floats8 a8(int64_t i) const { return load8(x + i); }
+  Floats8 a8(int64_t i, int64_t) const { return load8(x + i); }
   Floats8 b8(int64_t i, int64_t) const { return load8(x + i); }
-  float a1(int64_t i) const { return x[i]; }
+  float a1(int64_t i, int64_t) const { return x[i]; }
   float b1(int64_t i, int64_t) const { return x[i]; }
 };
 
 // Backward: dy and dy · (x − mean), the difference taken in float.
 struct Moments {
   const float *dy, *x, *mean;
-  Floats8 a8(int64_t i) const { return load8(dy + i); }
+  Floats8 a8(int64_t i, int64_t) const { return load8(dy + i); }
   Floats8 b8(int64_t i, int64_t c) const { return load8(x + i) - load8(mean + c); }
-  float a1(int64_t i) const { return dy[i]; }
+  float a1(int64_t i, int64_t) const { return dy[i]; }
   float b1(int64_t i, int64_t c) const { return x[i] - mean[c]; }
 };
 
-// The same with dy first taken back through the relu above (output y), element by element.
+// The same with dy first taken back through the relu above, element by element; the relu's input
+// recomputed from x as the forward pass computed it, so y itself is not read.
 struct ReluMoments {
-  const float *dy, *y, *x, *mean;
-  Floats8 a8(int64_t i) const {
-    const Floats8 g = load8(dy + i), v = load8(y + i), one = Floats8{} + 1.f, zero = Floats8{};
+  const float *dy, *x, *mean;
+  ReluAbove relu;
+  Floats8 a8(int64_t i, int64_t c) const {
+    const Floats8 v = normalized(load8(x + i), load8(mean + c), load8(relu.mul + c), load8(relu.offset + c));
+    const Floats8 g = load8(dy + i), one = Floats8{} + 1.f, zero = Floats8{};
     return g * (v > zero ? one : v == v ? zero : v);
   }
   Floats8 b8(int64_t i, int64_t c) const { return load8(x + i) - load8(mean + c); }
-  float a1(int64_t i) const { return throughRelu(dy[i], y[i]); }
+  float a1(int64_t i, int64_t c) const {
+    return throughRelu(dy[i], normalized(x[i], mean[c], relu.mul[c], relu.offset[c]));
+  }
   float b1(int64_t i, int64_t c) const { return x[i] - mean[c]; }
 };
 
 }  // namespace
 
 void batchNormTrainForward(const float* x, float* out, int64_t rows, int64_t channels, const float* scale,
-                           const float* offset, double eps, float* meanOut, float* varOut, bool relu) {
+                           const float* offset, double eps, float* meanOut, float* varOut, bool relu, float* mulOut) {
   std::vector<double> sums(2 * channels);
   channelSums(Squares{x}, rows, channels, sums.data());
   std::vector<float> mul(channels);
@@ -178,15 +192,16 @@ void batchNormTrainForward(const float* x, float* out, int64_t rows, int64_t cha
     mul[c] = static_cast<float>(scale[c] / std::sqrt(var + eps));
   }
   normalizeRows(x, out, rows, channels, meanOut, mul.data(), offset, relu);
+  if (mulOut) std::copy(mul.begin(), mul.end(), mulOut);
 }
 
 //   dOffset = sum dy,  dScale = sum dy * xhat,  dx = scale / std * (dy - (dOffset + xhat * dScale) / N).
 void batchNormBackward(const float* dy, const float* x, int64_t rows, int64_t channels, const float* scale,
                        const float* mean, const float* var, double eps, float* dx, float* dScale, float* dOffset,
-                       const float* reluY) {
+                       const ReluAbove* relu) {
   std::vector<double> sums(2 * channels);
-  if (reluY)
-    channelSums(ReluMoments{dy, reluY, x, mean}, rows, channels, sums.data());
+  if (relu)
+    channelSums(ReluMoments{dy, x, mean, *relu}, rows, channels, sums.data());
   else
     channelSums(Moments{dy, x, mean}, rows, channels, sums.data());
   // dx = k * dy + u * (x - mean) + w per channel, with k = scale * inv,
@@ -207,11 +222,12 @@ void batchNormBackward(const float* dy, const float* x, int64_t rows, int64_t ch
   for (int64_t r = 0; r < rows; ++r) {
     const float *g = dy + r * channels, *xr = x + r * channels;
     float* o = dx + r * channels;
-    if (reluY) {
-      const float* yr = reluY + r * channels;
+    if (relu) {
+      const float *mul = relu->mul, *add = relu->offset;
 #pragma omp simd
       for (int64_t c = 0; c < channels; ++c)
-        o[c] = pk[c] * throughRelu(g[c], yr[c]) + pu[c] * (xr[c] - mean[c]) + pw[c];
+        o[c] =
+            pk[c] * throughRelu(g[c], normalized(xr[c], mean[c], mul[c], add[c])) + pu[c] * (xr[c] - mean[c]) + pw[c];
     } else {
 #pragma omp simd
       for (int64_t c = 0; c < channels; ++c) o[c] = pk[c] * g[c] + pu[c] * (xr[c] - mean[c]) + pw[c];
