@@ -130,7 +130,8 @@ const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)),
 
 /**
  * The weights whose gradient is zero in exact arithmetic: the bias of a linear conv2d or dense
- * layer that feeds a batch norm (which subtracts the batch mean, bias and all). What they hold after
+ * layer that feeds a batch norm (which subtracts the batch mean, bias and all), directly or through
+ * a flatten or reshape (a bias per channel is a constant per feature too). What they hold after
  * training is rounding noise, different for any two orders of the same sums, so they are left out
  * of the comparison; `roundingNoise` reports their largest magnitude instead (with SGD: with
  * Adam, whose steps are a learning rate whatever the gradient's size, it is not small).
@@ -139,7 +140,7 @@ function roundingOnly(model: tf.LayersModel): Set<string> {
   const names = new Set<string>();
   const adam = model.optimizer.getClassName() === 'Adam';
   model.layers.forEach((layer, i) => {
-    const next = model.layers[i + 1];
+    const next = model.layers.slice(i + 1).find((l) => !['Flatten', 'Reshape'].includes(l.getClassName()));
     const config = layer.getConfig();
     if (next?.getClassName() !== 'BatchNormalization' || config.activation !== 'linear' || !config.useBias) return;
     const bias = layer.weights.find((w) => /bias/.test(w.name));

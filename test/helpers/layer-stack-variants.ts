@@ -36,4 +36,14 @@ export const CNN_VARIANTS: [title: string, layers: string][] = [
       '{type: activation, activation: softmax}',
     ),
   ],
+  [
+    'a conv flattened into a batch norm over all its outputs, the relu above fused',
+    cnnLayers(
+      '{type: conv2d, filters: 4, kernelSize: 3, strides: 2}',
+      '{type: flatten}',
+      '{type: batchNormalization}',
+      '{type: activation, activation: relu}',
+      '{type: dense, units: 10, activation: softmax}',
+    ),
+  ],
 ];
