@@ -67,6 +67,7 @@ struct Layer {
   float* y = nullptr;
   float* grad[2] = {nullptr, nullptr};
   float *mean = nullptr, *var = nullptr, *mul = nullptr, *ones = nullptr, *zeros = nullptr;
+  int32_t* argmax = nullptr;  // max pooling: each output's winner, for the backward pass
   bool hasParams() const { return p[0] || p[1]; }
 };
 
@@ -256,21 +257,26 @@ void readLayers(const Args& args, Stack& s) {
 // parameters' gradients, batch norm's statistics, and two buffers for the gradient flowing down.
 struct Arena {
   std::vector<float> floats, d0, d1;
+  std::vector<int32_t> winners;  // max pooling's
 
   // Points each layer at its parts of `floats`; every part is written before it is read.
   void layout(Stack& s) {
-    int64_t total = 0, widest = s.in;
+    int64_t total = 0, widest = s.in, pooled = 0;
     for (const Layer& L : s.layers) {
+      if (L.kind == kMaxPool) pooled += s.rows * L.out;
       total += s.rows * L.out + L.pn[0] * (L.p[0] != nullptr) + L.pn[1] * (L.p[1] != nullptr) + 5 * L.channels;
       widest = std::max(widest, L.out);
     }
     if (static_cast<int64_t>(floats.size()) < total) floats.resize(total);
+    if (static_cast<int64_t>(winners.size()) < pooled) winners.resize(pooled);
+    int32_t* won = winners.data();
     d0.resize(s.rows * widest);
     d1.resize(s.rows * widest);
     float* at = floats.data();
     const auto take = [&at](int64_t n) { return std::exchange(at, at + n); };
     for (Layer& L : s.layers) {
       L.y = take(s.rows * L.out);
+      if (L.kind == kMaxPool) L.argmax = std::exchange(won, won + s.rows * L.out);
       for (int j = 0; j < 2; ++j)
         if (L.p[j]) L.grad[j] = take(L.pn[j]);
       if (L.kind != kBatchNorm) continue;
@@ -307,7 +313,7 @@ void forward(Stack& s) {
         if (!L.fused) applyActivation(L.activation, x, L.y, s.rows, L.in);
         break;
       case kMaxPool:
-        maxPoolForward(L.pool, x, L.y);
+        maxPoolForward(L.pool, x, L.y, L.argmax);
         break;
       case kAvgPool:
         avgPoolForward(L.pool, x, L.y);
@@ -362,7 +368,7 @@ void backward(Stack& s, Arena& a, double* sums) {
         if (!L.fused) throughActivation(L.activation, L.y, d, s.rows, L.in);
         break;
       case kMaxPool:
-        maxPoolBackward(L.pool, d, x, other), std::swap(d, other);
+        maxPoolBackwardFrom(L.pool, d, L.argmax, other), std::swap(d, other);
         break;
       case kAvgPool:
         avgPoolBackward(L.pool, d, other), std::swap(d, other);

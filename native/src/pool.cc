@@ -52,17 +52,34 @@ inline void forEachInWindow(const PoolGeom& g, int64_t b, int64_t oy, int64_t ox
 
 }  // namespace
 
-void maxPoolForward(const PoolGeometry& g, const float* x, float* out) {
+void maxPoolForward(const PoolGeometry& g, const float* x, float* out, int32_t* argmax) {
+  const int64_t sample = g.inH * g.inW * g.c;
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t b = 0; b < g.n; ++b)
     for (int64_t oy = 0; oy < g.outH; ++oy)
       for (int64_t ox = 0; ox < g.outW; ++ox) {
-        float* o = out + ((b * g.outH + oy) * g.outW + ox) * g.c;
+        const int64_t at = ((b * g.outH + oy) * g.outW + ox) * g.c;
+        float* o = out + at;
         for (int64_t ch = 0; ch < g.c; ++ch) o[ch] = -std::numeric_limits<float>::infinity();
+        if (!argmax) {
+          forEachInWindow(g, b, oy, ox, [&](int64_t base) {
+            const float* p = x + base;
+#pragma omp simd
+            for (int64_t ch = 0; ch < g.c; ++ch) o[ch] = p[ch] > o[ch] ? p[ch] : o[ch];  // NaN never wins, as in tfjs
+          });
+          continue;
+        }
+        int32_t* a = argmax + at;
+        for (int64_t ch = 0; ch < g.c; ++ch) a[ch] = -1;
         forEachInWindow(g, b, oy, ox, [&](int64_t base) {
           const float* p = x + base;
+          const auto first = static_cast<int32_t>(base - b * sample);
 #pragma omp simd
-          for (int64_t ch = 0; ch < g.c; ++ch) o[ch] = p[ch] > o[ch] ? p[ch] : o[ch];  // NaN never wins, as in tfjs
+          for (int64_t ch = 0; ch < g.c; ++ch) {
+            const bool more = p[ch] > o[ch];
+            o[ch] = more ? p[ch] : o[ch];
+            a[ch] = more ? first + static_cast<int32_t>(ch) : a[ch];
+          }
         });
       }
 }
@@ -101,6 +118,19 @@ void maxPoolBackward(const PoolGeometry& g, const float* dy, const float* x, flo
             if (ba[ch] >= 0) dx[ba[ch]] += d[ch];
         }
     }
+  }
+}
+
+void maxPoolBackwardFrom(const PoolGeometry& g, const float* dy, const int32_t* argmax, float* dx) {
+  const int64_t sample = g.inH * g.inW * g.c, outSample = g.outH * g.outW * g.c;
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < g.n; ++b) {
+    float* s = dx + b * sample;
+    std::memset(s, 0, sizeof(float) * sample);
+    const float* d = dy + b * outSample;
+    const int32_t* a = argmax + b * outSample;
+    for (int64_t i = 0; i < outSample; ++i)  // output pixels in order, as maxPoolBackward takes them
+      if (a[i] >= 0) s[a[i]] += d[i];
   }
 }
 
