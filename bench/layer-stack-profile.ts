@@ -23,7 +23,13 @@ const [file = 'configs/cnn.yaml', stepsArg = '20'] = process.argv.slice(2).filte
 const steps = Number(stepsArg);
 const WARM_UP = 5;
 
-async function timeSteps(): Promise<{ kind: string; rows: number; msPerStep: number; tfjsMsPerStep: number }> {
+async function timeSteps(): Promise<{
+  kind: string;
+  rows: number;
+  threads: number;
+  msPerStep: number;
+  tfjsMsPerStep: number;
+}> {
   tf.enableProdMode();
   const load = await loadOnednnBackend();
   if (!load.ok) throw new Error(`${load.reason}; ${load.fix}`);
@@ -43,14 +49,15 @@ async function timeSteps(): Promise<{ kind: string; rows: number; msPerStep: num
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) await step(x, labels);
   const msPerStep = (performance.now() - t0) / steps;
-  if (process.env.LAYER_STACK_PROFILE_CHILD) return { kind, rows, msPerStep, tfjsMsPerStep: Number.NaN };
+  if (process.env.LAYER_STACK_PROFILE_CHILD)
+    return { kind, rows, threads: load.threads, msPerStep, tfjsMsPerStep: Number.NaN };
   // The same steps through tfjs's own engine on the same backend (its fused layer kernels), for scale.
   const xs = tf.tensor(x, [rows, 28, 28]);
   const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
   for (let i = 0; i < WARM_UP; i++) await model.trainOnBatch(xs, ys);
   const t1 = performance.now();
   for (let i = 0; i < steps; i++) await model.trainOnBatch(xs, ys);
-  return { kind, rows, msPerStep, tfjsMsPerStep: (performance.now() - t1) / steps };
+  return { kind, rows, threads: load.threads, msPerStep, tfjsMsPerStep: (performance.now() - t1) / steps };
 }
 
 if (process.env.LAYER_STACK_PROFILE_CHILD) {
@@ -96,7 +103,7 @@ if (process.env.LAYER_STACK_PROFILE_CHILD) {
   rowsOut.sort((a, b) => b.msPerStep - a.msPerStep);
   console.log(
     `${file}: ${alone.kind}, batch ${alone.rows}, ${steps} steps after ${WARM_UP} warm-up; ${cpus()[0]?.model}, ` +
-      `${availableParallelism()} threads, load ${load.toFixed(2)}`,
+      `${alone.threads} of ${availableParallelism()} threads, load ${load.toFixed(2)}`,
   );
   const rate = (ms: number) => `${((alone.rows * 1000) / ms).toFixed(0)} samples/s`;
   console.log(`step: ${alone.msPerStep.toFixed(2)} ms (${rate(alone.msPerStep)})`);
