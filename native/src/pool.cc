@@ -37,7 +37,7 @@ PoolGeom readGeom(const Args& args, size_t at) {
 }
 
 // Walks the output pixel's window in row-major order, skipping padding: visit(offset of the input
-// pixel's first channel in x). Both kernels take the window in this order, so they agree on ties.
+// pixel's first channel in x).
 template <typename Visit>
 inline void forEachInWindow(const PoolGeom& g, int64_t b, int64_t oy, int64_t ox, Visit&& visit) {
   for (int64_t fy = 0; fy < g.fH; ++fy) {
@@ -50,9 +50,11 @@ inline void forEachInWindow(const PoolGeom& g, int64_t b, int64_t oy, int64_t ox
   }
 }
 
-}  // namespace
-
-void maxPoolForward(const PoolGeometry& g, const float* x, float* out, int32_t* argmax) {
+// Each output element the maximum of its window, and with kRecord its winner. Per output pixel,
+// all channels at once: a channel's maximum moves only on a strictly greater value, so the first
+// maximum in window order wins (as in tfjs's cpu kernel) and NaN never does.
+template <bool kRecord>
+void maxPoolWindows(const PoolGeometry& g, const float* x, float* out, int32_t* argmax) {
   const int64_t sample = g.inH * g.inW * g.c;
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t b = 0; b < g.n; ++b)
@@ -60,17 +62,11 @@ void maxPoolForward(const PoolGeometry& g, const float* x, float* out, int32_t* 
       for (int64_t ox = 0; ox < g.outW; ++ox) {
         const int64_t at = ((b * g.outH + oy) * g.outW + ox) * g.c;
         float* o = out + at;
-        for (int64_t ch = 0; ch < g.c; ++ch) o[ch] = -std::numeric_limits<float>::infinity();
-        if (!argmax) {
-          forEachInWindow(g, b, oy, ox, [&](int64_t base) {
-            const float* p = x + base;
-#pragma omp simd
-            for (int64_t ch = 0; ch < g.c; ++ch) o[ch] = p[ch] > o[ch] ? p[ch] : o[ch];  // NaN never wins, as in tfjs
-          });
-          continue;
+        int32_t* a = kRecord ? argmax + at : nullptr;
+        for (int64_t ch = 0; ch < g.c; ++ch) {
+          o[ch] = -std::numeric_limits<float>::infinity();
+          if constexpr (kRecord) a[ch] = -1;
         }
-        int32_t* a = argmax + at;
-        for (int64_t ch = 0; ch < g.c; ++ch) a[ch] = -1;
         forEachInWindow(g, b, oy, ox, [&](int64_t base) {
           const float* p = x + base;
           const auto first = static_cast<int32_t>(base - b * sample);
@@ -78,49 +74,23 @@ void maxPoolForward(const PoolGeometry& g, const float* x, float* out, int32_t* 
           for (int64_t ch = 0; ch < g.c; ++ch) {
             const bool more = p[ch] > o[ch];
             o[ch] = more ? p[ch] : o[ch];
-            a[ch] = more ? first + static_cast<int32_t>(ch) : a[ch];
+            if constexpr (kRecord) a[ch] = more ? first + static_cast<int32_t>(ch) : a[ch];
           }
         });
       }
 }
 
-// Windows may overlap, so threads split the batch, never a sample. Per output pixel, all channels
-// at once: a channel's maximum moves only on a strictly greater value, so the first maximum in
-// window order wins (as in tfjs's cpu kernel) and NaN never does.
-void maxPoolBackward(const PoolGeometry& g, const float* dy, const float* x, float* dx) {
-  const int64_t sample = g.inH * g.inW * g.c;
-#pragma omp parallel
-  {
-    std::vector<float> best(g.c);
-    std::vector<int64_t> at(g.c);
-    float* bv = best.data();
-    int64_t* ba = at.data();
-#pragma omp for schedule(static)
-    for (int64_t b = 0; b < g.n; ++b) {
-      std::memset(dx + b * sample, 0, sizeof(float) * sample);
-      for (int64_t oy = 0; oy < g.outH; ++oy)
-        for (int64_t ox = 0; ox < g.outW; ++ox) {
-          for (int64_t ch = 0; ch < g.c; ++ch) {
-            bv[ch] = -std::numeric_limits<float>::infinity();
-            ba[ch] = -1;
-          }
-          forEachInWindow(g, b, oy, ox, [&](int64_t base) {
-            const float* p = x + base;
-#pragma omp simd
-            for (int64_t ch = 0; ch < g.c; ++ch) {
-              const bool more = p[ch] > bv[ch];
-              bv[ch] = more ? p[ch] : bv[ch];
-              ba[ch] = more ? base + ch : ba[ch];
-            }
-          });
-          const float* d = dy + ((b * g.outH + oy) * g.outW + ox) * g.c;
-          for (int64_t ch = 0; ch < g.c; ++ch)
-            if (ba[ch] >= 0) dx[ba[ch]] += d[ch];
-        }
-    }
-  }
+}  // namespace
+
+void maxPoolForward(const PoolGeometry& g, const float* x, float* out, int32_t* argmax) {
+  if (argmax)
+    maxPoolWindows<true>(g, x, out, argmax);
+  else
+    maxPoolWindows<false>(g, x, out, nullptr);
 }
 
+// Windows may overlap, so threads split the batch, never a sample: each sample's sums are added
+// in output order.
 void maxPoolBackwardFrom(const PoolGeometry& g, const float* dy, const int32_t* argmax, float* dx) {
   const int64_t sample = g.inH * g.inW * g.c, outSample = g.outH * g.outW * g.c;
 #pragma omp parallel for schedule(static)
@@ -129,9 +99,18 @@ void maxPoolBackwardFrom(const PoolGeometry& g, const float* dy, const int32_t* 
     std::memset(s, 0, sizeof(float) * sample);
     const float* d = dy + b * outSample;
     const int32_t* a = argmax + b * outSample;
-    for (int64_t i = 0; i < outSample; ++i)  // output pixels in order, as maxPoolBackward takes them
+    for (int64_t i = 0; i < outSample; ++i)
       if (a[i] >= 0) s[a[i]] += d[i];
   }
+}
+
+void maxPoolBackward(const PoolGeometry& g, const float* dy, const float* x, float* dx) {
+  thread_local std::vector<float> out;
+  thread_local std::vector<int32_t> winners;
+  out.resize(g.out);
+  winners.resize(g.out);
+  maxPoolForward(g, x, out.data(), winners.data());
+  maxPoolBackwardFrom(g, dy, winners.data(), dx);
 }
 
 // tfjs's cpu kernel: the mean of the window's pixels inside the input (padding not counted).

@@ -15,6 +15,17 @@ inline Floats8 load8(const float* p) {
   return v;
 }
 
+// The block of V whole vectors left after the 64-lane blocks, V counted down from 7 to the one that fits.
+template <int V, typename Block>
+void lastBlockOf8(int64_t vectors, int64_t c0, Block& block) {
+  if constexpr (V > 0) {
+    if (vectors == V)
+      block(c0, std::integral_constant<int, V>{});
+    else
+      lastBlockOf8<V - 1>(vectors, c0, block);
+  }
+}
+
 // Calls block(c0, std::integral_constant<int, V>{}) over lanes [0, n): blocks of 8 vectors (64
 // lanes), then one block of the whole vectors left (V < 8), so each block's V accumulators can stay
 // in registers. Returns where the whole vectors end: the last n % 8 lanes are the caller's.
@@ -22,31 +33,7 @@ template <typename Block>
 int64_t inBlocksOf8(int64_t n, Block&& block) {
   int64_t c0 = 0;
   for (; n - c0 >= 64; c0 += 64) block(c0, std::integral_constant<int, 8>{});
-  switch ((n - c0) / 8) {
-    case 7:
-      block(c0, std::integral_constant<int, 7>{});
-      break;
-    case 6:
-      block(c0, std::integral_constant<int, 6>{});
-      break;
-    case 5:
-      block(c0, std::integral_constant<int, 5>{});
-      break;
-    case 4:
-      block(c0, std::integral_constant<int, 4>{});
-      break;
-    case 3:
-      block(c0, std::integral_constant<int, 3>{});
-      break;
-    case 2:
-      block(c0, std::integral_constant<int, 2>{});
-      break;
-    case 1:
-      block(c0, std::integral_constant<int, 1>{});
-      break;
-    default:
-      break;
-  }
+  lastBlockOf8<7>((n - c0) / 8, c0, block);
   return c0 + (n - c0) / 8 * 8;
 }
 
