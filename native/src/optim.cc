@@ -3,11 +3,37 @@
 // the same arithmetic in the same order.
 #include "optim.h"
 #include <cmath>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 #include "common.h"
 
 namespace ox {
 
 namespace {
+
+// Adam's moments decay geometrically wherever the gradient is zero (the first layer's rows for
+// pixels that a batch rarely inks, a dead unit's weights), and float32 values below 2^-126 are
+// subnormal: a vector instruction with a subnormal lane takes a microcode assist. This loop took
+// 5-20 ns an element over moments decaying to zero, against 1.1 ns over normal ones. From the second
+// epoch of configs/ann.yaml on, 1-2.6 % of its weights had a subnormal moment; flushing them made
+// its 5 epochs 1.17x faster at 2 threads and 1.23x at 1. While in scope, this thread's MXCSR reads
+// subnormal inputs as zero and stores zero for subnormal results (DAZ, FTZ), as TensorFlow's own
+// threads run. Only those tails change. A subnormal m moves a weight by
+// lr·m/(c1·(sqrt(v/c2) + epsilon)): under 1.2e-30·lr with tf's default beta1 and epsilon, which the
+// add to the weight rounds away; a subnormal v leaves sqrt(v/c2) far below epsilon's last bit. So
+// the weights stay tfjs's. The caller's setting comes back on exit: JavaScript needs subnormals.
+class SubnormalsAsZero {
+ public:
+#if defined(__SSE__)
+  SubnormalsAsZero() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | kDaz | kFtz); }
+  ~SubnormalsAsZero() { _mm_setcsr(saved_); }
+
+ private:
+  static constexpr unsigned kDaz = 1u << 6, kFtz = 1u << 15;
+  unsigned saved_;
+#endif
+};
 
 // The updates below take the gradient as one array or as the sum of two (the halves of a batch
 // that two threads worked on): with kTwo, element i of the gradient is g[i] + g2[i]. Plain local
@@ -18,14 +44,18 @@ void adam(const float* w, const float* g, const float* g2, const float* m, const
           float* ov, int64_t n, const float* h) {
   const float b1 = h[0], b2 = h[1], lr = h[2], eps = h[3], c1 = h[4], c2 = h[5];
   const float a1 = 1.f - b1, a2 = 1.f - b2, negLr = -lr;
-#pragma omp parallel for simd schedule(static) if (parallel : n > 65536)
-  for (int64_t i = 0; i < n; ++i) {
-    const float gi = kTwo ? g[i] + g2[i] : g[i];
-    const float mi = m[i] * b1 + gi * a1;
-    const float vi = v[i] * b2 + (gi * gi) * a2;
-    om[i] = mi;
-    ov[i] = vi;
-    ow[i] = ((mi / c1) / (std::sqrt(vi / c2) + eps)) * negLr + w[i];
+#pragma omp parallel if (parallel : n > 65536)
+  {
+    const SubnormalsAsZero flush;
+#pragma omp for simd schedule(static)
+    for (int64_t i = 0; i < n; ++i) {
+      const float gi = kTwo ? g[i] + g2[i] : g[i];
+      const float mi = m[i] * b1 + gi * a1;
+      const float vi = v[i] * b2 + (gi * gi) * a2;
+      om[i] = mi;
+      ov[i] = vi;
+      ow[i] = ((mi / c1) / (std::sqrt(vi / c2) + eps)) * negLr + w[i];
+    }
   }
 }
 

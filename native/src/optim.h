@@ -6,6 +6,7 @@ namespace ox {
 
 // tf.train.adam's update of n weights; h = [beta1, beta2, learningRate, epsilon, 1 - beta1^t,
 // 1 - beta2^t]. The gradient is g, or g + g2 when g2 is given. Outputs may alias their inputs.
+// Subnormal inputs count as zero and subnormal moments are stored as zero (see optim.cc).
 void adamUpdate(const float* w, const float* g, const float* m, const float* v, float* ow, float* om, float* ov,
                 int64_t n, const float* h, const float* g2 = nullptr);
 
