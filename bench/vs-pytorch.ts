@@ -25,7 +25,9 @@
  * versions to --out. PyTorch is optional: without torch for --python, mnist-run is measured alone
  * and the output says PyTorch was not measured. Rounds interleave the tools so that a change in
  * the machine's load hits all of them; each measurement records the load average at its start and
- * the share of CPU time the hypervisor stole while it ran (Linux; a shared VM's neighbours).
+ * the share of CPU time the hypervisor stole while it ran (Linux; a shared VM's neighbours), and
+ * what a matrix product got from the machine just before (the sgemm probe, on 1 and N threads: a
+ * VM's vCPUs that share a physical core halve the N-thread figures without any steal).
  */
 
 import { execFile } from 'node:child_process';
@@ -33,7 +35,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -163,6 +165,43 @@ function configSettings(name: string) {
   };
 }
 
+const PROBE_N = 1024;
+const PROBE = `
+import { loadAddon } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'backend', 'onednn', 'addon.js')).href)};
+const load = loadAddon();
+if (!load.ok) throw new Error(load.reason);
+const n = ${PROBE_N}, a = new Float32Array(n * n).fill(0.5), b = new Float32Array(n * n).fill(0.25);
+const out = new Float32Array(n * n);
+const rate = (threads) => {
+  load.addon.setThreads(threads);
+  let best = Infinity;
+  for (let i = 0; i < 8; i++) {
+    const t0 = performance.now();
+    load.addon.matMul(a, b, out, 1, 1, n, n, n, false, false);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return Math.round((2 * n ** 3) / best / 1e6);
+};
+console.log(JSON.stringify({ threads1: rate(1), threadsN: rate(${THREADS}) }));
+`;
+
+/**
+ * What the machine gives a matrix product right now, in GFLOP/s: the addon's matMul (oneDNN) of two
+ * 1024x1024 matrices, best of 8, on 1 thread and on --threads, in a child process with mnist-run's
+ * environment (~0.5 s). Taken before every figure. On a shared VM the vCPUs can land on one physical
+ * core's two hyperthreads: seen here as the 2-thread rate dropping to the 1-thread one (76 and 75
+ * GFLOP/s, against 77 and 158 minutes later) while the steal stayed near 0, and every 2-thread figure
+ * taken meanwhile is about half. Null where the addon or dist/ is missing.
+ */
+async function sgemmProbe(): Promise<{ threads1: number; threadsN: number } | null> {
+  try {
+    const r = await run(process.execPath, ['--input-type=module', '-e', PROBE]);
+    return JSON.parse(r.stdout) as { threads1: number; threadsN: number };
+  } catch {
+    return null;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The two sides
 
@@ -177,9 +216,11 @@ interface MnistRunFigure {
   backend: unknown;
   loadBefore: [number, number, number];
   stealShare: number | null;
+  sgemmProbe: Awaited<ReturnType<typeof sgemmProbe>>;
 }
 
 async function mnistRun(name: string, outRoot: string): Promise<MnistRunFigure> {
+  const probe = await sgemmProbe();
   const args = [CLI, join('configs', `${name}.yaml`), '--backend', 'onednn', '--threads', String(THREADS)];
   args.push('--set', 'train.epochs=1', '--set', 'train.validation=none', '--json', '--quiet', '--out', outRoot);
   if (MAX_SAMPLES) args.push('--set', `data.trainSize=${MAX_SAMPLES}`);
@@ -214,6 +255,7 @@ async function mnistRun(name: string, outRoot: string): Promise<MnistRunFigure> 
     backend: meta.backend,
     loadBefore,
     stealShare,
+    sgemmProbe: probe,
   };
 }
 
@@ -243,10 +285,12 @@ function torchEnv(openmpDir: string | undefined): NodeJS.ProcessEnv {
 async function peer(name: string, threads: number, env: NodeJS.ProcessEnv, extra: string[] = []) {
   const args = [PEER, '--config', name, '--threads', String(threads), ...extra];
   if (MAX_SAMPLES) args.push('--max-samples', String(MAX_SAMPLES));
+  const probe = extra.length ? null : await sgemmProbe();
   const loadBefore = load();
   const cpu0 = cpuTime();
   const r = await run(PYTHON, args, env);
-  return { out: JSON.parse(r.stdout) as PeerOut, wallSeconds: r.seconds, loadBefore, stealShare: stealSince(cpu0) };
+  const ran = { wallSeconds: r.seconds, loadBefore, stealShare: stealSince(cpu0), sgemmProbe: probe };
+  return { out: JSON.parse(r.stdout) as PeerOut, ...ran };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -297,33 +341,32 @@ const tfjsVersion = (
   }
 ).version;
 
+const probeText = (p: Awaited<ReturnType<typeof sgemmProbe>>) =>
+  p ? `sgemm probe ${p.threads1} GFLOP/s on 1 thread, ${p.threadsN} on ${THREADS}` : 'no sgemm probe';
 const tmp = await mkdtemp(join(os.tmpdir(), 'vs-pytorch-'));
 type Round = {
   round: number;
   config: string;
   mnistRun: MnistRunFigure;
-  pytorch: Record<
-    string,
-    Awaited<ReturnType<typeof peer>>['out'] & { wallSeconds: number; loadBefore: number[]; stealShare: number | null }
-  >;
+  pytorch: Record<string, Awaited<ReturnType<typeof peer>>['out'] & Omit<Awaited<ReturnType<typeof peer>>, 'out'>>;
 };
 const rounds: Round[] = [];
 try {
   for (let r = 1; r <= ROUNDS; r++) {
     for (const c of CONFIGS) {
       const m = await mnistRun(c, tmp);
-      console.error(`round ${r} ${c}: mnist-run ${m.samplesPerSecond.toFixed(0)} samples/s (${m.samples} samples)`);
+      console.error(
+        `round ${r} ${c}: mnist-run ${m.samplesPerSecond.toFixed(0)} samples/s (${m.samples} samples; ${probeText(m.sgemmProbe)})`,
+      );
       const row: Round = { round: r, config: c, mnistRun: m, pytorch: {} };
       if (!torchReason) {
         for (const t of TORCH_THREADS) {
           const p = await peer(c, t, env);
-          row.pytorch[String(t)] = {
-            ...p.out,
-            wallSeconds: p.wallSeconds,
-            loadBefore: p.loadBefore,
-            stealShare: p.stealShare,
-          };
-          console.error(`round ${r} ${c}: pytorch ${t} thread(s) ${p.out.samplesPerSecond?.toFixed(0)} samples/s`);
+          const { out, ...ran } = p;
+          row.pytorch[String(t)] = { ...out, ...ran };
+          console.error(
+            `round ${r} ${c}: pytorch ${t} thread(s) ${p.out.samplesPerSecond?.toFixed(0)} samples/s (${probeText(p.sgemmProbe)})`,
+          );
         }
       }
       rounds.push(row);
@@ -347,6 +390,11 @@ const summary = CONFIGS.map((c) => {
     ? measured.reduce((a, b) => (torchMedians[b]! > torchMedians[a]! ? b : a))
     : undefined;
   const best = bestThreads === undefined ? undefined : torchMedians[bestThreads]!;
+  const probes = rows.flatMap((x) => [x.mnistRun.sgemmProbe, ...Object.values(x.pytorch).map((p) => p.sgemmProbe)]);
+  const spread = (k: 'threads1' | 'threadsN') => {
+    const xs = probes.flatMap((p) => (p ? [p[k]] : []));
+    return xs.length ? { min: Math.min(...xs), max: Math.max(...xs) } : null;
+  };
   const peerParams = (checks[c] as { peerParams?: { total: number } } | undefined)?.peerParams?.total;
   return {
     config: c,
@@ -354,28 +402,32 @@ const summary = CONFIGS.map((c) => {
     mnistRun: { median: median(ours), min: Math.min(...ours), max: Math.max(...ours) },
     pytorch: bestThreads === undefined ? null : { mediansByThreads: torchMedians, bestThreads, best },
     ratio: best ? median(ours) / best : null,
+    sgemmProbeGflops: { threads1: spread('threads1'), threadsN: spread('threadsN') },
     params: { mnistRun: rows[0]?.mnistRun.params, pytorch: peerParams, equal: peerParams === rows[0]?.mnistRun.params },
   };
 });
 
+const range = (r: { min: number; max: number } | null) =>
+  r ? (r.min === r.max ? `${r.min}` : `${r.min}–${r.max}`) : '–';
 const fmt = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : Math.round(x).toString());
 const lines = [
-  `| config | samples | mnist-run onednn ${THREADS} thr, samples/s median (range) | PyTorch 1 thr | PyTorch 2 thr | PyTorch best (threads) | mnist-run / PyTorch best |`,
-  '|---|---:|---:|---:|---:|---:|---:|',
+  `| config | samples | mnist-run onednn ${THREADS} thr, samples/s median (range) | PyTorch 1 thr | PyTorch 2 thr | PyTorch best (threads) | mnist-run / PyTorch best | sgemm probe GFLOP/s, 1 / ${THREADS} thr |`,
+  '|---|---:|---:|---:|---:|---:|---:|---:|',
   ...summary.map((s) => {
     const t = s.pytorch;
-    return `| ${s.config} | ${s.samples} | ${fmt(s.mnistRun.median)} (${fmt(s.mnistRun.min)}–${fmt(s.mnistRun.max)}) | ${fmt(t?.mediansByThreads[1])} | ${fmt(t?.mediansByThreads[2])} | ${t ? `${fmt(t.best)} (${t.bestThreads})` : 'not measured'} | ${s.ratio ? `${s.ratio.toFixed(2)}×` : '–'} |`;
+    return `| ${s.config} | ${s.samples} | ${fmt(s.mnistRun.median)} (${fmt(s.mnistRun.min)}–${fmt(s.mnistRun.max)}) | ${fmt(t?.mediansByThreads[1])} | ${fmt(t?.mediansByThreads[2])} | ${t ? `${fmt(t.best)} (${t.bestThreads})` : 'not measured'} | ${s.ratio ? `${s.ratio.toFixed(2)}×` : '–'} | ${range(s.sgemmProbeGflops.threads1)} / ${range(s.sgemmProbeGflops.threadsN)} |`;
   }),
 ];
 const mnistMeasure =
   'mnist-run: trainSamplesPerSecond from the run summary of `mnist-run configs/X.yaml --set train.epochs=1` (training samples over the training seconds of the epoch, as a user sees it; first batch included)';
+const probeMeasure = `sgemm probe: the addon's matMul of two ${PROBE_N}x${PROBE_N} matrices, best of 8, on 1 and ${THREADS} threads, before every figure; its range over the row's figures (a ${THREADS}-thread rate near the 1-thread one: the vCPUs were sharing a core)`;
 const torchMeasure =
   'PyTorch: bench/pytorch_peer.py, the same network, loss, optimizer, batch and data, loss.item() every batch; samples over the seconds from the first batch to the last';
 console.log(
   `\n${ROUNDS} round(s), ${MAX_SAMPLES ? `first ${MAX_SAMPLES} training images (not a full epoch)` : 'one full epoch (60000 images)'}, load average ${loadStart.join(' ')} → ${loadEnd.join(' ')} on ${os.availableParallelism()} cores${steal === null ? '' : `, ${(100 * steal).toFixed(0)} % of the CPU time stolen by the hypervisor meanwhile${steal > 0.05 ? ' (figures of a shared machine: compare ratios, not absolutes)' : ''}`}\n`,
 );
 console.log(lines.join('\n'));
-console.log(`\n${mnistMeasure}.\n${torchMeasure}.`);
+console.log(`\n${mnistMeasure}.\n${torchMeasure}.\n${probeMeasure}.`);
 if (torchReason) console.log(`PyTorch was not measured: ${torchReason}`);
 else
   console.log(
@@ -396,7 +448,12 @@ const result = {
   configs: CONFIGS,
   maxSamples: MAX_SAMPLES || null,
   fullEpoch: !MAX_SAMPLES,
-  measures: { mnistRun: mnistMeasure, pytorch: torchMeasure, best: 'the better of the 1- and 2-thread medians' },
+  measures: {
+    mnistRun: mnistMeasure,
+    pytorch: torchMeasure,
+    sgemmProbe: probeMeasure,
+    best: 'the better of the 1- and 2-thread medians',
+  },
   machine: {
     ...machine(),
     lscpuModel: await lscpuModel(),
