@@ -36,6 +36,35 @@ const CASES: Case[] = [
     [4, 28, 28, 1],
     [3, 3, 1, 32],
   ],
+  // One input channel runs conv.cc's own loops where unpadded, with up to 9 taps and filters in 16s.
+  [
+    'one input channel, stride 2, 16 filters, no bias',
+    { strides: [2, 2], pad: 'valid', activation: 'linear' },
+    false,
+    [3, 13, 11, 1],
+    [3, 3, 1, 16],
+  ],
+  [
+    'one input channel, a 1x5 filter, unequal strides, 48 filters, relu',
+    { strides: [1, 2], pad: 'valid', activation: 'relu' },
+    true,
+    [2, 9, 14, 1],
+    [1, 5, 1, 48],
+  ],
+  [
+    'one input channel on oneDNN: 12 taps, 8 filters',
+    { strides: [1, 1], pad: 'valid', activation: 'linear' },
+    true,
+    [2, 10, 10, 1],
+    [4, 3, 1, 8],
+  ],
+  [
+    'one input channel on oneDNN: same padding',
+    { strides: [1, 1], pad: 'same', activation: 'linear' },
+    true,
+    [2, 10, 10, 1],
+    [3, 3, 1, 16],
+  ],
   ['the CNN layer 2', { strides: [1, 1], pad: 'valid', activation: 'linear' }, true, [1, 26, 26, 32], [3, 3, 32, 32]],
   [
     'relu, same padding, odd sizes',
