@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadAddon } from '../src/backend/onednn/addon.js';
 import { denseStackStep, planDenseStack } from '../src/backend/onednn/dense-stack.js';
 import { loadOnednnBackend } from '../src/backend/onednn/index.js';
+import { makeBatchFeed } from '../src/train/feed.js';
 import { makeTrainStep } from '../src/train/step.js';
 import { relativeError } from './helpers/cross-check.js';
 import { batch, compareWithTfjs, compiled, stepOptions } from './helpers/dense-stack.js';
@@ -200,6 +201,63 @@ describe(`the native dense-stack training step${skipReason}`, () => {
     model.dispose();
   });
 
+  // 128 rows: the threads split the batch and the first layer's inputs, each copying its part;
+  // 20 rows: one part, its samples gathered into one array first.
+  it.skipIf(!load.ok).each([
+    ['configs/ann.yaml', 128],
+    ['configs/ann-seed.yaml', 128],
+    ['configs/ann.yaml', 20],
+  ] as const)(
+    '%s, %i rows: gathering its batch from the whole set trains bit for bit as on the gathered batch',
+    async (file, rows) => {
+      await tf.setBackend('onednn');
+      const { x: set, labels: setLabels } = batch(7, 300);
+      const [a, b] = [await compiled(file), await compiled(file)];
+      const gathered = makeTrainStep(a.model, stepOptions(a.config));
+      const { stepAt } = makeTrainStep(b.model, stepOptions(b.config));
+      if (!stepAt) throw new Error('the dense-stack step takes no indices');
+      for (let i = 0; i < 3; i++) {
+        // A different scattered draw of the set each step, last sample included.
+        const at = Uint32Array.from({ length: rows }, (_, r) => (r * 37 + i * 101 + 299) % 300);
+        const x = new Float32Array(rows * 784);
+        for (const [r, j] of at.entries()) x.set(set.subarray(j * 784, (j + 1) * 784), r * 784);
+        const labels = Uint8Array.from(at, (j) => setLabels[j]!);
+        const [want, got] = [await gathered.step(x, labels), await stepAt(set, at, labels)];
+        expect(got).toEqual(want);
+      }
+      const weights = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+      expect(weights(b.model)).toEqual(weights(a.model));
+      a.model.dispose();
+      b.model.dispose();
+    },
+  );
+
+  it.skipIf(!load.ok)(
+    "the loop's feed lets the step gather its batches, except augmented ones, which the step sees as made",
+    async () => {
+      await tf.setBackend('onednn');
+      const { x: images, labels } = batch(3, 400);
+      const data = { images, labels, count: 400 };
+      const order = Uint32Array.from({ length: 400 }, (_, i) => (i * 163) % 400);
+      /** Weights after 3 batches of 128 through the loop's feed, and the feed's kind. */
+      const trained = async (transformBatch?: (x: Float32Array) => Float32Array) => {
+        const { config, model } = await compiled('configs/ann.yaml');
+        const feed = makeBatchFeed(model, data, { ...stepOptions(config), transformBatch });
+        for (let b = 0; b < 3; b++) await feed.train(order, b * 128, (b + 1) * 128, 1, b);
+        const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
+        model.dispose();
+        return { kind: feed.kind, weights };
+      };
+      const own = await trained();
+      const copied = await trained((x) => x.slice());
+      const inverted = await trained((x) => x.map((v) => 1 - v));
+      expect(own.kind).toMatch(/batches gathered by the step from the training set/);
+      expect(copied.kind).toMatch(/; batches gathered on the host$/);
+      expect(own.weights).toEqual(copied.weights);
+      expect(inverted.weights).not.toEqual(copied.weights);
+    },
+  );
+
   it.skipIf(!load.ok)("leaves the backend's thread count as it was", async () => {
     await tf.setBackend('onednn');
     const addon = (loadAddon() as { ok: true; addon: import('../src/backend/onednn/addon.js').OnednnAddon }).addon;
@@ -215,7 +273,7 @@ describe(`the native dense-stack training step${skipReason}`, () => {
     const addon = (loadAddon() as { ok: true; addon: import('../src/backend/onednn/addon.js').OnednnAddon }).addon;
     const w = new Float32Array(4 * 3),
       b = new Float32Array(3);
-    const call = (x: Float32Array, targets: Float32Array, newW: Float32Array) =>
+    const call = (x: Float32Array, targets: Float32Array, newW: Float32Array, at?: unknown) =>
       addon.denseStackStep(
         x,
         targets,
@@ -230,8 +288,24 @@ describe(`the native dense-stack training step${skipReason}`, () => {
         0,
         new Float32Array([0.1]),
         new Float64Array(5),
+        at as Uint32Array,
       );
     expect(() => call(new Float32Array(8), new Float32Array(6), new Float32Array(12))).not.toThrow();
+    // With `at`, x holds the whole set (here 5 samples of 4) and at the batch's 2 rows of it.
+    const set = new Float32Array(20);
+    expect(() => call(set, new Float32Array(6), new Float32Array(12), Uint32Array.of(4, 0))).not.toThrow();
+    expect(() => call(set, new Float32Array(6), new Float32Array(12), Uint32Array.of(1, 5))).toThrow(
+      /at\[1\] is 5, expected below 5/,
+    );
+    expect(() => call(set, new Float32Array(6), new Float32Array(12), Uint32Array.of(1))).toThrow(
+      /at holds 1 indices, expected 2/,
+    );
+    expect(() => call(set, new Float32Array(6), new Float32Array(12), Int32Array.of(1, 2))).toThrow(
+      /at must be a Uint32Array/,
+    );
+    expect(() => call(new Float32Array(19), new Float32Array(6), new Float32Array(12), Uint32Array.of(1, 2))).toThrow(
+      /x holds 19 floats, not a whole number of samples/,
+    );
     expect(() => call(new Float32Array(7), new Float32Array(6), new Float32Array(12))).toThrow(
       /the input holds 7 floats, expected 8/,
     );

@@ -110,6 +110,25 @@ float* Args::optionalFloats(size_t i, const char* name, int64_t count) const {
 
 float* Args::sized(size_t i, const char* name, int64_t* length) const { return float32Data(info_[i], {name}, length); }
 
+const uint32_t* Args::optionalIndices(size_t i, const char* name, int64_t count, int64_t below) const {
+  const Napi::Value v = info_[i];
+  if (v.IsNull() || v.IsUndefined()) return nullptr;
+  napi_typedarray_type type;
+  size_t n = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(v.Env(), v, &type, &n, &data, nullptr, nullptr) != napi_ok || type != napi_uint32_array)
+    typeError({name}, "a Uint32Array", v);
+  if (static_cast<int64_t>(n) != count)
+    throw ArgError(ArgError::kRange,
+                   std::string(name) + " holds " + std::to_string(n) + " indices, expected " + std::to_string(count));
+  const auto* at = static_cast<const uint32_t*>(data);
+  for (int64_t j = 0; j < count; ++j)
+    if (at[j] >= below)
+      throw ArgError(ArgError::kRange, Where{name, j}.str() + " is " + std::to_string(at[j]) + ", expected below " +
+                                           std::to_string(below));
+  return at;
+}
+
 int64_t Args::integer(size_t i, const char* name, int64_t lo, int64_t hi) const {
   return checkedInteger(info_[i], {name}, lo, hi);
 }

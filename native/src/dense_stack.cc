@@ -51,23 +51,36 @@ using stack_out::kLoss;
 using stack_out::kSquaredError;
 constexpr int kMetrics = stack_out::kCount;
 
-// The step's network and batch, as the JS side passed them.
+// The step's network and batch, as the JS side passed them. The batch's samples are x's rows, or
+// with `at` x's rows at[0..rows): then x is the whole training set and the step's threads gather the
+// batch themselves, each the part it reads, where the JS thread would copy it all before the call.
 struct Stack {
   int64_t rows;
   std::vector<int64_t> d, act;
   std::vector<const float*> w, b;  // per layer; a bias may be null
   const float *x, *t;
+  const uint32_t* at = nullptr;
   int loss;
+
+  const float* sample(int64_t r) const { return x + (at ? at[r] : r) * d[0]; }
 };
 
 // What one thread computes over its rows of the batch: every layer's output, every kernel's
 // and bias's gradient over those rows, and the sums of the loss and metrics.
 struct Part {
   int64_t row0 = 0, rows = 0;
-  std::vector<float> buffer;
+  std::vector<float> buffer, gathered;
   std::vector<float*> y, dw, db;
   float *dz = nullptr, *da = nullptr;
   double sums[kMetrics] = {};
+
+  // The part's samples as one array: x's own rows, or gathered from the training set.
+  const float* input(const Stack& s) {
+    if (!s.at) return s.x + row0 * s.d[0];
+    gathered.resize(rows * s.d[0]);
+    for (int64_t r = 0; r < rows; ++r) std::copy_n(s.sample(row0 + r), s.d[0], gathered.data() + r * s.d[0]);
+    return gathered.data();
+  }
 
   void layout(const Stack& s, int64_t first, int64_t count) {
     row0 = first;
@@ -126,7 +139,7 @@ struct FirstLayer {
 // rows of the kernel.
 void firstPartial(const Stack& s, const FirstLayer& f, int t) {
   const auto [lo, hi] = f.inputs(s, t);
-  for (int64_t r = 0; r < s.rows; ++r) std::copy(s.x + r * s.d[0] + lo, s.x + r * s.d[0] + hi, f.x[t] + r * (hi - lo));
+  for (int64_t r = 0; r < s.rows; ++r) std::copy(s.sample(r) + lo, s.sample(r) + hi, f.x[t] + r * (hi - lo));
   gemm(s.rows, s.d[1], hi - lo, false, false, f.x[t], s.w[0] + lo * s.d[1], f.partial[t]);
 }
 
@@ -163,7 +176,7 @@ void firstOutput(const Stack& s, const FirstLayer& f, const Part& p) {
 // first->dz.
 void forwardBackward(const Stack& s, Part& p, const FirstLayer* first) {
   const size_t L = s.act.size();
-  const float* x = s.x + p.row0 * s.d[0];
+  const float* x = first ? nullptr : p.input(s);  // with `first`, only firstPartial reads the samples
   for (size_t l = 0; l < L; ++l) {
     const int fused = s.act[l] == kRelu || s.act[l] == kSigmoid ? static_cast<int>(s.act[l]) : 0;
     if (l == 0 && first) {
@@ -314,7 +327,16 @@ Stack readStack(const Args& args) {
     product({s.rows, s.d[l], s.d[l + 1]}, "a layer");  // so no size below overflows
   }
   s.loss = args.code(9, "loss", stack_loss::kCount);
-  s.x = floatsIn(args[0], {"the input"}, s.rows * s.d[0], true);
+  const bool gathers = args.size() > 13 && !args[13].IsNull() && !args[13].IsUndefined();
+  if (gathers) {  // x: the whole training set, a whole number of samples
+    int64_t length = 0;
+    s.x = args.sized(0, "x", &length);
+    if (s.d[0] == 0 || length % s.d[0] != 0)
+      throw ArgError(ArgError::kRange, "x holds " + std::to_string(length) + " floats, not a whole number of samples");
+    s.at = args.optionalIndices(13, "at", s.rows, length / s.d[0]);
+  } else {
+    s.x = floatsIn(args[0], {"the input"}, s.rows * s.d[0], true);
+  }
   s.t = floatsIn(args[1], {"the targets"}, s.rows * s.d[L], true);
   return s;
 }
@@ -361,12 +383,13 @@ std::vector<Target> readTargets(const Args& args, Stack& s, int optimizer) {
 }
 
 // denseStackStep(x, targets, rows, dims, activations, params, newParams, state, newState,
-//                loss, optimizer, hyper, metrics)
+//                loss, optimizer, hyper, metrics[, at])
 // dims [d0..dL]; activations L codes; params [w0, b0, w1, b1, ...] with wl [d_l, d_l+1] and bl
 // [d_l+1] or null; newParams the same shapes, written (an entry may be its param itself: updated
 // in place). state/newState: Adam's [m(w0), v(w0), m(b0), v(b0), ...], empty for sgd; likewise
 // in place where the same. hyper: sgd [learningRate]; adam as adamUpdate's. metrics
-// (Float64Array of 5): loss, accuracy, crossentropy, squared error, absolute error.
+// (Float64Array of 5): loss, accuracy, crossentropy, squared error, absolute error. at: null, or
+// the batch's rows of x (Uint32Array of rows), x then holding every sample.
 Napi::Value DenseStackStep(const Napi::CallbackInfo& info) {
   return guarded(info, "denseStackStep", [&] {
     const Args args(info, 13);

@@ -7,8 +7,12 @@
 import type * as tf from '@tensorflow/tfjs';
 import { perBackend } from './per-backend.js';
 
-/** One step on a batch: `x` [rows, ...sample] and one-hot `targets`; returns [loss, ...metrics] in compile order. */
-export type FusedTrainStep = (x: Float32Array, targets: Float32Array, rows: number) => number[];
+/**
+ * One step on a batch: `x` [rows, ...sample] and one-hot `targets`; returns [loss, ...metrics] in
+ * compile order. With `at` (a plan's `gathers`), x holds every sample and the batch is x's samples
+ * at those indices, gathered by the step itself.
+ */
+export type FusedTrainStep = (x: Float32Array, targets: Float32Array, rows: number, at?: Uint32Array) => number[];
 
 export interface FusedTrainStepOptions {
   /** The config's metric names, in compile order. */
@@ -18,7 +22,9 @@ export interface FusedTrainStepOptions {
 }
 
 /** `name`, where given, says which of the hook's steps this is (else the hook's name). */
-export type FusedTrainStepPlan = { ok: true; step: FusedTrainStep; name?: string } | { ok: false; reason: string };
+export type FusedTrainStepPlan =
+  | { ok: true; step: FusedTrainStep; name?: string; gathers?: boolean }
+  | { ok: false; reason: string };
 
 export interface FusedTrainStepHook {
   /** What the step is, in words, for the run log. */
@@ -39,9 +45,9 @@ export const registerFusedTrainStep = HOOKS.register;
 export function fusedTrainStep(
   model: tf.LayersModel,
   options: FusedTrainStepOptions,
-): { ok: true; step: FusedTrainStep; name: string } | { ok: false; reason: string } {
+): { ok: true; step: FusedTrainStep; name: string; gathers: boolean } | { ok: false; reason: string } {
   const hook = HOOKS.active();
   if (!hook) return { ok: false, reason: HOOKS.absent() };
   const plan = hook.plan(model, options);
-  return plan.ok ? { ok: true, step: plan.step, name: plan.name ?? hook.name } : plan;
+  return plan.ok ? { ok: true, step: plan.step, name: plan.name ?? hook.name, gathers: plan.gathers ?? false } : plan;
 }

@@ -11,6 +11,8 @@ import { type LabelFormat, labelTensor } from './batches.js';
 
 /** Trains on `labels.length` samples whose pixels are `images`; returns [loss, ...metrics]. */
 export type TrainStep = (images: Float32Array, labels: Uint8Array) => Promise<number[]>;
+/** The same on the samples of `images` (every sample of a split) at `at`, which the step gathers itself. */
+export type TrainStepAt = (images: Float32Array, at: Uint32Array, labels: Uint8Array) => Promise<number[]>;
 
 export interface StepOptions {
   sampleShape: number[];
@@ -19,13 +21,23 @@ export interface StepOptions {
   metricNames: readonly string[];
 }
 
-/** The step for `model`, and in words which one it is (for the run log). */
-export function makeTrainStep(model: tf.LayersModel, o: StepOptions): { step: TrainStep; kind: string } {
+/**
+ * The step for `model`, and in words which one it is (for the run log); `stepAt` too where the
+ * backend's own step gathers its batch from the whole split.
+ */
+export function makeTrainStep(
+  model: tf.LayersModel,
+  o: StepOptions,
+): { step: TrainStep; kind: string; stepAt?: TrainStepAt } {
   const native = fusedTrainStep(model, o);
   if (native.ok) {
+    const targets = (labels: Uint8Array) => oneHot(labels, o.numClasses);
     return {
       kind: native.name,
-      step: async (images, labels) => native.step(images, oneHot(labels, o.numClasses), labels.length),
+      step: async (images, labels) => native.step(images, targets(labels), labels.length),
+      ...(native.gathers && {
+        stepAt: async (images, at, labels) => native.step(images, targets(labels), labels.length, at),
+      }),
     };
   }
   return {

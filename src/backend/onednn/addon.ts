@@ -113,6 +113,8 @@ export interface OnednnAddon {
     optimizer: number,
     hyper: F32,
     metrics: Float64Array,
+    /** The batch's samples in x, which then holds the whole training set; null: x is the batch. */
+    at?: Uint32Array | null,
   ): void;
   /** A whole training step of a sequential stack of layers (see layer-stack.ts for the arguments). */
   layerStackStep(

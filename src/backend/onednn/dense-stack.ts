@@ -94,7 +94,9 @@ export function denseStackStep(model: tf.LayersModel, o: FusedTrainStepOptions):
   const { backend, addon, loss, slots } = setting;
   return {
     ok: true,
-    step: (x, targets, rows) => nativeStep(backend, addon, plan.layers, params, loss, run, slots, x, targets, rows),
+    step: (x, targets, rows, at) =>
+      nativeStep(backend, addon, plan.layers, params, loss, run, slots, x, targets, rows, at),
+    gathers: true,
   };
 }
 
@@ -109,6 +111,7 @@ function nativeStep(
   x: Float32Array,
   targets: Float32Array,
   rows: number,
+  at: Uint32Array | undefined,
 ): number[] {
   const vals = (v: tf.Variable) => valuesOf(backend, v);
   const { hyper, state } = run.begin();
@@ -129,6 +132,7 @@ function nativeStep(
     run.code,
     hyper,
     metrics,
+    at ?? null,
   );
   assignWritten(backend, params, newParams);
   assignWritten(backend, state, newState);
