@@ -7,7 +7,8 @@
  * saving, evaluating and predicting see no difference, and the optimizer's state carries over
  * either way. They are updated in place when nothing outside the backend can see their buffers
  * (the buffer pool's rule: never read out, not shared), else assigned new values as tfjs's
- * optimizers do.
+ * optimizers do. The step can also take the whole training set and the batch's indices
+ * (`gathers`): its threads then copy the rows they read straight from the set.
  *
  * `denseStackStep` says which models qualify; anything else (other layers, regularizers,
  * constraints, frozen layers, other losses, metrics or optimizers, sparse labels, another
