@@ -55,15 +55,20 @@ int64_t checkedInteger(const Napi::Value& v, const Where& where, int64_t lo, int
   return static_cast<int64_t>(d);
 }
 
-// The data and length of a Float32Array, or a TypeError.
-float* float32Data(const Napi::Value& v, const Where& where, int64_t* length) {
+// The data and length of a typed array of type `want` (`kind` in words), or a TypeError.
+void* typedData(const Napi::Value& v, const Where& where, napi_typedarray_type want, const char* kind,
+                int64_t* length) {
   napi_typedarray_type type;
   size_t n = 0;
   void* data = nullptr;
-  if (napi_get_typedarray_info(v.Env(), v, &type, &n, &data, nullptr, nullptr) != napi_ok || type != napi_float32_array)
-    typeError(where, "a Float32Array", v);
+  if (napi_get_typedarray_info(v.Env(), v, &type, &n, &data, nullptr, nullptr) != napi_ok || type != want)
+    typeError(where, kind, v);
   *length = static_cast<int64_t>(n);
-  return static_cast<float*>(data);
+  return data;
+}
+
+float* float32Data(const Napi::Value& v, const Where& where, int64_t* length) {
+  return static_cast<float*>(typedData(v, where, napi_float32_array, "a Float32Array", length));
 }
 
 }  // namespace
@@ -110,18 +115,12 @@ float* Args::optionalFloats(size_t i, const char* name, int64_t count) const {
 
 float* Args::sized(size_t i, const char* name, int64_t* length) const { return float32Data(info_[i], {name}, length); }
 
-const uint32_t* Args::optionalIndices(size_t i, const char* name, int64_t count, int64_t below) const {
-  const Napi::Value v = info_[i];
-  if (v.IsNull() || v.IsUndefined()) return nullptr;
-  napi_typedarray_type type;
-  size_t n = 0;
-  void* data = nullptr;
-  if (napi_get_typedarray_info(v.Env(), v, &type, &n, &data, nullptr, nullptr) != napi_ok || type != napi_uint32_array)
-    typeError({name}, "a Uint32Array", v);
-  if (static_cast<int64_t>(n) != count)
+const uint32_t* Args::indices(size_t i, const char* name, int64_t count, int64_t below) const {
+  int64_t n = 0;
+  const auto* at = static_cast<const uint32_t*>(typedData(info_[i], {name}, napi_uint32_array, "a Uint32Array", &n));
+  if (n != count)
     throw ArgError(ArgError::kRange,
                    std::string(name) + " holds " + std::to_string(n) + " indices, expected " + std::to_string(count));
-  const auto* at = static_cast<const uint32_t*>(data);
   for (int64_t j = 0; j < count; ++j)
     if (at[j] >= below)
       throw ArgError(ArgError::kRange, Where{name, j}.str() + " is " + std::to_string(at[j]) + ", expected below " +

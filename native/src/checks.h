@@ -65,8 +65,8 @@ class Args {
   double number(size_t i, const char* name) const;
   float real(size_t i, const char* name) const { return static_cast<float>(number(i, name)); }
   bool boolean(size_t i, const char* name) const;
-  // A Uint32Array of exactly `count` entries, each below `below`; nullptr for null or undefined.
-  const uint32_t* optionalIndices(size_t i, const char* name, int64_t count, int64_t below) const;
+  // A Uint32Array of exactly `count` entries, each below `below`.
+  const uint32_t* indices(size_t i, const char* name, int64_t count, int64_t below) const;
   // An array of integers, each in [lo, kMaxCount], of `size` entries (or any size when -1).
   std::vector<int64_t> integers(size_t i, const char* name, int64_t lo, int64_t size = -1) const;
 

@@ -331,9 +331,9 @@ Stack readStack(const Args& args) {
   if (gathers) {  // x: the whole training set, a whole number of samples
     int64_t length = 0;
     s.x = args.sized(0, "x", &length);
-    if (s.d[0] == 0 || length % s.d[0] != 0)
+    if (length % s.d[0] != 0)  // (dims are at least 1)
       throw ArgError(ArgError::kRange, "x holds " + std::to_string(length) + " floats, not a whole number of samples");
-    s.at = args.optionalIndices(13, "at", s.rows, length / s.d[0]);
+    s.at = args.indices(13, "at", s.rows, length / s.d[0]);
   } else {
     s.x = floatsIn(args[0], {"the input"}, s.rows * s.d[0], true);
   }

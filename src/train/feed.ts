@@ -33,13 +33,14 @@ const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 function hostFeed(model: tf.LayersModel, data: Samples, o: FeedOptions, why?: string): BatchFeed {
   const chosen = o.step ? { step: o.step, kind: 'given step' } : makeTrainStep(model, o);
   const per = size(o.sampleShape);
+  const because = why ? ` (${why})` : '';
   // A native step that gathers its batch itself reads the split's samples where they are, its
   // threads each copying the part they use (augmented batches are made here first, so not then).
   const stepAt = 'stepAt' in chosen && !o.transformBatch ? chosen.stepAt : undefined;
   if (stepAt) {
     const images = data.images.subarray(0, data.count * per);
     return {
-      kind: `${chosen.kind}; batches gathered by the step from the training set on the host${why ? ` (${why})` : ''}`,
+      kind: `${chosen.kind}; batches gathered by the step from the training set on the host${because}`,
       train: async (order, start, end) =>
         stepAt(images, order.subarray(start, end), gatherLabels(data, order, start, end)),
       dispose: () => {},
@@ -49,7 +50,7 @@ function hostFeed(model: tf.LayersModel, data: Samples, o: FeedOptions, why?: st
   // made from it are disposed by then, and the native steps only read it during the call).
   let batchBuffer: Float32Array | undefined;
   return {
-    kind: `${chosen.kind}; batches gathered on the host${why ? ` (${why})` : ''}`,
+    kind: `${chosen.kind}; batches gathered on the host${because}`,
     train: async (order, start, end, epoch, batch) => {
       batchBuffer = gatherImages(data, order, start, end, per, batchBuffer);
       let images = batchBuffer;
