@@ -68,6 +68,10 @@ struct Layer {
   float* grad[2] = {nullptr, nullptr};
   float *mean = nullptr, *var = nullptr, *mul = nullptr, *ones = nullptr, *zeros = nullptr;
   int32_t* argmax = nullptr;  // max pooling: each output's winner, for the backward pass
+  // A max pool whose windows tile its input (window and stride alike, no padding), above a batch
+  // norm's fused relu: backward, the batch norm reads the pool's gradient and winners itself
+  // (norm.h's PooledGradient), so the pool's input gradient is never written.
+  bool intoBatchNorm = false;
   bool hasParams() const { return p[0] || p[1]; }
 };
 
@@ -213,6 +217,9 @@ void readShapes(const Napi::Array& ops, const Napi::Array& params, const Napi::A
       s.layers.back().reluAbove = true;
       L.fused = true;
     }
+    if (L.kind == kMaxPool && L.pool.fH == L.pool.sH && L.pool.fW == L.pool.sW && L.pool.padT == 0 &&
+        L.pool.padL == 0 && i >= 2 && s.layers.back().fused && s.layers[i - 2].channels == L.pool.c)
+      L.intoBatchNorm = true;
     s.layers.push_back(std::move(L));
   }
 }
@@ -339,6 +346,8 @@ void backward(Stack& s, Arena& a, double* sums) {
   for (size_t i = 0; i < n && first == n; ++i)
     if (s.layers[i].hasParams()) first = i;
   float *d = a.d0.data(), *other = a.d1.data();
+  PooledGradient pooled{};
+  bool fromPool = false;  // d holds the gradient of an intoBatchNorm pool's output, for the batch norm below
   const Layer& top = s.layers.back();
   lossAndMetrics(s.loss, top.y, s.t, d, s.rows, top.out, s.rows, sums);
   for (size_t i = n; i-- > first;) {
@@ -357,18 +366,28 @@ void backward(Stack& s, Arena& a, double* sums) {
         if (L.p[1]) columnSums(d, s.rows, L.dOut, L.grad[1]);
         if (below) gemm(s.rows, L.dIn, L.dOut, false, true, d, L.p[0], other), std::swap(d, other);  // dX = dY·Wᵀ
         break;
-      case kBatchNorm: {  // dx in place of dy
+      case kBatchNorm: {  // dx in place of dy; beside it where dy is a pool's output gradient
         const int64_t C = L.channels, rows = s.rows * (L.in / C);
         const ReluAbove relu{L.mul, L.p[1] ? L.p[1] : L.zeros};
-        batchNormBackward(d, x, rows, C, L.p[0] ? L.p[0] : L.ones, L.mean, L.var, L.epsilon, below ? d : nullptr,
-                          L.p[0] ? L.grad[0] : nullptr, L.p[1] ? L.grad[1] : nullptr, L.reluAbove ? &relu : nullptr);
+        float* dx = below ? (fromPool ? other : d) : nullptr;
+        batchNormBackward(d, x, rows, C, L.p[0] ? L.p[0] : L.ones, L.mean, L.var, L.epsilon, dx,
+                          L.p[0] ? L.grad[0] : nullptr, L.p[1] ? L.grad[1] : nullptr, L.reluAbove ? &relu : nullptr,
+                          fromPool ? &pooled : nullptr);
+        if (fromPool && below) std::swap(d, other);
+        fromPool = false;
         break;
       }
       case kActivation:
         if (!L.fused) throughActivation(L.activation, L.y, d, s.rows, L.in);
         break;
       case kMaxPool:
-        maxPoolBackwardFrom(L.pool, d, L.argmax, other), std::swap(d, other);
+        if (L.intoBatchNorm) {
+          const PoolGeometry& g = L.pool;
+          pooled = {d, L.argmax, g.inH, g.inW, g.outH, g.outW, g.fH, g.fW};
+          fromPool = true;
+        } else {
+          maxPoolBackwardFrom(L.pool, d, L.argmax, other), std::swap(d, other);
+        }
         break;
       case kAvgPool:
         avgPoolBackward(L.pool, d, other), std::swap(d, other);

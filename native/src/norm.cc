@@ -96,15 +96,16 @@ using Doubles8 = double __attribute__((vector_size(64)));
 
 inline Doubles8 widen(Floats8 v) { return __builtin_convertvector(v, Doubles8); }
 
-// Channels [c0, c0 + 8V) over rows [r0, r1), added into acc (2 × channels doubles).
+// Channels [c0, c0 + 8V) over rows [r0, r1), added into acc (2 × channels doubles). `row` is the
+// Terms' cursor over the rows (what it keeps of the row it is at), moved on row by row.
 template <int V, typename Terms>
 void sumBlock(const Terms& terms, int64_t r0, int64_t r1, int64_t channels, int64_t c0, double* acc) {
   Doubles8 sa[V] = {}, sab[V] = {};
-  for (int64_t r = r0; r < r1; ++r) {
-    const int64_t at = r * channels + c0;
+  for (auto row = terms.rowAt(r0); row.r < r1; terms.next(row)) {
+    const int64_t at = row.r * channels + c0;
 #pragma GCC unroll 8
     for (int j = 0; j < V; ++j) {
-      const Doubles8 a = widen(terms.a8(at + 8 * j, c0 + 8 * j)), b = widen(terms.b8(at + 8 * j, c0 + 8 * j));
+      const Doubles8 a = widen(terms.a8(row, at + 8 * j, c0 + 8 * j)), b = widen(terms.b8(at + 8 * j, c0 + 8 * j));
       sa[j] += a;
       sab[j] += a * b;
     }
@@ -120,9 +121,10 @@ template <typename Terms>
 void sumRows(const Terms& terms, int64_t r0, int64_t r1, int64_t channels, double* acc) {
   const int64_t c1 = inBlocksOf8(
       channels, [&](int64_t c0, auto v) { sumBlock<decltype(v)::value>(terms, r0, r1, channels, c0, acc); });
-  for (int64_t r = r0; r < r1; ++r)  // the last channels % 8
+  for (auto row = terms.rowAt(r0); row.r < r1; terms.next(row))  // the last channels % 8
     for (int64_t c = c1; c < channels; ++c) {
-      const double a = terms.a1(r * channels + c, c), b = terms.b1(r * channels + c, c);
+      const int64_t at = row.r * channels + c;
+      const double a = terms.a1(row, at, c), b = terms.b1(at, c);
       acc[c] += a;
       acc[channels + c] += a * b;
     }
@@ -143,37 +145,119 @@ void channelSums(const Terms& terms, int64_t rows, int64_t channels, double* sum
     for (int64_t i = 0; i < 2 * channels; ++i) sums[i] += partial[static_cast<size_t>(t) * 2 * channels + i];
 }
 
+// A cursor that knows only its row.
+struct Row {
+  int64_t r;
+};
+struct PlainRows {
+  Row rowAt(int64_t r) const { return {r}; }
+  void next(Row& row) const { ++row.r; }
+};
+
 // Forward: x and x · x.
-struct Squares {
+struct Squares : PlainRows {
   const float* x;
-  Floats8 a8(int64_t i, int64_t) const { return load8(x + i); }
+  explicit Squares(const float* x) : x(x) {}
+  Floats8 a8(const Row&, int64_t i, int64_t) const { return load8(x + i); }
   Floats8 b8(int64_t i, int64_t) const { return load8(x + i); }
-  float a1(int64_t i, int64_t) const { return x[i]; }
+  float a1(const Row&, int64_t i, int64_t) const { return x[i]; }
   float b1(int64_t i, int64_t) const { return x[i]; }
 };
 
 // Backward: dy and dy · (x − mean), the difference taken in float.
-struct Moments {
+struct Moments : PlainRows {
   const float *dy, *x, *mean;
-  Floats8 a8(int64_t i, int64_t) const { return load8(dy + i); }
+  Moments(const float* dy, const float* x, const float* mean) : dy(dy), x(x), mean(mean) {}
+  Floats8 a8(const Row&, int64_t i, int64_t) const { return load8(dy + i); }
   Floats8 b8(int64_t i, int64_t c) const { return load8(x + i) - load8(mean + c); }
-  float a1(int64_t i, int64_t) const { return dy[i]; }
+  float a1(const Row&, int64_t i, int64_t) const { return dy[i]; }
   float b1(int64_t i, int64_t c) const { return x[i] - mean[c]; }
 };
 
-// The same with dy first taken back through the relu above, element by element; the relu's input
-// recomputed from x as the forward pass computed it, so y itself is not read.
-struct ReluMoments {
+// dy · the relu's gradient, for 8 elements: the relu's input recomputed from x as the forward pass
+// computed it, so its output need not be read back.
+inline Floats8 throughRelu8(Floats8 g, const float* x, const float* mean, const ReluAbove& relu, int64_t c) {
+  const Floats8 v = normalized(load8(x), load8(mean + c), load8(relu.mul + c), load8(relu.offset + c));
+  const Floats8 one = Floats8{} + 1.f, zero = Floats8{};
+  return g * (v > zero ? one : v == v ? zero : v);
+}
+
+// The same with dy first taken back through the relu above, element by element.
+struct ReluMoments : PlainRows {
   const float *dy, *x, *mean;
   ReluAbove relu;
-  Floats8 a8(int64_t i, int64_t c) const {
-    const Floats8 v = normalized(load8(x + i), load8(mean + c), load8(relu.mul + c), load8(relu.offset + c));
-    const Floats8 g = load8(dy + i), one = Floats8{} + 1.f, zero = Floats8{};
-    return g * (v > zero ? one : v == v ? zero : v);
+  ReluMoments(const float* dy, const float* x, const float* mean, ReluAbove relu)
+      : dy(dy), x(x), mean(mean), relu(relu) {}
+  Floats8 a8(const Row&, int64_t i, int64_t c) const { return throughRelu8(load8(dy + i), x + i, mean, relu, c); }
+  Floats8 b8(int64_t i, int64_t c) const { return load8(x + i) - load8(mean + c); }
+  float a1(const Row&, int64_t i, int64_t c) const {
+    return throughRelu(dy[i], normalized(x[i], mean[c], relu.mul[c], relu.offset[c]));
+  }
+  float b1(int64_t i, int64_t c) const { return x[i] - mean[c]; }
+};
+
+// A row's place under the max pool above: its window's gradient and winners, or none (a row no
+// window covers), and the offset in its sample of its first element, which a winner would record.
+// Kept from row to row with counters, not divisions.
+struct PooledRow {
+  int64_t r, n, y, x;      // the row, its sample and pixel
+  int64_t wy, fy, wx, fx;  // its window, and its place in it
+  const float* d;
+  const int32_t* won;
+  int32_t self;
+};
+
+// The gradient for the relu's output read from the max pool above (its windows tiling the input),
+// then taken back through the relu: what ReluMoments gives from maxPoolBackwardFrom's output, with
+// the same numbers, without that output being written or read.
+struct PooledReluMoments {
+  const float *x, *mean;
+  ReluAbove relu;
+  PooledGradient pool;
+  int64_t channels;
+  PooledReluMoments(const float* x, const float* mean, ReluAbove relu, const PooledGradient& pool, int64_t channels)
+      : x(x), mean(mean), relu(relu), pool(pool), channels(channels) {}
+  void place(PooledRow& row) const {
+    row.self = static_cast<int32_t>((row.y * pool.inW + row.x) * channels);
+    if (row.wy < pool.outH && row.wx < pool.outW) {
+      const int64_t w = ((row.n * pool.outH + row.wy) * pool.outW + row.wx) * channels;
+      row.d = pool.dy + w, row.won = pool.argmax + w;
+    } else {
+      row.d = nullptr, row.won = nullptr;
+    }
+  }
+  PooledRow rowAt(int64_t r) const {
+    const int64_t pixels = pool.inH * pool.inW, p = r % pixels, y = p / pool.inW, x = p % pool.inW;
+    PooledRow row{r, r / pixels, y, x, y / pool.fH, y % pool.fH, x / pool.fW, x % pool.fW, nullptr, nullptr, 0};
+    place(row);
+    return row;
+  }
+  void next(PooledRow& row) const {
+    ++row.r;
+    if (++row.fx == pool.fW) row.fx = 0, ++row.wx;
+    if (++row.x == pool.inW) {
+      row.x = row.wx = row.fx = 0;
+      if (++row.fy == pool.fH) row.fy = 0, ++row.wy;
+      if (++row.y == pool.inH) row.y = row.wy = row.fy = 0, ++row.n;
+    }
+    place(row);
+  }
+  // dy for channels c.. of the row: the window's where this element won, else 0.
+  Floats8 dy8(const PooledRow& row, int64_t c) const {
+    if (!row.d) return Floats8{};
+    using Ints8 = int32_t __attribute__((vector_size(32)));
+    Ints8 won;
+    std::memcpy(&won, row.won + c, sizeof won);
+    const Ints8 self = Ints8{0, 1, 2, 3, 4, 5, 6, 7} + static_cast<int32_t>(row.self + c);
+    return won == self ? load8(row.d + c) : Floats8{};
+  }
+  float dy1(const PooledRow& row, int64_t c) const { return row.d && row.won[c] == row.self + c ? row.d[c] : 0.f; }
+  Floats8 a8(const PooledRow& row, int64_t i, int64_t c) const {
+    return throughRelu8(dy8(row, c), x + i, mean, relu, c);
   }
   Floats8 b8(int64_t i, int64_t c) const { return load8(x + i) - load8(mean + c); }
-  float a1(int64_t i, int64_t c) const {
-    return throughRelu(dy[i], normalized(x[i], mean[c], relu.mul[c], relu.offset[c]));
+  float a1(const PooledRow& row, int64_t i, int64_t c) const {
+    return throughRelu(dy1(row, c), normalized(x[i], mean[c], relu.mul[c], relu.offset[c]));
   }
   float b1(int64_t i, int64_t c) const { return x[i] - mean[c]; }
 };
@@ -198,9 +282,11 @@ void batchNormTrainForward(const float* x, float* out, int64_t rows, int64_t cha
 //   dOffset = sum dy,  dScale = sum dy * xhat,  dx = scale / std * (dy - (dOffset + xhat * dScale) / N).
 void batchNormBackward(const float* dy, const float* x, int64_t rows, int64_t channels, const float* scale,
                        const float* mean, const float* var, double eps, float* dx, float* dScale, float* dOffset,
-                       const ReluAbove* relu) {
+                       const ReluAbove* relu, const PooledGradient* pooled) {
   std::vector<double> sums(2 * channels);
-  if (relu)
+  if (pooled)
+    channelSums(PooledReluMoments{x, mean, *relu, *pooled, channels}, rows, channels, sums.data());
+  else if (relu)
     channelSums(ReluMoments{dy, x, mean, *relu}, rows, channels, sums.data());
   else
     channelSums(Moments{dy, x, mean}, rows, channels, sums.data());
@@ -218,6 +304,35 @@ void batchNormBackward(const float* dy, const float* x, int64_t rows, int64_t ch
   }
   if (!dx) return;
   const float *pk = k.data(), *pu = u.data(), *pw = w.data();
+  if (pooled) {
+    const PooledReluMoments terms{x, mean, *relu, *pooled, channels};
+    const float *mul = relu->mul, *add = relu->offset;
+    const int threads = rows * channels > 65536 ? omp_get_max_threads() : 1;
+#pragma omp parallel num_threads(threads)
+    {
+      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+      for (auto row = terms.rowAt(rows * t / nt); row.r < rows * (t + 1) / nt; terms.next(row)) {
+        const float* xr = x + row.r * channels;
+        float* o = dx + row.r * channels;
+        const float* d = row.d;
+        const int32_t *won = row.won, self = row.self;
+        if (d) {
+#pragma omp simd
+          for (int64_t c = 0; c < channels; ++c) {
+            const float g = won[c] == self + static_cast<int32_t>(c) ? d[c] : 0.f;
+            o[c] =
+                pk[c] * throughRelu(g, normalized(xr[c], mean[c], mul[c], add[c])) + pu[c] * (xr[c] - mean[c]) + pw[c];
+          }
+        } else {
+#pragma omp simd
+          for (int64_t c = 0; c < channels; ++c)
+            o[c] = pk[c] * throughRelu(0.f, normalized(xr[c], mean[c], mul[c], add[c])) + pu[c] * (xr[c] - mean[c]) +
+                   pw[c];
+        }
+      }
+    }
+    return;
+  }
 #pragma omp parallel for schedule(static) if (rows * channels > 65536)
   for (int64_t r = 0; r < rows; ++r) {
     const float *g = dy + r * channels, *xr = x + r * channels;

@@ -18,13 +18,25 @@ struct ReluAbove {
   const float *mul, *offset;
 };
 
+// The gradient for the input of a max pool right above the relu above, given as the pool's output
+// gradient and its winners (maxPoolForward's argmax), where the pool's windows tile its input:
+// window and stride alike, no padding. Each element of the pool's input then lies in at most one
+// window, and its gradient is that window's where it won, else 0: what maxPoolBackwardFrom would
+// write, read where it is instead.
+struct PooledGradient {
+  const float* dy;
+  const int32_t* argmax;
+  int64_t inH, inW, outH, outW, fH, fW;
+};
+
 // The full gradient of batchNormTrainForward, through the batch statistics too. dx, dScale and
 // dOffset may each be null: not computed; dx may be dy itself (written in place). With `relu`, dy
 // is the gradient for the output of the relu above, taken back through it on the way, as
-// throughActivation would.
+// throughActivation would. With `pooled` (and `relu`), dy is not read: the relu's output gradient
+// is the max pool's input gradient, read from the pool's own.
 void batchNormBackward(const float* dy, const float* x, int64_t rows, int64_t channels, const float* scale,
                        const float* mean, const float* variance, double eps, float* dx, float* dScale, float* dOffset,
-                       const ReluAbove* relu = nullptr);
+                       const ReluAbove* relu = nullptr, const PooledGradient* pooled = nullptr);
 
 // out = (x − mean) · scale / sqrt(variance + eps) + offset with given statistics, as the backend's
 // FusedBatchNorm computes it (scale / sqrt(variance + eps) first); scale and offset may be null (1, 0).

@@ -37,6 +37,32 @@ export const CNN_VARIANTS: [title: string, layers: string][] = [
     ),
   ],
   [
+    'max pools right above a fused relu: windows that leave the last row and column out, one half in the padding',
+    cnnLayers(
+      '{type: conv2d, filters: 8, kernelSize: 4}',
+      '{type: batchNormalization}',
+      '{type: activation, activation: relu}',
+      '{type: maxPooling2d, poolSize: 2}', // 25 -> 12: row and column 24 in no window
+      '{type: conv2d, filters: 8, kernelSize: 2}',
+      '{type: batchNormalization, scale: false}',
+      '{type: activation, activation: relu}',
+      '{type: maxPooling2d, poolSize: 2, padding: same}', // 11 -> 6: the last windows half outside
+      '{type: flatten}',
+      '{type: dense, units: 10, activation: softmax}',
+    ),
+  ],
+  [
+    'a max pool right above a fused relu whose windows overlap',
+    cnnLayers(
+      '{type: conv2d, filters: 8, kernelSize: 3}',
+      '{type: batchNormalization}',
+      '{type: activation, activation: relu}',
+      '{type: maxPooling2d, poolSize: 3, strides: 2}',
+      '{type: flatten}',
+      '{type: dense, units: 10, activation: softmax}',
+    ),
+  ],
+  [
     'a conv flattened into a batch norm over all its outputs, the relu above fused',
     cnnLayers(
       '{type: conv2d, filters: 4, kernelSize: 3, strides: 2}',
