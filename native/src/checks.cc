@@ -109,8 +109,7 @@ Args::Args(const Napi::CallbackInfo& info, size_t count) : info_(info) {
 float* Args::floats(size_t i, const char* name, int64_t count) const { return floatsIn(info_[i], {name}, count); }
 
 float* Args::optionalFloats(size_t i, const char* name, int64_t count) const {
-  const Napi::Value v = info_[i];
-  return v.IsNull() || v.IsUndefined() ? nullptr : floatsIn(v, {name}, count);
+  return given(i) ? floatsIn(info_[i], {name}, count) : nullptr;
 }
 
 float* Args::sized(size_t i, const char* name, int64_t* length) const { return float32Data(info_[i], {name}, length); }

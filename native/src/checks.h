@@ -50,7 +50,8 @@ class Args {
   Args(const Napi::CallbackInfo& info, size_t count);
 
   const Napi::Value operator[](size_t i) const { return info_[i]; }
-  size_t size() const { return info_.Length(); }
+  // Whether argument i came and is neither null nor undefined.
+  bool given(size_t i) const { return !info_[i].IsNull() && !info_[i].IsUndefined(); }
 
   // A Float32Array of at least `count` floats.
   float* floats(size_t i, const char* name, int64_t count) const;

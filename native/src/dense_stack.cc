@@ -327,8 +327,7 @@ Stack readStack(const Args& args) {
     product({s.rows, s.d[l], s.d[l + 1]}, "a layer");  // so no size below overflows
   }
   s.loss = args.code(9, "loss", stack_loss::kCount);
-  const bool gathers = args.size() > 13 && !args[13].IsNull() && !args[13].IsUndefined();
-  if (gathers) {  // x: the whole training set, a whole number of samples
+  if (args.given(13)) {  // x: the whole training set, a whole number of samples
     int64_t length = 0;
     s.x = args.sized(0, "x", &length);
     if (length % s.d[0] != 0)  // (dims are at least 1)

@@ -204,7 +204,7 @@ Napi::Value FusedMatMul(const Napi::CallbackInfo& info) {
     const Operands o = readOperands(args, s);
     const int activation = args.code(11, "activation", fused_act::kCount);
     int64_t biasLen = 0;
-    const float* bias = args[10].IsNull() || args[10].IsUndefined() ? nullptr : args.sized(10, "bias", &biasLen);
+    const float* bias = args.given(10) ? args.sized(10, "bias", &biasLen) : nullptr;
     const int64_t whole = s.batch * s.m * s.n;  // checked with out above
     if (bias && biasLen != s.n && biasLen != whole)
       throw ArgError(ArgError::kRange, "bias holds " + std::to_string(biasLen) + " floats, expected " +

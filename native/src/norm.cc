@@ -17,7 +17,7 @@ namespace {
 // Parameter i broadcast to `channels` values; an absent one (null) takes `fallback`.
 std::vector<float> perChannel(const Args& args, size_t i, const char* name, int64_t channels, float fallback) {
   std::vector<float> out(channels, fallback);
-  if (args[i].IsNull() || args[i].IsUndefined()) return out;
+  if (!args.given(i)) return out;
   int64_t n = 0;
   const float* p = args.sized(i, name, &n);
   if (n != 1 && n != channels)
@@ -262,6 +262,48 @@ struct PooledReluMoments {
   float b1(int64_t i, int64_t c) const { return x[i] - mean[c]; }
 };
 
+// The backward pass's dx = k · dy + u · (x − mean) + w per channel, with dy and x − mean as the
+// Terms give them to the sums (a1, b1), so both passes see the same numbers. Threads split the
+// rows; dx may be dy itself (each element read before it is written).
+template <typename Terms>
+void dxRows(const Terms& terms, int64_t rows, int64_t channels, const float* k, const float* u, const float* w,
+            float* dx) {
+  const int threads = rows * channels > 65536 ? omp_get_max_threads() : 1;
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t r1 = rows * (t + 1) / nt;
+    for (auto row = terms.rowAt(rows * t / nt); row.r < r1; terms.next(row)) {
+      const int64_t at = row.r * channels;
+#pragma omp simd
+      for (int64_t c = 0; c < channels; ++c)
+        dx[at + c] = k[c] * terms.a1(row, at + c, c) + u[c] * terms.b1(at + c, c) + w[c];
+    }
+  }
+}
+
+//   dOffset = sum dy,  dScale = sum dy * xhat,  dx = scale / std * (dy - (dOffset + xhat * dScale) / N),
+// with dy and x − mean as `terms` gives them.
+template <typename Terms>
+void backwardWith(const Terms& terms, int64_t rows, int64_t channels, const float* scale, const float* var, double eps,
+                  float* dx, float* dScale, float* dOffset) {
+  std::vector<double> sums(2 * channels);
+  channelSums(terms, rows, channels, sums.data());
+  // dx = k * dy + u * (x - mean) + w per channel, with k = scale * inv,
+  // u = -k * inv^2 * sum(dy * (x - mean)) / N and w = -k * sum(dy) / N.
+  std::vector<float> k(channels), u(channels), w(channels);
+  for (int64_t c = 0; c < channels; ++c) {
+    const double inv = 1.0 / std::sqrt(static_cast<double>(var[c]) + eps);
+    const double kc = scale[c] * inv, uc = -kc * inv * inv * sums[channels + c] / rows;
+    if (dOffset) dOffset[c] = static_cast<float>(sums[c]);
+    if (dScale) dScale[c] = static_cast<float>(sums[channels + c] * inv);
+    k[c] = static_cast<float>(kc);
+    u[c] = static_cast<float>(uc);
+    w[c] = static_cast<float>(-kc * sums[c] / rows);
+  }
+  if (dx) dxRows(terms, rows, channels, k.data(), u.data(), w.data(), dx);
+}
+
 }  // namespace
 
 void batchNormTrainForward(const float* x, float* out, int64_t rows, int64_t channels, const float* scale,
@@ -279,75 +321,16 @@ void batchNormTrainForward(const float* x, float* out, int64_t rows, int64_t cha
   if (mulOut) std::copy(mul.begin(), mul.end(), mulOut);
 }
 
-//   dOffset = sum dy,  dScale = sum dy * xhat,  dx = scale / std * (dy - (dOffset + xhat * dScale) / N).
 void batchNormBackward(const float* dy, const float* x, int64_t rows, int64_t channels, const float* scale,
                        const float* mean, const float* var, double eps, float* dx, float* dScale, float* dOffset,
                        const ReluAbove* relu, const PooledGradient* pooled) {
-  std::vector<double> sums(2 * channels);
   if (pooled)
-    channelSums(PooledReluMoments{x, mean, *relu, *pooled, channels}, rows, channels, sums.data());
+    backwardWith(PooledReluMoments{x, mean, *relu, *pooled, channels}, rows, channels, scale, var, eps, dx, dScale,
+                 dOffset);
   else if (relu)
-    channelSums(ReluMoments{dy, x, mean, *relu}, rows, channels, sums.data());
+    backwardWith(ReluMoments{dy, x, mean, *relu}, rows, channels, scale, var, eps, dx, dScale, dOffset);
   else
-    channelSums(Moments{dy, x, mean}, rows, channels, sums.data());
-  // dx = k * dy + u * (x - mean) + w per channel, with k = scale * inv,
-  // u = -k * inv^2 * sum(dy * (x - mean)) / N and w = -k * sum(dy) / N.
-  std::vector<float> k(channels), u(channels), w(channels);
-  for (int64_t c = 0; c < channels; ++c) {
-    const double inv = 1.0 / std::sqrt(static_cast<double>(var[c]) + eps);
-    const double kc = scale[c] * inv, uc = -kc * inv * inv * sums[channels + c] / rows;
-    if (dOffset) dOffset[c] = static_cast<float>(sums[c]);
-    if (dScale) dScale[c] = static_cast<float>(sums[channels + c] * inv);
-    k[c] = static_cast<float>(kc);
-    u[c] = static_cast<float>(uc);
-    w[c] = static_cast<float>(-kc * sums[c] / rows);
-  }
-  if (!dx) return;
-  const float *pk = k.data(), *pu = u.data(), *pw = w.data();
-  if (pooled) {
-    const PooledReluMoments terms{x, mean, *relu, *pooled, channels};
-    const float *mul = relu->mul, *add = relu->offset;
-    const int threads = rows * channels > 65536 ? omp_get_max_threads() : 1;
-#pragma omp parallel num_threads(threads)
-    {
-      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-      for (auto row = terms.rowAt(rows * t / nt); row.r < rows * (t + 1) / nt; terms.next(row)) {
-        const float* xr = x + row.r * channels;
-        float* o = dx + row.r * channels;
-        const float* d = row.d;
-        const int32_t *won = row.won, self = row.self;
-        if (d) {
-#pragma omp simd
-          for (int64_t c = 0; c < channels; ++c) {
-            const float g = won[c] == self + static_cast<int32_t>(c) ? d[c] : 0.f;
-            o[c] =
-                pk[c] * throughRelu(g, normalized(xr[c], mean[c], mul[c], add[c])) + pu[c] * (xr[c] - mean[c]) + pw[c];
-          }
-        } else {
-#pragma omp simd
-          for (int64_t c = 0; c < channels; ++c)
-            o[c] = pk[c] * throughRelu(0.f, normalized(xr[c], mean[c], mul[c], add[c])) + pu[c] * (xr[c] - mean[c]) +
-                   pw[c];
-        }
-      }
-    }
-    return;
-  }
-#pragma omp parallel for schedule(static) if (rows * channels > 65536)
-  for (int64_t r = 0; r < rows; ++r) {
-    const float *g = dy + r * channels, *xr = x + r * channels;
-    float* o = dx + r * channels;
-    if (relu) {
-      const float *mul = relu->mul, *add = relu->offset;
-#pragma omp simd
-      for (int64_t c = 0; c < channels; ++c)
-        o[c] =
-            pk[c] * throughRelu(g[c], normalized(xr[c], mean[c], mul[c], add[c])) + pu[c] * (xr[c] - mean[c]) + pw[c];
-    } else {
-#pragma omp simd
-      for (int64_t c = 0; c < channels; ++c) o[c] = pk[c] * g[c] + pu[c] * (xr[c] - mean[c]) + pw[c];
-    }
-  }
+    backwardWith(Moments{dy, x, mean}, rows, channels, scale, var, eps, dx, dScale, dOffset);
 }
 
 namespace {
