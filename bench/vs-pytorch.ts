@@ -57,6 +57,12 @@ const value = (name: string) => {
 };
 const ROUNDS = Number(value('--rounds') ?? 3);
 const CONFIGS = (value('--configs') ?? 'ann-seed,ann,cnn').split(',').filter(Boolean);
+/** What the user gave or lacks, said in one line, and a non-zero exit: no stack trace. */
+function fail(message: string): never {
+  console.error(`bench/vs-pytorch.ts: ${message}`);
+  process.exit(2);
+}
+
 const MAX_SAMPLES = Number(value('--max-samples') ?? 0);
 const EPOCHS = Number(value('--epochs') ?? 1);
 const THREADS = Number(value('--threads') ?? os.availableParallelism());
@@ -70,9 +76,9 @@ for (const [name, v] of [
   ['--threads', THREADS],
   ['--epochs', EPOCHS],
 ] as const) {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, not ${v}`);
+  if (!Number.isInteger(v) || v < 1) fail(`${name} must be a positive integer, not ${v}`);
 }
-if (!Number.isInteger(MAX_SAMPLES) || MAX_SAMPLES < 0) throw new Error(`--max-samples must be N >= 0`);
+if (!Number.isInteger(MAX_SAMPLES) || MAX_SAMPLES < 0) fail('--max-samples must be a whole number N >= 0');
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -301,9 +307,9 @@ async function peer(name: string, threads: number, env: NodeJS.ProcessEnv, extra
 // ---------------------------------------------------------------------------------------------
 // Main
 
-if (!existsSync(CLI)) throw new Error(`${relative(ROOT, CLI)} is missing: build the CLI first (\`make build\`)`);
+if (!existsSync(CLI)) fail(`${relative(ROOT, CLI)} is missing: build the CLI first (\`make build\`)`);
 for (const c of CONFIGS) {
-  if (!existsSync(join(ROOT, 'configs', `${c}.yaml`))) throw new Error(`no configs/${c}.yaml`);
+  if (!existsSync(join(ROOT, 'configs', `${c}.yaml`))) fail(`no configs/${c}.yaml: name configs that exist there`);
 }
 
 const openmpDir = openblasOpenmpDir();
@@ -339,7 +345,7 @@ const doctor = JSON.parse((await run(process.execPath, [CLI, 'doctor', '--json']
   backends: { name: string; ok: boolean; device?: string; threads?: number }[];
 };
 const onednnInfo = doctor.backends.find((b) => b.name === 'onednn');
-if (!onednnInfo?.ok) throw new Error('the onednn backend does not load here (`node dist/cli/main.js doctor`)');
+if (!onednnInfo?.ok) fail('the onednn backend does not load here (`node dist/cli/main.js doctor` says why)');
 const tfjsVersion = (
   JSON.parse(readFileSync(join(ROOT, 'node_modules', '@tensorflow', 'tfjs', 'package.json'), 'utf8')) as {
     version: string;

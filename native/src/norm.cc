@@ -89,7 +89,7 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
 // Per-channel sums of two terms over the rows of a [rows, channels] array, accumulated in double:
 // sums[c] = sum_r a(r, c) and sums[channels + c] = sum_r a(r, c) · b(r, c), for Terms giving a and
 // b as 8 floats (a8, b8: channels c..c+7 of row r) or one (a1, b1). Threads split the rows; each
-// holds up to 64 channels' accumulators in registers while it walks its rows. (Accumulators in
+// holds a block of channels' accumulators in registers while it walks its rows. (Accumulators in
 // memory made every row wait on the store of the row before: 3.4 cycles an element, 14 % of a CNN
 // step.) The order of the additions is the same either way: per thread, row by row.
 using Doubles8 = double __attribute__((vector_size(64)));
@@ -117,9 +117,17 @@ void sumBlock(const Terms& terms, int64_t r0, int64_t r1, int64_t channels, int6
     }
 }
 
+// How many vectors of 8 channels a block sums at once: each takes two 8-double accumulators, one
+// register each with AVX-512 (32 of them), two each with AVX2 alone (16), where 4 vectors spilled.
+#ifdef __AVX512F__
+constexpr int kSumVectors = 8;
+#else
+constexpr int kSumVectors = 2;
+#endif
+
 template <typename Terms>
 void sumRows(const Terms& terms, int64_t r0, int64_t r1, int64_t channels, double* acc) {
-  const int64_t c1 = inBlocksOf8(
+  const int64_t c1 = inBlocksOf8<kSumVectors>(
       channels, [&](int64_t c0, auto v) { sumBlock<decltype(v)::value>(terms, r0, r1, channels, c0, acc); });
   for (auto row = terms.rowAt(r0); row.r < r1; terms.next(row))  // the last channels % 8
     for (int64_t c = c1; c < channels; ++c) {

@@ -15,7 +15,7 @@ inline Floats8 load8(const float* p) {
   return v;
 }
 
-// The block of V whole vectors left after the 64-lane blocks, V counted down from 7 to the one that fits.
+// The block of V whole vectors left after the full blocks, V counted down to the one that fits.
 template <int V, typename Block>
 void lastBlockOf8(int64_t vectors, int64_t c0, Block& block) {
   if constexpr (V > 0) {
@@ -26,14 +26,14 @@ void lastBlockOf8(int64_t vectors, int64_t c0, Block& block) {
   }
 }
 
-// Calls block(c0, std::integral_constant<int, V>{}) over lanes [0, n): blocks of 8 vectors (64
-// lanes), then one block of the whole vectors left (V < 8), so each block's V accumulators can stay
-// in registers. Returns where the whole vectors end: the last n % 8 lanes are the caller's.
-template <typename Block>
+// Calls block(c0, std::integral_constant<int, V>{}) over lanes [0, n): blocks of Most vectors (8 ·
+// Most lanes), then one block of the whole vectors left (V < Most), so each block's V accumulators
+// can stay in registers. Returns where the whole vectors end: the last n % 8 lanes are the caller's.
+template <int Most = 8, typename Block>
 int64_t inBlocksOf8(int64_t n, Block&& block) {
   int64_t c0 = 0;
-  for (; n - c0 >= 64; c0 += 64) block(c0, std::integral_constant<int, 8>{});
-  lastBlockOf8<7>((n - c0) / 8, c0, block);
+  for (; n - c0 >= 8 * Most; c0 += 8 * Most) block(c0, std::integral_constant<int, Most>{});
+  lastBlockOf8<Most - 1>((n - c0) / 8, c0, block);
   return c0 + (n - c0) / 8 * 8;
 }
 
