@@ -283,9 +283,12 @@ void dxRows(const Terms& terms, int64_t rows, int64_t channels, const float* k, 
     const int64_t r1 = rows * (t + 1) / nt;
     for (auto row = terms.rowAt(rows * t / nt); row.r < r1; terms.next(row)) {
       const int64_t at = row.r * channels;
-#pragma omp simd
-      for (int64_t c = 0; c < channels; ++c)
-        dx[at + c] = k[c] * terms.a1(row, at + c, c) + u[c] * terms.b1(at + c, c) + w[c];
+      int64_t c = 0;
+      for (; c + 8 <= channels; c += 8) {  // 8 at a time by hand: GCC left `omp simd` here scalar
+        const Floats8 v = load8(k + c) * terms.a8(row, at + c, c) + load8(u + c) * terms.b8(at + c, c) + load8(w + c);
+        std::memcpy(dx + at + c, &v, sizeof v);
+      }
+      for (; c < channels; ++c) dx[at + c] = k[c] * terms.a1(row, at + c, c) + u[c] * terms.b1(at + c, c) + w[c];
     }
   }
 }
