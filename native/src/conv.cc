@@ -9,6 +9,7 @@
 #include "common.h"
 #include "eltwise.h"
 #include "primitive_cache.h"
+#include "vec8.h"
 
 namespace ox {
 namespace {
@@ -126,19 +127,14 @@ memory filterIn(const memory::desc& user, const memory::desc& want, float* data,
 // output channels in 16s; other geometries stay on oneDNN.
 constexpr int kMaxTaps = 9;
 
-// The widest vector the registers hold, and how many of them a pass over the rows takes per tap:
-// the 9 taps' accumulators, the gradient and a pixel must fit the vector registers (32 zmm with
-// AVX-512; 16 ymm with AVX2 alone, where 16-float vectors took two each and spilled: the backward
-// pass took 12 ms a step instead of 0.6 on an AVX2 EPYC).
-#ifdef __AVX512F__
-using Lanes = float __attribute__((vector_size(64)));
-constexpr int kPerTap = 2;
-#else
-using Lanes = float __attribute__((vector_size(32)));
-constexpr int kPerTap = 1;
-#endif
-constexpr int kLanes = sizeof(Lanes) / sizeof(float);
-static_assert(kMaxTaps * kPerTap + kPerTap + 1 <= (kLanes == 16 ? 32 : 16), "the accumulators fit the registers");
+// A register's floats, and how many registers a pass over the rows takes per tap: the 9 taps'
+// accumulators, the gradient and a pixel must fit the vector registers (with AVX2 alone, 16-float
+// vectors took two registers each and spilled: the backward pass took 12 ms a step instead of 0.6
+// on an AVX2 EPYC).
+using Lanes = float __attribute__((vector_size(kVectorBytes)));
+constexpr int kLanes = kVectorBytes / sizeof(float);
+constexpr int kPerTap = kVectorRegisters >= 2 * (kMaxTaps + 1) + 1 ? 2 : 1;
+static_assert(kMaxTaps * kPerTap + kPerTap + 1 <= kVectorRegisters, "the accumulators fit the registers");
 
 inline Lanes loadLanes(const float* p) {
   Lanes v;

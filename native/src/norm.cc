@@ -92,13 +92,9 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
 // holds a block of channels' accumulators in registers while it walks its rows. (Accumulators in
 // memory made every row wait on the store of the row before: 3.4 cycles an element, 14 % of a CNN
 // step.) The order of the additions is the same either way: per thread, row by row.
-// The doubles one register holds: 8 with AVX-512, 4 with AVX2 alone, where GCC took a 64-byte
-// vector through the stack and general registers (the forward sums ran at ~3 GB/s).
-#ifdef __AVX512F__
-using Doubles = double __attribute__((vector_size(64)));
-#else
-using Doubles = double __attribute__((vector_size(32)));
-#endif
+// The doubles one register holds (8 with AVX-512, 4 with AVX2 alone, where 8-double vectors went
+// through the stack: the forward sums ran at ~3 GB/s).
+using Doubles = double __attribute__((vector_size(kVectorBytes)));
 constexpr int kDoubles = sizeof(Doubles) / sizeof(double);
 constexpr int kParts = 8 / kDoubles;  // registers per 8 channels
 using FloatPart = float __attribute__((vector_size(kDoubles * sizeof(float))));
@@ -136,13 +132,9 @@ void sumBlock(const Terms& terms, int64_t r0, int64_t r1, int64_t channels, int6
       }
 }
 
-// How many vectors of 8 channels a block sums at once: 2 · kParts registers each, of the 32 with
-// AVX-512 and the 16 with AVX2 alone.
-#ifdef __AVX512F__
-constexpr int kSumVectors = 8;
-#else
-constexpr int kSumVectors = 2;
-#endif
+// How many vectors of 8 channels a block sums at once: each takes 2 · kParts registers, and the
+// block half of them (8 with AVX-512, 2 with AVX2 alone, where 4 spilled).
+constexpr int kSumVectors = kVectorRegisters / 2 / (2 * kParts);
 
 template <typename Terms>
 void sumRows(const Terms& terms, int64_t r0, int64_t r1, int64_t channels, double* acc) {

@@ -1,5 +1,6 @@
-// Eight floats as one value (GCC's vector extension), and the walk over a row's lanes in blocks of
-// them that the register-accumulator sums (norm.cc's channel sums, step_math.cc's column sums) share.
+// Eight floats as one value (GCC's vector extension), the machine's vector registers, and the walk
+// over a row's lanes in blocks of them that the register-accumulator sums (norm.cc's channel sums,
+// step_math.cc's column sums) share.
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -8,6 +9,17 @@
 namespace ox {
 
 using Floats8 = float __attribute__((vector_size(32)));
+
+// The machine's vector registers, for loops that keep accumulators in them: 32 of 64 bytes with
+// AVX-512, else 16 of 32 (AVX2). A wider GCC vector than a register is lowered through the stack
+// and general registers, and more accumulators than registers spill.
+#ifdef __AVX512F__
+constexpr int kVectorBytes = 64;
+constexpr int kVectorRegisters = 32;
+#else
+constexpr int kVectorBytes = 32;
+constexpr int kVectorRegisters = 16;
+#endif
 
 inline Floats8 load8(const float* p) {
   Floats8 v;

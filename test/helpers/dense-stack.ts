@@ -63,12 +63,9 @@ export async function compareWithTfjs(
   const noise = roundingOnly(got.model);
   // one stream per side, each drawing a step's masks as the other does
   const [gotRandom, refRandom] = [new Mulberry32(7), new Mulberry32(7)];
-  const train = async (side: { model: tf.LayersModel }, i: number) => {
+  const train = async (model: tf.LayersModel, i: number) => {
     const { x, labels } = batch(i, rows);
-    const out = await side.model.trainOnBatch(
-      tf.tensor(x, [rows, 28, 28]),
-      tf.tensor2d(oneHot(labels, 10), [rows, 10]),
-    );
+    const out = await model.trainOnBatch(tf.tensor(x, [rows, 28, 28]), tf.tensor2d(oneHot(labels, 10), [rows, 10]));
     return Array.isArray(out) ? out : [out];
   };
   let weights = 0;
@@ -77,10 +74,10 @@ export async function compareWithTfjs(
   for (let i = 0; i < steps + tfjsSteps; i++) {
     await tf.setBackend(reference);
     await copyState(got.model, ref.model);
-    const refLogs = await withMathRandom(refRandom, () => train(ref, i));
+    const refLogs = await withMathRandom(refRandom, () => train(ref.model, i));
     await tf.setBackend('onednn');
     const gotLogs = await withMathRandom(gotRandom, async () => {
-      if (i >= steps) return train(got, i);
+      if (i >= steps) return train(got.model, i);
       const { x, labels } = batch(i, rows);
       return plan.step(x, oneHot(labels, 10), rows);
     });
