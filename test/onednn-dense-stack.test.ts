@@ -64,7 +64,7 @@ const ADAM_VARIANTS: [string, string, string[]][] = [
  * Adam divides each gradient by its own running magnitude, so a weight whose gradient is at
  * rounding level moves a full learning-rate step either way, and any two float orders of the same
  * sums part there, even within one step from the same state: on the notebook ANN the native step
- * (whose threads each sum half the batch, and half the first layer's inputs) differs from tfjs on
+ * (whose threads each form the first layer's product over half its inputs) differs from tfjs on
  * onednn and on cpu by up to 1.6e-3 on a step, all of it in one bias element of 512 (biases start
  * at zero, so one such step is large beside their scale). Its gradients are held to 1e-4 by the SGD runs
  * above; Adam's runs check the update and its state: every weight within ADAM, and no more than
@@ -138,6 +138,35 @@ describe(`the native dense-stack training step${skipReason}`, () => {
       const { config, model } = await compiled('configs/ann.yaml');
       expect(makeTrainStep(model, stepOptions(config)).kind).toMatch(/not on the onednn backend/);
       model.dispose();
+    },
+  );
+
+  // Updated in place, or copied to new buffers first when the old ones were read (with SGD the
+  // kernels' product then adds its update into the copy): the same arithmetic, bit for bit.
+  it.skipIf(!load.ok).each(['configs/ann-seed.yaml', 'configs/ann.yaml'])(
+    '%s trains the same in place as into new buffers',
+    async (file) => {
+      await tf.setBackend('onednn');
+      const runs = [];
+      for (const readEachStep of [false, true]) {
+        const { config, model } = await compiled(file);
+        const { step } = makeTrainStep(model, stepOptions(config));
+        const ids = new Set<number>();
+        for (let i = 0; i < 4; i++) {
+          const { x, labels } = batch(i);
+          await step(x, labels);
+          for (const w of model.trainableWeights) ids.add(w.read().dataId as unknown as number);
+          if (readEachStep) for (const w of model.trainableWeights) w.read().dataSync();
+        }
+        runs.push({ weights: model.trainableWeights.map((w) => w.read().dataSync().slice()), ids: ids.size });
+        model.dispose();
+      }
+      const [inPlace, copied] = runs;
+      expect(inPlace!.ids).toBeLessThan(copied!.ids); // the first run did update in place
+      inPlace!.weights.forEach((w, i) => {
+        const other = copied!.weights[i]!;
+        expect(Buffer.from(w.buffer).equals(Buffer.from(other.buffer))).toBe(true);
+      });
     },
   );
 

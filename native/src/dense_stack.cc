@@ -6,17 +6,19 @@
 // its activation gradients, its optimizers), so weights agree with model.trainOnBatch's to float
 // rounding. The caller (src/backend/onednn/dense-stack.ts) decides which models qualify.
 //
-// Threads split the batch, not the products: each runs forward and backward over its own rows
-// with single-threaded products, then every thread updates a slice of each tensor with the parts'
-// gradients summed. The first layer's kernel (the notebook ANN's 784x512, 85 % of its weights) is
-// split by its rows instead, each thread owning a block of inputs: it multiplies the batch's
-// columns for those inputs by its rows of the kernel (the threads' partial products are summed
-// row by row where the batch's rows are split), forms its rows of the kernel's gradient, and
-// updates them and their Adam moments itself. So the kernel, its gradient and its moments stay in
-// one core's cache from step to step, and what crosses between the cores is a few batch-sized
-// arrays, where split by the batch alone every product read weights the other core had just
-// written. On a 2-core AVX-512 Xeon that made the notebook ANN's epochs 3-4 % faster (interleaved
-// A/B); the step's time there is its products, Adam and the activations' passes.
+// Threads split the batch for the forward and backward passes: each runs them over its own rows
+// with single-threaded products, into its rows of batch-wide arrays (every layer's output and the
+// gradient for every layer's product). The first layer's product is split by its inputs instead
+// (rows of its kernel: the notebook ANN's 784x512, 85 % of its weights), each thread multiplying
+// the batch's columns for its inputs by its rows of the kernel, the threads' partial products
+// summed row by row. After the backward pass each thread forms its rows of every kernel's gradient
+// over the whole batch (for the first layer, the rows of its own inputs) and its elements of every
+// bias's, and updates them and their Adam moments itself. So the first kernel and its moments stay
+// in one core's cache from step to step, where split by the batch alone every product read weights
+// the other core had just written (3-4 % of the notebook ANN's epochs on a 2-core AVX-512 Xeon),
+// and with SGD each kernel's rows are updated by the gradient's product itself (gemmTransposedA:
+// w += −learningRate·xᵀ·dz), so no gradient array is zeroed, written and read back: on a 2-core Zen 3
+// (AVX2, OpenBLAS) that is most of the cost outside the products.
 #include <omp.h>
 #include <algorithm>
 #include <cmath>
@@ -65,69 +67,65 @@ struct Stack {
   const float* sample(int64_t r) const { return x + (at ? at[r] : r) * d[0]; }
 };
 
-// What one thread computes over its rows of the batch: every layer's output, every kernel's
-// and bias's gradient over those rows, and the sums of the loss and metrics.
+// The batch's arrays, which the threads share, each part writing its own rows: the samples when
+// the step gathers them, every layer's output, and the gradient for every layer's product (its
+// output before the activation).
+struct Batch {
+  std::vector<float> buffer;
+  float* gathered = nullptr;
+  std::vector<float*> y, dz;
+
+  void layout(const Stack& s) {
+    const size_t L = s.act.size();
+    int64_t size = s.at ? s.rows * s.d[0] : 0;
+    for (size_t l = 0; l < L; ++l) size += 2 * s.rows * s.d[l + 1];
+    buffer.resize(size);
+    y.resize(L), dz.resize(L);
+    float* at = buffer.data();
+    gathered = s.at ? at : nullptr, at += s.at ? s.rows * s.d[0] : 0;
+    for (size_t l = 0; l < L; ++l) {
+      y[l] = at, at += s.rows * s.d[l + 1];
+      dz[l] = at, at += s.rows * s.d[l + 1];
+    }
+  }
+  // The batch's samples, [rows, d0]: x's own rows, or those the parts gathered.
+  const float* input(const Stack& s) const { return s.at ? gathered : s.x; }
+};
+
+// One thread's rows of the batch, and the sums of the loss and metrics over them.
 struct Part {
   int64_t row0 = 0, rows = 0;
-  std::vector<float> buffer, gathered;
-  std::vector<float*> y, dw, db;
-  float *dz = nullptr, *da = nullptr;
   double sums[kMetrics] = {};
 
-  // The part's samples as one array: x's own rows, or gathered from the training set.
-  const float* input(const Stack& s) {
+  // The part's samples: x's own rows, or gathered from the training set into the batch's array.
+  const float* input(const Stack& s, const Batch& batch) const {
     if (!s.at) return s.x + row0 * s.d[0];
-    gathered.resize(rows * s.d[0]);
-    for (int64_t r = 0; r < rows; ++r) std::copy_n(s.sample(row0 + r), s.d[0], gathered.data() + r * s.d[0]);
-    return gathered.data();
-  }
-
-  void layout(const Stack& s, int64_t first, int64_t count) {
-    row0 = first;
-    rows = count;
-    const size_t L = s.act.size();
-    int64_t size = 0, widest = 0;
-    for (size_t l = 0; l < L; ++l) {
-      size += rows * s.d[l + 1] + s.d[l] * s.d[l + 1] + s.d[l + 1];
-      widest = std::max(widest, s.d[l + 1]);
-    }
-    buffer.resize(size + 2 * rows * widest);
-    y.resize(L), dw.resize(L), db.resize(L);
-    float* at = buffer.data();
-    for (size_t l = 0; l < L; ++l) {
-      y[l] = at, at += rows * s.d[l + 1];
-      dw[l] = at, at += s.d[l] * s.d[l + 1];
-      db[l] = at, at += s.d[l + 1];
-    }
-    dz = at, da = at + rows * widest;
-    std::fill(sums, sums + kMetrics, 0.0);
+    float* into = batch.gathered + row0 * s.d[0];
+    for (int64_t r = 0; r < rows; ++r) std::copy_n(s.sample(row0 + r), s.d[0], into + r * s.d[0]);
+    return into;
   }
 };
 
-// The first layer split by its inputs (rows of its kernel) between `team` threads: each thread's
-// copy of the batch's columns for its inputs (dense, so that the products run on brgemm, which
-// takes no strided operand here), its partial product over the whole batch and its rows of the
-// kernel's gradient; and the gradient for the layer's output over the whole batch, which the parts
-// fill row by row.
+// The first layer's product split by its inputs (rows of its kernel) between `team` threads: each
+// thread's copy of the batch's columns for its inputs (dense, so that the products run on brgemm,
+// which takes no strided operand here) and its partial product over the whole batch. The same
+// copy then gives the thread's rows of the kernel's gradient.
 struct FirstLayer {
   int team = 0;
   std::vector<float> buffer;
-  std::vector<float*> x, partial, dw;
-  float* dz = nullptr;
+  std::vector<float*> x, partial;
 
   void layout(const Stack& s, int threads) {
     team = threads;
     const int64_t width = s.d[1];
-    buffer.resize(s.rows * s.d[0] + (threads + 1) * s.rows * width + s.d[0] * width);
-    x.resize(threads), partial.resize(threads), dw.resize(threads);
+    buffer.resize(s.rows * s.d[0] + threads * s.rows * width);
+    x.resize(threads), partial.resize(threads);
     float* at = buffer.data();
     for (int t = 0; t < threads; ++t) {
       const auto [lo, hi] = inputs(s, t);
       x[t] = at, at += s.rows * (hi - lo);
       partial[t] = at, at += s.rows * width;
     }
-    dz = at, at += s.rows * width;
-    for (int t = 0; t < threads; ++t) dw[t] = at + inputs(s, t).first * width;
   }
   // Thread t's inputs: rows [first, second) of the kernel.
   std::pair<int64_t, int64_t> inputs(const Stack& s, int t) const {
@@ -143,17 +141,9 @@ void firstPartial(const Stack& s, const FirstLayer& f, int t) {
   gemm(s.rows, s.d[1], hi - lo, false, false, f.x[t], s.w[0] + lo * s.d[1], f.partial[t]);
 }
 
-// Thread t's rows of the first layer's kernel gradient: its inputs' columns of the batch,
-// transposed, times the gradient for the layer's output.
-void firstGradient(const Stack& s, const FirstLayer& f, int t) {
-  const auto [lo, hi] = f.inputs(s, t);
-  gemm(hi - lo, s.d[1], s.rows, true, false, f.x[t], f.dz, f.dw[t]);
-}
-
-// The first layer's output for a part's rows: the threads' partial products summed, the bias added.
-void firstOutput(const Stack& s, const FirstLayer& f, const Part& p) {
+// The first layer's output y for a part's rows: the threads' partial products summed, the bias added.
+void firstOutput(const Stack& s, const FirstLayer& f, const Part& p, float* y) {
   const int64_t width = s.d[1];
-  float* y = p.y[0];
   const float* b = s.b[0];
   for (int64_t r = 0; r < p.rows; ++r) {
     float* yr = y + r * width;
@@ -171,43 +161,38 @@ void firstOutput(const Stack& s, const FirstLayer& f, const Part& p) {
   }
 }
 
-// Forward and backward over a part's rows. With `first`, the first layer's product and its
-// kernel's gradient are the threads' shares (above), and the gradient for its output goes to
-// first->dz.
-void forwardBackward(const Stack& s, Part& p, const FirstLayer* first) {
+// Forward and backward over a part's rows, into its rows of the batch's arrays: every layer's
+// output and the gradient for every layer's product. With `first`, the first layer's product is
+// the threads' shares (above).
+void forwardBackward(const Stack& s, const Batch& batch, Part& p, const FirstLayer* first) {
   const size_t L = s.act.size();
-  const float* x = first ? nullptr : p.input(s);  // with `first`, only firstPartial reads the samples
+  const auto rowsOf = [&](float* array, size_t l) { return array + p.row0 * s.d[l + 1]; };  // layer l's
+  const float* x = first ? nullptr : p.input(s, batch);  // with `first`, only firstPartial reads the samples
   for (size_t l = 0; l < L; ++l) {
     const int fused = s.act[l] == kRelu || s.act[l] == kSigmoid ? static_cast<int>(s.act[l]) : 0;
+    float* y = rowsOf(batch.y[l], l);
     if (l == 0 && first) {
-      firstOutput(s, *first, p);
-      fusedActivation(fused, p.y[0], p.rows * s.d[1]);  // as the product's epilogue would
-      activate(static_cast<int>(s.act[0]), p.y[0], p.rows, s.d[1]);
-      continue;
+      firstOutput(s, *first, p, y);
+      fusedActivation(fused, y, p.rows * s.d[1]);  // as the product's epilogue would
+    } else {
+      gemm(p.rows, s.d[l + 1], s.d[l], false, false, l ? rowsOf(batch.y[l - 1], l - 1) : x, s.w[l], y, s.b[l], fused);
     }
-    gemm(p.rows, s.d[l + 1], s.d[l], false, false, l ? p.y[l - 1] : x, s.w[l], p.y[l], s.b[l], fused);
-    activate(static_cast<int>(s.act[l]), p.y[l], p.rows, s.d[l + 1]);
+    activate(static_cast<int>(s.act[l]), y, p.rows, s.d[l + 1]);
   }
-  // (A one-layer stack's loss gradient is its first layer's.)
-  float *dz = first && L == 1 ? first->dz + p.row0 * s.d[1] : p.dz, *da = p.da;
-  lossAndMetrics(s.loss, p.y[L - 1], s.t + p.row0 * s.d[L], dz, p.rows, s.d[L], s.rows, p.sums);
-  throughActivation(static_cast<int>(s.act[L - 1]), p.y[L - 1], dz, p.rows, s.d[L]);
-  for (size_t l = L; l-- > 0;) {
-    const int64_t in = s.d[l], out = s.d[l + 1];
-    if (l > 0 || !first) gemm(in, out, p.rows, true, false, l ? p.y[l - 1] : x, dz, p.dw[l]);  // dW = inputᵀ·dZ
-    if (s.b[l]) columnSums(dz, p.rows, out, p.db[l]);
-    if (l > 0) {  // the gradient for the layer below (none for the model's input)
-      float* below = l == 1 && first ? first->dz + p.row0 * in : da;
-      gemm(p.rows, in, out, false, true, dz, s.w[l], below);  // dA = dZ·Wᵀ
-      throughActivation(static_cast<int>(s.act[l - 1]), p.y[l - 1], below, p.rows, in);
-      da = dz;
-      dz = below;
-    }
+  float* dz = rowsOf(batch.dz[L - 1], L - 1);
+  const float* out = rowsOf(batch.y[L - 1], L - 1);
+  lossAndMetrics(s.loss, out, s.t + p.row0 * s.d[L], dz, p.rows, s.d[L], s.rows, p.sums);
+  throughActivation(static_cast<int>(s.act[L - 1]), out, dz, p.rows, s.d[L]);
+  for (size_t l = L - 1; l > 0; --l) {  // the gradient for the layer below (none for the model's input)
+    float* below = rowsOf(batch.dz[l - 1], l - 1);
+    gemm(p.rows, s.d[l], s.d[l + 1], false, true, dz, s.w[l], below);  // dA = dZ·Wᵀ
+    throughActivation(static_cast<int>(s.act[l - 1]), rowsOf(batch.y[l - 1], l - 1), below, p.rows, s.d[l]);
+    dz = below;
   }
 }
 
-// One tensor the optimizer updates: its values, gradient (a kernel's or a bias's, per part),
-// Adam's moments when used, and where the new values go (which may be the old ones: in place).
+// One tensor the optimizer updates: its values, Adam's moments when used, and where the new
+// values go (which may be the old ones: in place).
 struct Target {
   const float* w;
   float* out;
@@ -218,49 +203,73 @@ struct Target {
   bool bias;
 };
 
-const float* gradient(const Part& p, const Target& u) { return u.bias ? p.db[u.layer] : p.dw[u.layer]; }
-
-// tf.train's update of elements [lo, hi) of `u` with gradient g (+ g2 where not null), both
-// pointing at element lo.
-void apply(const Target& u, const float* g, const float* g2, int optimizer, const float* hyper, int64_t lo,
-           int64_t hi) {
+// tf.train's update of elements [lo, hi) of `u` with gradient g, pointing at element lo.
+void apply(const Target& u, const float* g, int optimizer, const float* hyper, int64_t lo, int64_t hi) {
   if (hi <= lo) return;
-  if (optimizer == kSgd) return sgdUpdate(u.w + lo, g, u.out + lo, hi - lo, hyper[0], g2);
-  adamUpdate(u.w + lo, g, u.m + lo, u.v + lo, u.out + lo, u.outM + lo, u.outV + lo, hi - lo, hyper, g2);
+  if (optimizer == kSgd) return sgdUpdate(u.w + lo, g, u.out + lo, hi - lo, hyper[0]);
+  adamUpdate(u.w + lo, g, u.m + lo, u.v + lo, u.out + lo, u.outM + lo, u.outV + lo, hi - lo, hyper);
 }
 
-// The update of elements [lo, hi) of `u`, with the parts' gradients summed.
-void updateSlice(const Target& u, std::vector<Part>& parts, int optimizer, const float* hyper, int64_t lo, int64_t hi) {
-  if (hi <= lo) return;
-  const float* g = gradient(parts[0], u) + lo;
-  const float* g2 = nullptr;
-  if (parts.size() > 1) {
-    float* into = const_cast<float*>(gradient(parts[1], u)) + lo;
-    for (size_t i = 2; i < parts.size(); ++i) {  // more than two parts: fold the rest into the second
-      const float* more = gradient(parts[i], u) + lo;
-      for (int64_t j = 0; j < hi - lo; ++j) into[j] += more[j];
-    }
-    g2 = into;
+// Thread `id` of `team`'s share of the update of `u`, its gradient formed over the whole batch
+// after the backward pass: rows of a kernel (for a split first layer, those of the thread's
+// inputs), or elements of a bias. With SGD a kernel's rows are updated by the product itself
+// (gemmTransposedA); other optimizers get the gradient in `scratch`.
+void updateShare(const Stack& s, const Batch& batch, const FirstLayer* first, const Target& u, int optimizer,
+                 const float* hyper, int id, int team, std::vector<float>& scratch) {
+  const size_t l = u.layer;
+  const int64_t in = s.d[l], out = s.d[l + 1];
+  if (u.bias) {
+    const int64_t lo = out * id / team, hi = out * (id + 1) / team;
+    scratch.resize(hi - lo);
+    columnSums(batch.dz[l] + lo, s.rows, hi - lo, scratch.data(), out);
+    return apply(u, scratch.data(), optimizer, hyper, lo, hi);
   }
-  apply(u, g, g2, optimizer, hyper, lo, hi);
+  const bool split = l == 0 && first;
+  const auto [lo, hi] = split ? first->inputs(s, id) : std::pair{in * id / team, in * (id + 1) / team};
+  if (hi <= lo) return;
+  // The inputs' columns [lo, hi) over the batch: the layer's input, or the thread's copy of them.
+  const float* a = split ? first->x[id] : (l ? batch.y[l - 1] : batch.input(s)) + lo;
+  const int64_t lda = split ? hi - lo : in;
+  if (optimizer == kSgd) {
+    float* into = u.out + lo * out;
+    if (u.out != u.w) std::copy(u.w + lo * out, u.w + hi * out, into);
+    return gemmTransposedA(hi - lo, out, s.rows, a, lda, batch.dz[l], into, -hyper[0], 1.f);
+  }
+  scratch.resize((hi - lo) * out);
+  gemmTransposedA(hi - lo, out, s.rows, a, lda, batch.dz[l], scratch.data(), 1.f, 0.f);
+  apply(u, scratch.data(), optimizer, hyper, lo * out, hi * out);
 }
+
+// What a step keeps between calls (steps run one at a time, from the JS thread).
+struct Workspace {
+  std::vector<Part> parts;
+  Batch batch;
+  FirstLayer first;
+  std::vector<std::vector<float>> scratch;  // per thread
+};
 
 // Forward, backward and update, with the batch split by rows between up to `threads` threads and
-// the first layer's kernel by its rows (see the top of the file). Each thread's products run
-// single-threaded; after the last barrier every thread updates its rows of the first kernel and a
-// slice of every other tensor.
-void trainStep(const Stack& s, std::vector<Part>& parts, FirstLayer& first, const std::vector<Target>& targets,
-               int optimizer, const float* hyper, int threads) {
+// the first layer's product by its inputs (see the top of the file). Each thread's products run
+// single-threaded; after the last barrier every thread updates its share of every tensor.
+void trainStep(const Stack& s, Workspace& ws, const std::vector<Target>& targets, int optimizer, const float* hyper,
+               int threads) {
   constexpr int64_t kMinRows = 16;  // with fewer rows per thread, one part with threaded products wins
   const int64_t P = std::max<int64_t>(1, std::min({int64_t{threads}, s.rows / kMinRows, s.d[0]}));
-  parts.resize(P);
-  for (int64_t i = 0; i < P; ++i) parts[i].layout(s, s.rows * i / P, s.rows * (i + 1) / P - s.rows * i / P);
-  if (P == 1) {
-    forwardBackward(s, parts[0], nullptr);
-    for (const Target& u : targets) updateSlice(u, parts, optimizer, hyper, 0, u.n);  // threaded inside when large
+  ws.parts.resize(P);
+  for (int64_t i = 0; i < P; ++i) {
+    Part& p = ws.parts[i];
+    p.row0 = s.rows * i / P, p.rows = s.rows * (i + 1) / P - p.row0;
+    std::fill(p.sums, p.sums + kMetrics, 0.0);
+  }
+  ws.batch.layout(s);
+  ws.scratch.resize(P);
+  if (P == 1) {  // one part: products, sums and updates threaded inside
+    forwardBackward(s, ws.batch, ws.parts[0], nullptr);
+    for (auto u = targets.rbegin(); u != targets.rend(); ++u)
+      updateShare(s, ws.batch, nullptr, *u, optimizer, hyper, 0, 1, ws.scratch[0]);
     return;
   }
-  first.layout(s, static_cast<int>(P));
+  ws.first.layout(s, static_cast<int>(P));
   std::exception_ptr error;
   const auto failed = [&] {
 #pragma omp critical
@@ -274,9 +283,10 @@ void trainStep(const Stack& s, std::vector<Part>& parts, FirstLayer& first, cons
     const int id = omp_get_thread_num(), team = omp_get_num_threads();
     // The same for every thread. Given fewer threads than parts (OMP_THREAD_LIMIT), the batch split alone.
     const bool split = team == P;
+    const FirstLayer* first = split ? &ws.first : nullptr;
     if (split) {
       try {
-        firstPartial(s, first, id);
+        firstPartial(s, ws.first, id);
       } catch (...) {
         failed();
       }
@@ -284,26 +294,18 @@ void trainStep(const Stack& s, std::vector<Part>& parts, FirstLayer& first, cons
     }
     for (int64_t i = id; i < P; i += team) {
       try {
-        forwardBackward(s, parts[i], split ? &first : nullptr);
+        forwardBackward(s, ws.batch, ws.parts[i], first);
       } catch (...) {
         failed();
       }
     }
 #pragma omp barrier
     if (!error) {
-      for (const Target& u : targets) {
-        if (split && u.layer == 0 && !u.bias) {  // this thread's rows of the first kernel
-          try {
-            firstGradient(s, first, id);
-          } catch (...) {
-            failed();
-            continue;
-          }
-          const auto [lo, hi] = first.inputs(s, id);
-          apply(u, first.dw[id], nullptr, optimizer, hyper, lo * s.d[1], hi * s.d[1]);
-        } else {
-          updateSlice(u, parts, optimizer, hyper, u.n * id / team, u.n * (id + 1) / team);
-        }
+      try {
+        for (auto u = targets.rbegin(); u != targets.rend(); ++u)
+          updateShare(s, ws.batch, first, *u, optimizer, hyper, id, team, ws.scratch[id]);
+      } catch (...) {
+        failed();
       }
     }
   }
@@ -398,13 +400,12 @@ Napi::Value DenseStackStep(const Napi::CallbackInfo& info) {
     double* metrics = float64sOut(args, 12, "metrics", kMetrics);
     const std::vector<Target> targets = readTargets(args, s, optimizer);
 
-    static std::vector<Part> parts;  // steps run one at a time, from the JS thread
-    static FirstLayer first;
-    trainStep(s, parts, first, targets, optimizer, hyper, omp_get_max_threads());
+    static Workspace ws;  // steps run one at a time, from the JS thread
+    trainStep(s, ws, targets, optimizer, hyper, omp_get_max_threads());
 
     for (int m = kAccuracy; m < kMetrics; ++m) {
       double sum = 0;
-      for (const Part& p : parts) sum += p.sums[m];
+      for (const Part& p : ws.parts) sum += p.sums[m];
       metrics[m] = sum / s.rows;
     }
     metrics[kLoss] = s.loss == kMeanSquaredError ? metrics[kSquaredError] : metrics[kCrossentropy];

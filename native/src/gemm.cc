@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 #include "common.h"
 #include "eltwise.h"
 #include "op_codes.h"
@@ -29,10 +30,12 @@ struct GemmShape {
   bool transA, transB;
 };
 
-// C = op(A)·op(B) for one batch entry, split into per-thread blocks of rows (or of columns when
-// the output is wide), each a single-threaded OpenBLAS call.
-void gemmOne(const GemmShape& s, const float* a, const float* b, float* c) {
-  const int64_t lda = s.transA ? s.m : s.k, ldb = s.transB ? s.k : s.n;
+// C = alpha·op(A)·op(B) + beta·C for one batch entry, A's rows `lda` floats apart, split into
+// per-thread blocks of rows (or of columns when the output is wide), each a single-threaded
+// OpenBLAS call.
+void gemmOne(const GemmShape& s, const float* a, int64_t lda, const float* b, float* c, float alpha = 1.f,
+             float beta = 0.f) {
+  const int64_t ldb = s.transB ? s.k : s.n;
   const auto ta = s.transA ? CblasTrans : CblasNoTrans, tb = s.transB ? CblasTrans : CblasNoTrans;
   const bool byRows = s.m >= s.n;
   const int64_t extent = byRows ? s.m : s.n;
@@ -44,10 +47,10 @@ void gemmOne(const GemmShape& s, const float* a, const float* b, float* c) {
     const int64_t lo = extent * t / nt, hi = extent * (t + 1) / nt;
     if (hi > lo && byRows) {
       const float* aBlock = s.transA ? a + lo : a + lo * lda;  // rows lo..hi of op(A)
-      cblas_sgemm(CblasRowMajor, ta, tb, hi - lo, s.n, s.k, 1.f, aBlock, lda, b, ldb, 0.f, c + lo * s.n, s.n);
+      cblas_sgemm(CblasRowMajor, ta, tb, hi - lo, s.n, s.k, alpha, aBlock, lda, b, ldb, beta, c + lo * s.n, s.n);
     } else if (hi > lo) {
       const float* bBlock = s.transB ? b + lo * ldb : b + lo;  // columns lo..hi of op(B)
-      cblas_sgemm(CblasRowMajor, ta, tb, s.m, hi - lo, s.k, 1.f, a, lda, bBlock, ldb, 0.f, c + lo, s.n);
+      cblas_sgemm(CblasRowMajor, ta, tb, s.m, hi - lo, s.k, alpha, a, lda, bBlock, ldb, beta, c + lo, s.n);
     }
   }
 }
@@ -123,7 +126,7 @@ bool batchedGemm(const GemmShape& s, const float* a, const float* b, float* c, E
     const float *ai = a + (bi % s.batchA) * s.m * s.k, *bi_ = b + (bi % s.batchB) * s.k * s.n;
     float* ci = c + bi * s.m * s.n;
     if (brgemmOne(s, e, ai, bi_, bias, ci)) continue;
-    gemmOne(s, ai, bi_, ci);
+    gemmOne(s, ai, s.transA ? s.m : s.k, bi_, ci);
     fused = false;
   }
   return fused;
@@ -223,6 +226,28 @@ void fusedActivation(int activation, float* c, int64_t n) {
 void gemm(int64_t m, int64_t n, int64_t k, bool transA, bool transB, const float* a, const float* b, float* c,
           const float* bias, int activation) {
   fusedGemm({1, 1, 1, m, n, k, transA, transB}, a, b, c, bias, bias ? n : 0, activation);
+}
+
+void gemmTransposedA(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, float* c,
+                     float alpha, float beta) {
+  if (m == 0 || n == 0) return;
+  const GemmShape s{1, 1, 1, m, n, k, true, false};
+  if (!brgemm(s, {})) return gemmOne(s, a, lda, b, c, alpha, beta);
+  // brgemm: dense operands, C written. A block of columns is copied out first, and the product
+  // goes to a scratch array when it is to be scaled or added.
+  thread_local std::vector<float> dense, product;
+  if (lda != m) {
+    dense.resize(k * m);
+    for (int64_t r = 0; r < k; ++r) std::copy_n(a + r * lda, m, dense.data() + r * m);
+    a = dense.data();
+  }
+  const bool plain = alpha == 1.f && beta == 0.f;
+  if (!plain) product.resize(m * n);
+  float* out = plain ? c : product.data();
+  brgemmOne(s, {}, a, b, nullptr, out);
+  if (plain) return;
+#pragma omp parallel for simd schedule(static) if (parallel : m * n > 65536)
+  for (int64_t i = 0; i < m * n; ++i) c[i] = beta == 0.f ? alpha * out[i] : beta * c[i] + alpha * out[i];
 }
 
 std::string gemmDescription() {

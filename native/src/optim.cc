@@ -35,13 +35,10 @@ class SubnormalsAsZero {
 #endif
 };
 
-// The updates below take the gradient as one array or as the sum of two (the halves of a batch
-// that two threads worked on): with kTwo, element i of the gradient is g[i] + g2[i]. Plain local
-// pointers, so that the loops vectorize with contiguous loads (a gradient read through a functor
-// compiled to gathers, at twice the time per element).
-template <bool kTwo>
-void adam(const float* w, const float* g, const float* g2, const float* m, const float* v, float* ow, float* om,
-          float* ov, int64_t n, const float* h) {
+}  // namespace
+
+void adamUpdate(const float* w, const float* g, const float* m, const float* v, float* ow, float* om, float* ov,
+                int64_t n, const float* h) {
   const float b1 = h[0], b2 = h[1], lr = h[2], eps = h[3], c1 = h[4], c2 = h[5];
   const float a1 = 1.f - b1, a2 = 1.f - b2, negLr = -lr;
 #pragma omp parallel if (parallel : n > 65536)
@@ -49,7 +46,7 @@ void adam(const float* w, const float* g, const float* g2, const float* m, const
     const SubnormalsAsZero flush;
 #pragma omp for simd schedule(static)
     for (int64_t i = 0; i < n; ++i) {
-      const float gi = kTwo ? g[i] + g2[i] : g[i];
+      const float gi = g[i];
       const float mi = m[i] * b1 + gi * a1;
       const float vi = v[i] * b2 + (gi * gi) * a2;
       om[i] = mi;
@@ -59,27 +56,9 @@ void adam(const float* w, const float* g, const float* g2, const float* m, const
   }
 }
 
-template <bool kTwo>
-void sgd(const float* w, const float* g, const float* g2, float* ow, int64_t n, float learningRate) {
+void sgdUpdate(const float* w, const float* g, float* ow, int64_t n, float learningRate) {
 #pragma omp parallel for simd schedule(static) if (parallel : n > 65536)
-  for (int64_t i = 0; i < n; ++i) ow[i] = w[i] - learningRate * (kTwo ? g[i] + g2[i] : g[i]);
-}
-
-}  // namespace
-
-void adamUpdate(const float* w, const float* g, const float* m, const float* v, float* ow, float* om, float* ov,
-                int64_t n, const float* h, const float* g2) {
-  if (g2)
-    adam<true>(w, g, g2, m, v, ow, om, ov, n, h);
-  else
-    adam<false>(w, g, nullptr, m, v, ow, om, ov, n, h);
-}
-
-void sgdUpdate(const float* w, const float* g, float* ow, int64_t n, float learningRate, const float* g2) {
-  if (g2)
-    sgd<true>(w, g, g2, ow, n, learningRate);
-  else
-    sgd<false>(w, g, nullptr, ow, n, learningRate);
+  for (int64_t i = 0; i < n; ++i) ow[i] = w[i] - learningRate * g[i];
 }
 
 namespace {

@@ -121,10 +121,10 @@ namespace {
 // memory made every row wait on the store of the row before: the conv bias's gradient over 43,264
 // rows took ~8x the adds' own latency.) Each column still adds its rows in order, from 0.
 template <int V>
-void columnBlock(const float* a, int64_t rows, int64_t cols, int64_t c0, float* out) {
+void columnBlock(const float* a, int64_t rows, int64_t stride, int64_t c0, float* out) {
   Floats8 acc[V] = {};
   for (int64_t r = 0; r < rows; ++r) {
-    const float* row = a + r * cols + c0;
+    const float* row = a + r * stride + c0;
     for (int v = 0; v < V; ++v) acc[v] += load8(row + 8 * v);
   }
   std::memcpy(out + c0, acc, sizeof acc);
@@ -132,12 +132,12 @@ void columnBlock(const float* a, int64_t rows, int64_t cols, int64_t c0, float* 
 
 }  // namespace
 
-void columnSums(const float* a, int64_t rows, int64_t cols, float* out) {
+void columnSums(const float* a, int64_t rows, int64_t cols, float* out, int64_t stride) {
   const int64_t c1 =
-      inBlocksOf8(cols, [&](int64_t c0, auto v) { columnBlock<decltype(v)::value>(a, rows, cols, c0, out); });
+      inBlocksOf8(cols, [&](int64_t c0, auto v) { columnBlock<decltype(v)::value>(a, rows, stride, c0, out); });
   for (int64_t c = c1; c < cols; ++c) {  // the last cols % 8
     float sum = 0.f;
-    for (int64_t r = 0; r < rows; ++r) sum += a[r * cols + c];
+    for (int64_t r = 0; r < rows; ++r) sum += a[r * stride + c];
     out[c] = sum;
   }
 }

@@ -22,7 +22,9 @@ void throughActivation(int activation, const float* y, float* d, int64_t rows, i
 void lossAndMetrics(int loss, const float* p, const float* t, float* dp, int64_t rows, int64_t cols, int64_t batchRows,
                     double* sums);
 
-// out[c] = sum over rows of a[r, c].
-void columnSums(const float* a, int64_t rows, int64_t cols, float* out);
+// out[c] = sum over rows of a[r, c], rows `stride` floats apart (a block of columns of a wider
+// array), or `cols` apart by default.
+void columnSums(const float* a, int64_t rows, int64_t cols, float* out, int64_t stride);
+inline void columnSums(const float* a, int64_t rows, int64_t cols, float* out) { columnSums(a, rows, cols, out, cols); }
 
 }  // namespace ox
