@@ -244,7 +244,7 @@ void gemmTransposedA(int64_t m, int64_t n, int64_t k, const float* a, int64_t ld
   const bool plain = alpha == 1.f && beta == 0.f;
   if (!plain) product.resize(m * n);
   float* out = plain ? c : product.data();
-  brgemmOne(s, {}, a, b, nullptr, out);
+  if (!brgemmOne(s, {}, a, b, nullptr, out)) gemmOne(s, a, m, b, out);  // declined at this thread count after all
   if (plain) return;
 #pragma omp parallel for simd schedule(static) if (parallel : m * n > 65536)
   for (int64_t i = 0; i < m * n; ++i) c[i] = beta == 0.f ? alpha * out[i] : beta * c[i] + alpha * out[i];
