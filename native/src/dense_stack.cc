@@ -218,9 +218,14 @@ void updateShare(const Stack& s, const Batch& batch, const FirstLayer* first, co
                  const float* hyper, int id, int team, std::vector<float>& scratch) {
   const size_t l = u.layer;
   const int64_t in = s.d[l], out = s.d[l + 1];
+  // (Grown, never shrunk: resizing up again would zero the floats each step.)
+  const auto room = [&](int64_t n) {
+    if (scratch.size() < static_cast<size_t>(n)) scratch.resize(n);
+    return scratch.data();
+  };
   if (u.bias) {
     const int64_t lo = out * id / team, hi = out * (id + 1) / team;
-    scratch.resize(hi - lo);
+    room(hi - lo);
     columnSums(batch.dz[l] + lo, s.rows, hi - lo, scratch.data(), out);
     return apply(u, scratch.data(), optimizer, hyper, lo, hi);
   }
@@ -235,7 +240,7 @@ void updateShare(const Stack& s, const Batch& batch, const FirstLayer* first, co
     if (u.out != u.w) std::copy(u.w + lo * out, u.w + hi * out, into);
     return gemmTransposedA(hi - lo, out, s.rows, a, lda, batch.dz[l], into, -hyper[0], 1.f);
   }
-  scratch.resize((hi - lo) * out);
+  room((hi - lo) * out);
   gemmTransposedA(hi - lo, out, s.rows, a, lda, batch.dz[l], scratch.data(), 1.f, 0.f);
   apply(u, scratch.data(), optimizer, hyper, lo * out, hi * out);
 }
